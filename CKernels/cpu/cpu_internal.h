@@ -1,0 +1,118 @@
+/* cpu_internal.h: what the CPU kernel files share: the context (thread pool, scratch, error text),
+ * the work-splitting helper, f16/bf16 conversions and the runtime CPU feature flags. */
+#ifndef DLP_CPU_INTERNAL_H
+#define DLP_CPU_INTERNAL_H
+
+#include "dlp_kernels.h"
+#include <stdint.h>
+#include <string.h>
+
+typedef struct dlp_thread_pool dlp_thread_pool;
+
+/* A task runs items [begin, end) of a range split by dlp_parallel_for. */
+typedef void (*dlp_range_fn)(void *arg, int64_t begin, int64_t end);
+
+dlp_thread_pool *dlp_thread_pool_create(int32_t n_threads);
+void dlp_thread_pool_destroy(dlp_thread_pool *pool);
+int32_t dlp_thread_pool_size(const dlp_thread_pool *pool);
+/* Splits [0, n) into one contiguous chunk per thread (the caller runs the first) and waits for all.
+ * Runs inline when n < 2 * min_items_per_thread. */
+void dlp_parallel_for(dlp_thread_pool *pool, int64_t n, int64_t min_items_per_thread, dlp_range_fn fn, void *arg);
+
+struct dlp_context {
+    dlp_thread_pool *pool;
+    int32_t n_threads;
+    int has_avx2;            /* AVX2 + FMA + F16C available at run time */
+    float *scratch;          /* grows on demand; used by gemm to widen a tile of f16/bf16 weights */
+    size_t scratch_floats;
+    char error[512];
+    char description[256];
+};
+
+struct dlp_buffer {
+    void *data;
+    size_t bytes;
+    int owned;               /* 0: wraps caller memory (buffer_from_host) */
+};
+
+/* Records a message on ctx and returns status (printf-style). */
+dlp_status dlp_cpu_fail(dlp_context *ctx, dlp_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Returns scratch of at least n floats, or NULL (and records the error) when allocation fails. */
+float *dlp_cpu_scratch(dlp_context *ctx, size_t n);
+
+static inline float dlp_half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1f;
+    uint32_t mant = h & 0x3ff;
+    uint32_t bits;
+    if (exp == 0) {
+        if (mant == 0) {
+            bits = sign;
+        } else {                               /* subnormal: normalize */
+            int e = -1;
+            do { e++; mant <<= 1; } while ((mant & 0x400) == 0);
+            bits = sign | ((uint32_t)(127 - 15 - e) << 23) | ((mant & 0x3ff) << 13);
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000u | (mant << 13);
+    } else {
+        bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static inline float dlp_bfloat_to_float(uint16_t b) {
+    uint32_t bits = (uint32_t)b << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+/* Element i of a weight vector stored in dtype. */
+static inline float dlp_load_weight(const void *w, dlp_dtype dtype, int64_t i) {
+    switch (dtype) {
+    case DLP_DTYPE_F16: return dlp_half_to_float(((const uint16_t *)w)[i]);
+    case DLP_DTYPE_BF16: return dlp_bfloat_to_float(((const uint16_t *)w)[i]);
+    default: return ((const float *)w)[i];
+    }
+}
+
+static inline int dlp_dtype_valid(dlp_dtype d) {
+    return d == DLP_DTYPE_F32 || d == DLP_DTYPE_F16 || d == DLP_DTYPE_BF16;
+}
+
+static inline size_t dlp_dtype_size(dlp_dtype d) { return d == DLP_DTYPE_F32 ? 4 : 2; }
+
+/* Widens row[0..n) of dtype to f32 (AVX2 path when available). */
+void dlp_cpu_widen_row(const dlp_context *ctx, const void *row, dlp_dtype dtype, int64_t n, float *out);
+/* sum_i x[i] * w[i], w in dtype (AVX2 path when available). */
+float dlp_cpu_dot(const dlp_context *ctx, const float *x, const void *w, dlp_dtype dtype, int64_t n);
+
+/* The op entry points of the table, one file each group. */
+dlp_status dlp_cpu_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
+                        const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
+                        float beta, float *y, int64_t ldy);
+dlp_status dlp_cpu_embedding(dlp_context *ctx, int64_t m, const int32_t *ids, const void *table,
+                             dlp_dtype table_dtype, int64_t vocab, int64_t dim, float *out, int64_t ldo);
+dlp_status dlp_cpu_rmsnorm(dlp_context *ctx, int64_t m, int64_t d, const float *x, int64_t ldx,
+                           const void *w, dlp_dtype w_dtype, float eps, float *y, int64_t ldy);
+dlp_status dlp_cpu_rope(dlp_context *ctx, int64_t m, int64_t n_heads, int64_t head_dim, int64_t rot_dim,
+                        float *x, int64_t ldx, const int32_t *positions, const float *inv_freq);
+dlp_status dlp_cpu_kv_store(dlp_context *ctx, int64_t m, int64_t n_kv, int64_t head_dim,
+                            const float *k, int64_t ldk, const float *v, int64_t ldv,
+                            float *k_cache, float *v_cache, int64_t n_slots, int64_t max_seq,
+                            const int32_t *slots, const int32_t *positions);
+dlp_status dlp_cpu_attention(dlp_context *ctx, int64_t m, int64_t n_heads, int64_t n_kv, int64_t head_dim,
+                             const float *q, int64_t ldq, const float *k_cache, const float *v_cache,
+                             int64_t n_slots, int64_t max_seq, const int32_t *slots, const int32_t *positions,
+                             int32_t window, float scale, float *out, int64_t ldo);
+dlp_status dlp_cpu_silu_mul(dlp_context *ctx, int64_t m, int64_t n, const float *gate, int64_t ldg,
+                            const float *up, int64_t ldu, float *out, int64_t ldo);
+dlp_status dlp_cpu_add(dlp_context *ctx, int64_t n, const float *x, float *y);
+dlp_status dlp_cpu_argmax(dlp_context *ctx, int64_t m, int64_t n, const float *x, int64_t ldx, int32_t *out);
+
+#endif

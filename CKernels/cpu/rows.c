@@ -1,0 +1,64 @@
+/* rows.c: the row-wise ops of the table: embedding gather, RMSNorm, SiLU-mul, residual add, argmax. */
+#include "cpu_internal.h"
+#include <math.h>
+
+dlp_status dlp_cpu_embedding(dlp_context *ctx, int64_t m, const int32_t *ids, const void *table,
+                             dlp_dtype table_dtype, int64_t vocab, int64_t dim, float *out, int64_t ldo) {
+    if (m < 0 || dim <= 0 || ldo < dim || vocab <= 0 || !dlp_dtype_valid(table_dtype))
+        return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "embedding: bad sizes m=%lld dim=%lld vocab=%lld",
+                            (long long)m, (long long)dim, (long long)vocab);
+    size_t row_bytes = (size_t)dim * dlp_dtype_size(table_dtype);
+    for (int64_t i = 0; i < m; i++) {
+        if (ids[i] < 0 || ids[i] >= vocab)
+            return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "embedding: token id %d at row %lld is outside [0, %lld)",
+                                ids[i], (long long)i, (long long)vocab);
+        dlp_cpu_widen_row(ctx, (const char *)table + (size_t)ids[i] * row_bytes, table_dtype, dim, out + i * ldo);
+    }
+    return DLP_STATUS_OK;
+}
+
+dlp_status dlp_cpu_rmsnorm(dlp_context *ctx, int64_t m, int64_t d, const float *x, int64_t ldx,
+                           const void *w, dlp_dtype w_dtype, float eps, float *y, int64_t ldy) {
+    if (m < 0 || d <= 0 || ldx < d || ldy < d || !dlp_dtype_valid(w_dtype))
+        return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "rmsnorm: bad sizes m=%lld d=%lld", (long long)m, (long long)d);
+    for (int64_t i = 0; i < m; i++) {
+        const float *xi = x + i * ldx;
+        float *yi = y + i * ldy;
+        double ss = 0.0;
+        for (int64_t j = 0; j < d; j++) ss += (double)xi[j] * xi[j];
+        float inv = 1.0f / sqrtf((float)(ss / (double)d) + eps);
+        for (int64_t j = 0; j < d; j++) yi[j] = xi[j] * inv * dlp_load_weight(w, w_dtype, j);
+    }
+    return DLP_STATUS_OK;
+}
+
+dlp_status dlp_cpu_silu_mul(dlp_context *ctx, int64_t m, int64_t n, const float *gate, int64_t ldg,
+                            const float *up, int64_t ldu, float *out, int64_t ldo) {
+    if (m < 0 || n <= 0 || ldg < n || ldu < n || ldo < n)
+        return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "silu_mul: bad sizes m=%lld n=%lld", (long long)m, (long long)n);
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) {
+            float g = gate[i * ldg + j];
+            out[i * ldo + j] = g / (1.0f + expf(-g)) * up[i * ldu + j];
+        }
+    return DLP_STATUS_OK;
+}
+
+dlp_status dlp_cpu_add(dlp_context *ctx, int64_t n, const float *x, float *y) {
+    if (n < 0) return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "add: negative size");
+    for (int64_t i = 0; i < n; i++) y[i] += x[i];
+    return DLP_STATUS_OK;
+}
+
+dlp_status dlp_cpu_argmax(dlp_context *ctx, int64_t m, int64_t n, const float *x, int64_t ldx, int32_t *out) {
+    if (m < 0 || n <= 0 || ldx < n)
+        return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "argmax: bad sizes m=%lld n=%lld", (long long)m, (long long)n);
+    for (int64_t i = 0; i < m; i++) {
+        const float *xi = x + i * ldx;
+        int64_t best = 0;
+        for (int64_t j = 1; j < n; j++)
+            if (xi[j] > xi[best]) best = j;
+        out[i] = (int32_t)best;
+    }
+    return DLP_STATUS_OK;
+}

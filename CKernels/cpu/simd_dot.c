@@ -1,0 +1,82 @@
+/* simd_dot.c: the two inner loops every weight-reading kernel shares: widening a row of f32/f16/bf16
+ * weights to f32, and an f32-by-weight dot product. Scalar reference plus an AVX2+FMA+F16C path chosen
+ * at run time (never -march=native: the same binary runs on any x86-64). */
+#include "cpu_internal.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define DLP_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
+#endif
+
+static void widen_row_scalar(const void *row, dlp_dtype dtype, int64_t n, float *out) {
+    for (int64_t i = 0; i < n; i++) out[i] = dlp_load_weight(row, dtype, i);
+}
+
+static float dot_scalar(const float *x, const void *w, dlp_dtype dtype, int64_t n) {
+    float acc[4] = {0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int j = 0; j < 4; j++) acc[j] += x[i + j] * dlp_load_weight(w, dtype, i + j);
+    float sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (; i < n; i++) sum += x[i] * dlp_load_weight(w, dtype, i);
+    return sum;
+}
+
+#if defined(__x86_64__)
+DLP_TARGET_AVX2 static inline __m256 load8_weights(const void *w, dlp_dtype dtype, int64_t i) {
+    switch (dtype) {
+    case DLP_DTYPE_F16:
+        return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)w + i)));
+    case DLP_DTYPE_BF16: {
+        __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)((const uint16_t *)w + i)));
+        return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+    }
+    default:
+        return _mm256_loadu_ps((const float *)w + i);
+    }
+}
+
+DLP_TARGET_AVX2 static inline float hsum256(__m256 v) {
+    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+    lo = _mm_add_ps(lo, hi);
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+    return _mm_cvtss_f32(lo);
+}
+
+DLP_TARGET_AVX2 static void widen_row_avx2(const void *row, dlp_dtype dtype, int64_t n, float *out) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, load8_weights(row, dtype, i));
+    for (; i < n; i++) out[i] = dlp_load_weight(row, dtype, i);
+}
+
+DLP_TARGET_AVX2 static float dot_avx2(const float *x, const void *w, dlp_dtype dtype, int64_t n) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), load8_weights(w, dtype, i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), load8_weights(w, dtype, i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16), load8_weights(w, dtype, i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 24), load8_weights(w, dtype, i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), load8_weights(w, dtype, i), a0);
+    float sum = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; i++) sum += x[i] * dlp_load_weight(w, dtype, i);
+    return sum;
+}
+#endif
+
+void dlp_cpu_widen_row(const dlp_context *ctx, const void *row, dlp_dtype dtype, int64_t n, float *out) {
+#if defined(__x86_64__)
+    if (ctx->has_avx2) { widen_row_avx2(row, dtype, n, out); return; }
+#endif
+    (void)ctx;
+    widen_row_scalar(row, dtype, n, out);
+}
+
+float dlp_cpu_dot(const dlp_context *ctx, const float *x, const void *w, dlp_dtype dtype, int64_t n) {
+#if defined(__x86_64__)
+    if (ctx->has_avx2) return dot_avx2(x, w, dtype, n);
+#endif
+    (void)ctx;
+    return dot_scalar(x, w, dtype, n);
+}

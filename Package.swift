@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+// dlp-gpu: a LoRA-fusing inference engine. CKernels is the C kernel target (the kernel ABI and the CPU
+// kernels; the CUDA plugin in CKernels/cuda is built by its own Makefile), DLPLoRA the library, dlp-gpu
+// the command-line tool.
+import PackageDescription
+
+let package = Package(
+    name: "dlp-gpu",
+    products: [
+        .library(name: "DLPLoRA", targets: ["DLPLoRA"]),
+        .executable(name: "dlp-gpu", targets: ["dlp-gpu"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(
+            name: "CKernels",
+            path: "CKernels",
+            exclude: ["cuda"],
+            publicHeadersPath: "include",
+            cSettings: [
+                // The kernels are the hot path: optimized even in debug builds, so `swift test` stays fast.
+                .unsafeFlags(["-O3", "-fno-math-errno", "-Wall"]),
+            ],
+            linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("m"), .linkedLibrary("pthread")]
+        ),
+        .target(
+            name: "DLPLoRA",
+            dependencies: ["CKernels"],
+            path: "Sources/DLPLoRA"
+        ),
+        .executableTarget(
+            name: "dlp-gpu",
+            dependencies: ["DLPLoRA", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/dlp-gpu"
+        ),
+        .testTarget(
+            name: "DLPLoRATests",
+            dependencies: ["DLPLoRA", "CKernels"],
+            path: "Tests/DLPLoRATests"
+        ),
+        .testTarget(
+            name: "PublicAPITests",
+            dependencies: ["DLPLoRA"],
+            path: "Tests/PublicAPITests"
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,97 @@
+// KernelBackend.swift: the Swift face of one kernel table (dlp_kernels.h): a context on it, buffers, and
+// one throwing method per op. The CPU table is built in; a plugin table (CUDA) comes from PluginLoader.
+// Every pointer argument is a device address (DeviceTensor.address); nothing here dereferences one.
+import CKernels
+
+/// A kernel backend: the CPU kernels compiled into the package, or a device plugin.
+public final class KernelBackend: @unchecked Sendable {
+    let table: dlp_kernel_table
+    let context: OpaquePointer
+    /// "cpu" or "cuda".
+    public let name: String
+    /// One line about the device: threads and SIMD level, or GPU name.
+    public let deviceDescription: String
+
+    /// The built-in CPU backend with `threads` worker threads (0: one per core).
+    public static func cpu(threads: Int = 0) throws -> KernelBackend {
+        guard let table = dlp_cpu_kernel_table() else {
+            throw BackendError.unavailable(device: "cpu", reason: "the CPU kernel table is missing")
+        }
+        return try KernelBackend(table: table, threads: threads)
+    }
+
+    init(table pointer: UnsafePointer<dlp_kernel_table>, threads: Int) throws {
+        let table = pointer.pointee
+        let tableName = table.name.map { String(cString: $0) } ?? "unnamed"
+        guard table.api_version == UInt32(DLP_KERNELS_API_VERSION) else {
+            throw BackendError.unavailable(
+                device: tableName,
+                reason: "kernel API version \(table.api_version), this build needs \(DLP_KERNELS_API_VERSION)")
+        }
+        guard let create = table.context_create else {
+            throw BackendError.missingEntryPoint(backend: tableName, name: "context_create")
+        }
+        var ctx: OpaquePointer?
+        let status = create(Int32(clamping: threads), &ctx)
+        guard status == DLP_STATUS_OK, let ctx else {
+            throw BackendError.unavailable(device: tableName, reason: "context_create returned \(BackendError.statusName(Int32(status.rawValue)))")
+        }
+        self.table = table
+        self.context = ctx
+        self.name = tableName
+        self.deviceDescription = table.device_description.flatMap { $0(ctx) }.map { String(cString: $0) } ?? tableName
+    }
+
+    deinit {
+        table.context_destroy?(context)
+    }
+
+    func entry<F>(_ function: F?, _ entryName: String) throws -> F {
+        guard let function else { throw BackendError.missingEntryPoint(backend: name, name: entryName) }
+        return function
+    }
+
+    func check(_ status: dlp_status, _ operation: String) throws {
+        guard status != DLP_STATUS_OK else { return }
+        let message = table.last_error.flatMap { $0(context) }.map { String(cString: $0) } ?? ""
+        throw BackendError.operationFailed(backend: name, operation: operation,
+                                           status: Int32(status.rawValue), message: message)
+    }
+
+    // MARK: buffers
+
+    /// A zero-filled buffer of `bytes` bytes in the backend's memory.
+    public func allocate(bytes: Int) throws -> DeviceBuffer {
+        var buffer: OpaquePointer?
+        try check(try entry(table.buffer_alloc, "buffer_alloc")(context, max(bytes, 0), &buffer), "buffer_alloc(\(bytes) bytes)")
+        guard let buffer else { throw BackendError.missingEntryPoint(backend: name, name: "buffer_alloc result") }
+        return DeviceBuffer(backend: self, handle: buffer, bytes: bytes, hostOwner: nil)
+    }
+
+    /// A buffer over host memory that `owner` keeps alive: used in place on CPU, uploaded on devices.
+    func buffer(overHost bytes: UnsafeRawBufferPointer, owner: AnyObject) throws -> DeviceBuffer {
+        var buffer: OpaquePointer?
+        try check(try entry(table.buffer_from_host, "buffer_from_host")(context, bytes.baseAddress, bytes.count, &buffer),
+                  "buffer_from_host(\(bytes.count) bytes)")
+        guard let buffer else { throw BackendError.missingEntryPoint(backend: name, name: "buffer_from_host result") }
+        return DeviceBuffer(backend: self, handle: buffer, bytes: bytes.count, hostOwner: owner)
+    }
+
+    func upload(_ source: UnsafeRawBufferPointer, to buffer: DeviceBuffer, offset: Int = 0) throws {
+        guard let base = source.baseAddress else { return }
+        try check(try entry(table.buffer_upload, "buffer_upload")(context, buffer.handle, offset, base, source.count), "buffer_upload")
+    }
+
+    func download(_ buffer: DeviceBuffer, offset: Int = 0, into destination: UnsafeMutableRawBufferPointer) throws {
+        guard let base = destination.baseAddress else { return }
+        try check(try entry(table.buffer_download, "buffer_download")(context, buffer.handle, offset, base, destination.count), "buffer_download")
+    }
+
+    func address(of buffer: DeviceBuffer) -> UnsafeMutableRawPointer? {
+        table.buffer_data?(buffer.handle)
+    }
+
+    func free(_ handle: OpaquePointer) {
+        table.buffer_free?(context, handle)
+    }
+}

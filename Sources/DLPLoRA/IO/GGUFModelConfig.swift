@@ -1,0 +1,47 @@
+// GGUFModelConfig.swift: a ModelConfig built from GGUF metadata ({arch}.block_count and friends), so a
+// GGUF file loads through the same validated path as a Hugging Face folder.
+
+extension ModelConfig {
+    static func fromGGUF(_ file: GGUFFile) throws -> ModelConfig {
+        let path = file.path
+        guard let arch = file.metadata["general.architecture"]?.stringValue else {
+            throw LoadError.invalidConfig(path: path, field: "general.architecture", reason: "required field is missing")
+        }
+        func int(_ key: String) throws -> Int {
+            guard let value = file.metadata["\(arch).\(key)"]?.intValue else {
+                throw LoadError.invalidConfig(path: path, field: "\(arch).\(key)", reason: "required field is missing or not an integer")
+            }
+            return value
+        }
+        func optionalDouble(_ key: String) -> Double? { file.metadata["\(arch).\(key)"]?.doubleValue }
+        let heads = try int("attention.head_count")
+        var vocab = file.metadata["\(arch).vocab_size"]?.intValue
+        if vocab == nil, case let .array(tokens)? = file.metadata["tokenizer.ggml.tokens"] { vocab = tokens.count }
+        guard let vocabSize = vocab else {
+            throw LoadError.invalidConfig(path: path, field: "\(arch).vocab_size", reason: "missing, and there is no tokenizer.ggml.tokens to count")
+        }
+        var scaling: RopeScaling?
+        if let type = file.metadata["\(arch).rope.scaling.type"]?.stringValue, type != "none" {
+            scaling = RopeScaling(ropeType: type, factor: optionalDouble("rope.scaling.factor"),
+                                  originalMaxPositionEmbeddings: file.metadata["\(arch).rope.scaling.original_context_length"]?.intValue)
+        }
+        let embedding = try int("embedding_length")
+        let keyLength = file.metadata["\(arch).attention.key_length"]?.intValue
+        let hasOutput = file.tensors.contains { $0.name == "output.weight" }
+        let config = ModelConfig(
+            modelType: arch, hiddenSize: embedding, intermediateSize: try int("feed_forward_length"),
+            numHiddenLayers: try int("block_count"), numAttentionHeads: heads,
+            numKeyValueHeads: file.metadata["\(arch).attention.head_count_kv"]?.intValue ?? heads,
+            headDim: keyLength, vocabSize: vocabSize,
+            rmsNormEps: optionalDouble("attention.layer_norm_rms_epsilon") ?? 1e-5,
+            ropeTheta: optionalDouble("rope.freq_base") ?? 10000, ropeScaling: scaling,
+            maxPositionEmbeddings: file.metadata["\(arch).context_length"]?.intValue,
+            tieWordEmbeddings: !hasOutput, attentionBias: nil, mlpBias: nil, hiddenAct: "silu",
+            slidingWindow: file.metadata["\(arch).attention.sliding_window"]?.intValue, useSlidingWindow: nil,
+            bosTokenId: file.metadata["tokenizer.ggml.bos_token_id"]?.intValue.map { TokenIDList([$0]) },
+            eosTokenId: file.metadata["tokenizer.ggml.eos_token_id"]?.intValue.map { TokenIDList([$0]) },
+            torchDtype: nil)
+        try config.validate(path: path)
+        return config
+    }
+}

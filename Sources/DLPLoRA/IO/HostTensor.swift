@@ -1,0 +1,86 @@
+// HostTensor.swift: a named tensor in host memory as read from a weight file (in place in an mmap, or
+// owned after dequantization), and WeightStore, what a model loader reads tensors from.
+
+/// The element type of a tensor in a file. Kernels read f32/f16/bf16; the rest are for validation.
+public enum StorageType: String, Sendable {
+    case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64"
+    case i8 = "I8", u8 = "U8", i16 = "I16", u16 = "U16", i32 = "I32", u32 = "U32", i64 = "I64", u64 = "U64"
+    case bool = "BOOL"
+
+    /// Bytes per element.
+    var size: Int {
+        switch self {
+        case .f64, .i64, .u64: return 8
+        case .f32, .i32, .u32: return 4
+        case .f16, .bf16, .i16, .u16: return 2
+        case .i8, .u8, .bool: return 1
+        }
+    }
+
+    /// The kernel dtype, when kernels can read this type directly.
+    var kernelType: DType? {
+        switch self {
+        case .f32: return .f32
+        case .f16: return .f16
+        case .bf16: return .bf16
+        default: return nil
+        }
+    }
+}
+
+/// A tensor's bytes in host memory, kept alive by `owner`.
+struct HostTensor: @unchecked Sendable {
+    let name: String
+    let type: StorageType
+    let shape: [Int]
+    let bytes: UnsafeRawBufferPointer
+    let owner: AnyObject
+
+    var count: Int { shape.reduce(1, *) }
+
+    /// The values as f32 (a copy), for small tensors and tests.
+    func floatValues() -> [Float] {
+        var out = [Float](repeating: 0, count: count)
+        switch type {
+        case .f32:
+            out.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes.prefix(count * 4))) }
+        case .f16, .bf16:
+            for i in 0..<count {
+                let raw = bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
+                out[i] = type == .f16 ? Float(Float16(bitPattern: raw)) : Float(bitPattern: UInt32(raw) << 16)
+            }
+        case .i32:
+            for i in 0..<count { out[i] = Float(bytes.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)) }
+        default:
+            break
+        }
+        return out
+    }
+
+    func int32Values() -> [Int32] {
+        guard type == .i32 else { return [] }
+        return (0..<count).map { bytes.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self) }
+    }
+}
+
+/// Memory that a dequantized or permuted tensor lives in.
+final class OwnedBytes: @unchecked Sendable {
+    let pointer: UnsafeMutableRawBufferPointer
+    init(count: Int) {
+        pointer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 64)
+        pointer.initializeMemory(as: UInt8.self, repeating: 0)
+    }
+    deinit { pointer.deallocate() }
+    var readOnly: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: pointer.baseAddress, count: pointer.count) }
+}
+
+/// Where a model's tensors come from: a safetensors file, a sharded set, or a GGUF file, all under
+/// Hugging Face tensor names.
+protocol WeightStore: AnyObject {
+    /// The file (or folder) the tensors come from, for error messages.
+    var path: String { get }
+    /// Every tensor name available.
+    var tensorNames: [String] { get }
+    /// The tensor, or nil when the store has none of that name.
+    func tensor(named name: String) throws -> HostTensor?
+}

@@ -1,0 +1,82 @@
+// ModelWeights.swift: the tensors of a decoder model on a backend, under their Hugging Face names, each
+// checked for presence, dtype and shape against the config before it is wrapped (in place on CPU).
+
+/// One decoder layer's weights. Linear weights are [out_features, in_features].
+struct DecoderLayerWeights {
+    let inputNorm: DeviceTensor          // [hidden]
+    let qProj: DeviceTensor              // [heads * head_dim, hidden]
+    let kProj: DeviceTensor              // [kv_heads * head_dim, hidden]
+    let vProj: DeviceTensor              // [kv_heads * head_dim, hidden]
+    let oProj: DeviceTensor              // [hidden, heads * head_dim]
+    let qBias: DeviceTensor?, kBias: DeviceTensor?, vBias: DeviceTensor?, oBias: DeviceTensor?
+    let postAttentionNorm: DeviceTensor  // [hidden]
+    let gateProj: DeviceTensor           // [intermediate, hidden]
+    let upProj: DeviceTensor             // [intermediate, hidden]
+    let downProj: DeviceTensor           // [hidden, intermediate]
+    let gateBias: DeviceTensor?, upBias: DeviceTensor?, downBias: DeviceTensor?
+}
+
+struct ModelWeights {
+    let embedTokens: DeviceTensor        // [vocab, hidden]
+    let layers: [DecoderLayerWeights]
+    let norm: DeviceTensor               // [hidden]
+    let lmHead: DeviceTensor             // [vocab, hidden] (the embedding when tied)
+    /// Bytes of weights by dtype, for `inspect`.
+    let bytesByType: [DType: Int]
+
+    init(store: WeightStore, config: ModelConfig, architecture: Architecture, backend: KernelBackend) throws {
+        var bytesByType: [DType: Int] = [:]
+        func load(_ name: String, _ shape: [Int]) throws -> DeviceTensor {
+            guard let host = try store.tensor(named: name) else {
+                throw LoadError.missingTensor(path: store.path, tensor: name)
+            }
+            guard let dtype = host.type.kernelType else {
+                throw LoadError.tensorMismatch(path: store.path, tensor: name, expected: "F32, F16 or BF16", found: host.type.rawValue)
+            }
+            guard host.shape == shape else {
+                throw LoadError.tensorMismatch(path: store.path, tensor: name, expected: "shape \(shape)", found: "shape \(host.shape)")
+            }
+            let buffer = try backend.buffer(overHost: host.bytes, owner: host.owner)
+            bytesByType[dtype, default: 0] += host.bytes.count
+            return DeviceTensor(buffer: buffer, dtype: dtype, shape: shape)
+        }
+        func optional(_ name: String, _ shape: [Int], _ present: Bool) throws -> DeviceTensor? {
+            present ? try load(name, shape) : nil
+        }
+        let hidden = config.hiddenSize, inter = config.intermediateSize
+        let qWidth = config.numAttentionHeads * config.headDimension, kvWidth = config.kvHeads * config.headDimension
+        embedTokens = try load("model.embed_tokens.weight", [config.vocabSize, hidden])
+        layers = try (0..<config.numHiddenLayers).map { i in
+            let p = "model.layers.\(i)."
+            let a = architecture
+            return DecoderLayerWeights(
+                inputNorm: try load(p + "input_layernorm.weight", [hidden]),
+                qProj: try load(p + "self_attn.q_proj.weight", [qWidth, hidden]),
+                kProj: try load(p + "self_attn.k_proj.weight", [kvWidth, hidden]),
+                vProj: try load(p + "self_attn.v_proj.weight", [kvWidth, hidden]),
+                oProj: try load(p + "self_attn.o_proj.weight", [hidden, qWidth]),
+                qBias: try optional(p + "self_attn.q_proj.bias", [qWidth], a.qkvBias),
+                kBias: try optional(p + "self_attn.k_proj.bias", [kvWidth], a.qkvBias),
+                vBias: try optional(p + "self_attn.v_proj.bias", [kvWidth], a.qkvBias),
+                oBias: try optional(p + "self_attn.o_proj.bias", [hidden], a.outputBias),
+                postAttentionNorm: try load(p + "post_attention_layernorm.weight", [hidden]),
+                gateProj: try load(p + "mlp.gate_proj.weight", [inter, hidden]),
+                upProj: try load(p + "mlp.up_proj.weight", [inter, hidden]),
+                downProj: try load(p + "mlp.down_proj.weight", [hidden, inter]),
+                gateBias: try optional(p + "mlp.gate_proj.bias", [inter], a.mlpBias),
+                upBias: try optional(p + "mlp.up_proj.bias", [inter], a.mlpBias),
+                downBias: try optional(p + "mlp.down_proj.bias", [hidden], a.mlpBias))
+        }
+        norm = try load("model.norm.weight", [hidden])
+        let hasHead = try store.tensor(named: "lm_head.weight") != nil
+        if config.tieWordEmbeddings == true || !hasHead {
+            guard config.tieWordEmbeddings != false || hasHead else {
+                throw LoadError.missingTensor(path: store.path, tensor: "lm_head.weight")
+            }
+            lmHead = embedTokens
+        } else {
+            lmHead = try load("lm_head.weight", [config.vocabSize, hidden])
+        }
+        self.bytesByType = bytesByType
+    }
+}

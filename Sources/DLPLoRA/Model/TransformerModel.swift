@@ -1,0 +1,131 @@
+// TransformerModel.swift: the decoder shared by every family (Llama, Qwen2, Mistral): embedding, N
+// pre-norm blocks of grouped-query attention with rotary positions and a SwiGLU MLP, final norm and
+// LM head. One forward call runs any mix of rows: the prompts of several sequences (prefill), one new
+// token per sequence (decode), or both; each row carries its cache slot and position.
+
+/// Errors from running a model on given inputs.
+public enum InferenceError: Error, CustomStringConvertible, Equatable {
+    /// A sequence would need more positions than the cache holds.
+    case contextOverflow(sequence: Int, needed: Int, capacity: Int)
+    /// A token id is outside the vocabulary.
+    case tokenOutOfRange(id: Int, vocabularySize: Int)
+    /// The request itself is inconsistent (empty prompt, bad slot).
+    case invalidRequest(String)
+
+    public var description: String {
+        switch self {
+        case let .contextOverflow(sequence, needed, capacity):
+            return "sequence \(sequence) needs \(needed) positions but the context holds \(capacity) (raise --context or shorten the prompt)"
+        case let .tokenOutOfRange(id, size):
+            return "token id \(id) is outside the vocabulary [0, \(size))"
+        case let .invalidRequest(message):
+            return message
+        }
+    }
+}
+
+/// A loaded decoder-only language model on a backend.
+public final class TransformerModel: @unchecked Sendable {
+    public let config: ModelConfig
+    public let architecture: Architecture
+    public let backend: KernelBackend
+    let weights: ModelWeights
+    let inverseFrequencies: DeviceTensor   // f32 [head_dim / 2]
+    private var workspace: Workspace?
+
+    init(config: ModelConfig, architecture: Architecture, weights: ModelWeights, ropeFactors: [Float]?,
+         backend: KernelBackend) throws {
+        self.config = config
+        self.architecture = architecture
+        self.weights = weights
+        self.backend = backend
+        let inv = RopeFrequencies.inverseFrequencies(config: config, factors: ropeFactors)
+        inverseFrequencies = DeviceTensor(buffer: try backend.allocate(bytes: inv.count * 4), dtype: .f32, shape: [inv.count])
+        try inverseFrequencies.buffer.upload(inv)
+    }
+
+    /// Bytes of weights per dtype.
+    public var weightBytes: [DType: Int] { weights.bytesByType }
+
+    /// A cache for `slots` sequences of `capacity` positions each.
+    public func makeCache(slots: Int = 1, capacity: Int) throws -> KVCache {
+        guard slots > 0, capacity > 0 else { throw InferenceError.invalidRequest("a cache needs at least one slot and one position") }
+        return try KVCache(backend: backend, layers: config.numHiddenLayers, kvHeads: config.kvHeads,
+                           headDim: config.headDimension, slots: slots, capacity: capacity)
+    }
+
+    private func workspace(rows: Int, logitRows: Int) throws -> Workspace {
+        if let w = workspace, w.rows >= rows, w.logitRows >= logitRows { return w }
+        let grown = try Workspace(backend: backend, config: config, rows: max(rows, workspace?.rows ?? 0),
+                                  logitRows: max(logitRows, workspace?.logitRows ?? 0))
+        workspace = grown
+        return grown
+    }
+
+    /// Runs token rows through the model and returns the logits of the rows listed in `logitRows`, as
+    /// f32 [logitRows.count * vocab]. Row i is token `tokens[i]` of cache slot `slots[i]` at position
+    /// `positions[i]`; every earlier position of that slot must already be in the cache or in this batch.
+    public func forward(tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int],
+                        cache: KVCache) throws -> [Float] {
+        let m = tokens.count
+        guard m > 0, slots.count == m, positions.count == m else {
+            throw InferenceError.invalidRequest("forward needs the same number (> 0) of tokens, slots and positions")
+        }
+        for i in 0..<m {
+            guard tokens[i] >= 0, Int(tokens[i]) < config.vocabSize else {
+                throw InferenceError.tokenOutOfRange(id: Int(tokens[i]), vocabularySize: config.vocabSize)
+            }
+            guard slots[i] >= 0, Int(slots[i]) < cache.slots else {
+                throw InferenceError.invalidRequest("slot \(slots[i]) is outside the cache's \(cache.slots) slots")
+            }
+            guard positions[i] >= 0, Int(positions[i]) < cache.capacity else {
+                throw InferenceError.contextOverflow(sequence: Int(slots[i]), needed: Int(positions[i]) + 1, capacity: cache.capacity)
+            }
+        }
+        guard logitRows.allSatisfy({ (0..<m).contains($0) }) else {
+            throw InferenceError.invalidRequest("a logit row is outside the batch of \(m) rows")
+        }
+        let ws = try workspace(rows: m, logitRows: max(logitRows.count, 1))
+        try ws.ids.buffer.upload(tokens)
+        try ws.slots.buffer.upload(slots)
+        try ws.positions.buffer.upload(positions)
+
+        let b = backend, c = config
+        let eps = Float(c.rmsNormEps)
+        let heads = c.numAttentionHeads, kvHeads = c.kvHeads, headDim = c.headDimension
+        try b.embedding(rows: m, ids: ws.ids, table: weights.embedTokens, out: ws.hidden)
+        for (index, layer) in weights.layers.enumerated() {
+            let kv = cache.layers[index]
+            try b.rmsnorm(rows: m, x: ws.hidden, weight: layer.inputNorm, eps: eps, y: ws.normed)
+            try b.gemm(rows: m, x: ws.normed, weight: layer.qProj, bias: layer.qBias, y: ws.q)
+            try b.gemm(rows: m, x: ws.normed, weight: layer.kProj, bias: layer.kBias, y: ws.k)
+            try b.gemm(rows: m, x: ws.normed, weight: layer.vProj, bias: layer.vBias, y: ws.v)
+            try b.rope(rows: m, heads: heads, headDim: headDim, rotaryDim: headDim, x: ws.q,
+                       positions: ws.positions, inverseFrequencies: inverseFrequencies)
+            try b.rope(rows: m, heads: kvHeads, headDim: headDim, rotaryDim: headDim, x: ws.k,
+                       positions: ws.positions, inverseFrequencies: inverseFrequencies)
+            try b.kvStore(rows: m, kvHeads: kvHeads, headDim: headDim, k: ws.k, v: ws.v, cache: kv,
+                          slots: ws.slots, positions: ws.positions)
+            try b.attention(rows: m, heads: heads, kvHeads: kvHeads, headDim: headDim, q: ws.q, cache: kv,
+                            slots: ws.slots, positions: ws.positions, window: architecture.slidingWindow ?? 0,
+                            scale: 1 / Float(headDim).squareRoot(), out: ws.attention)
+            // residual: hidden += attention * o_proj^T
+            try b.gemm(rows: m, x: ws.attention, weight: layer.oProj, bias: layer.oBias, accumulate: true, y: ws.hidden)
+            try b.rmsnorm(rows: m, x: ws.hidden, weight: layer.postAttentionNorm, eps: eps, y: ws.normed)
+            try b.gemm(rows: m, x: ws.normed, weight: layer.gateProj, bias: layer.gateBias, y: ws.gate)
+            try b.gemm(rows: m, x: ws.normed, weight: layer.upProj, bias: layer.upBias, y: ws.up)
+            try b.siluMul(rows: m, width: c.intermediateSize, gate: ws.gate, up: ws.up, out: ws.gate)
+            try b.gemm(rows: m, x: ws.gate, weight: layer.downProj, bias: layer.downBias, accumulate: true, y: ws.hidden)
+        }
+        for i in 0..<m {
+            let slot = Int(slots[i])
+            cache.lengths[slot] = max(cache.lengths[slot], Int(positions[i]) + 1)
+        }
+        guard !logitRows.isEmpty else { return [] }
+        for (j, row) in logitRows.enumerated() {
+            try b.rmsnorm(rows: 1, x: ws.hidden.rows(row, 1), weight: weights.norm, eps: eps, y: ws.finalRows.rows(j, 1))
+        }
+        try b.gemm(rows: logitRows.count, x: ws.finalRows, weight: weights.lmHead, bias: nil, y: ws.logits)
+        return try ws.logits.buffer.download(Float.self, count: logitRows.count * c.vocabSize)
+    }
+}

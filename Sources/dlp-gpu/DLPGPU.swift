@@ -1,0 +1,11 @@
+// DLPGPU.swift: the `dlp-gpu` command: a thin layer of subcommands over the DLPLoRA library.
+import ArgumentParser
+import DLPLoRA
+
+@main
+struct DLPGPU: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dlp-gpu",
+        abstract: "Serve one Hugging Face base model with many LoRA adapters, fused per sentence (DLP-LoRA).",
+        subcommands: [])
+}
