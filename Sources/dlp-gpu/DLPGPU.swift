@@ -3,9 +3,9 @@ import ArgumentParser
 import DLPLoRA
 
 @main
-struct DLPGPU: AsyncParsableCommand {
+struct DLPGPU: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dlp-gpu",
         abstract: "Serve one Hugging Face base model with many LoRA adapters, fused per sentence (DLP-LoRA).",
-        subcommands: [])
+        subcommands: [GenerateCommand.self, ScoreCommand.self, InspectCommand.self])
 }

@@ -37,6 +37,18 @@ enum GGMLType: UInt32 {
 
     static let supportedList = "F32 (0), F16 (1), Q4_0 (2), Q4_1 (3), Q8_0 (8), BF16 (30)"
 
+    /// The name llama.cpp uses.
+    var name: String {
+        switch self {
+        case .f32: return "F32"
+        case .f16: return "F16"
+        case .bf16: return "BF16"
+        case .q4_0: return "Q4_0"
+        case .q4_1: return "Q4_1"
+        case .q8_0: return "Q8_0"
+        }
+    }
+
     /// (elements per block, bytes per block)
     var block: (elements: Int, bytes: Int) {
         switch self {

@@ -11,6 +11,8 @@ public struct ModelSource: Sendable {
     public var tensorNames: [String]
     /// Generation defaults (generation_config.json, or GGUF metadata).
     public var generationConfig: GenerationConfig?
+    /// How many tensors of each stored type the files hold ("F32": 61, "Q4_1": 210, ...).
+    public var tensorTypes: [String: Int]
 }
 
 public enum ModelLoader {
@@ -29,7 +31,10 @@ public enum ModelLoader {
             let model = try TransformerModel(config: config, architecture: architecture, weights: weights,
                                              ropeFactors: nil, backend: backend)
             let generation = try GenerationConfig.load(path: (path as NSString).appendingPathComponent("generation_config.json"))
-            return (model, ModelSource(format: "safetensors", path: path, tensorNames: store.tensorNames, generationConfig: generation))
+            var types: [String: Int] = [:]
+            for name in store.tensorNames { if let t = try store.tensor(named: name) { types[t.type.rawValue, default: 0] += 1 } }
+            return (model, ModelSource(format: "safetensors", path: path, tensorNames: store.tensorNames,
+                                       generationConfig: generation, tensorTypes: types))
         }
         let file = try GGUFFile(path: path)
         let config = try ModelConfig.fromGGUF(file)
@@ -42,6 +47,9 @@ public enum ModelLoader {
         var generation = GenerationConfig()
         generation.bosTokenId = config.bosTokenId
         generation.eosTokenId = config.eosTokenId
-        return (model, ModelSource(format: "gguf", path: path, tensorNames: store.tensorNames, generationConfig: generation))
+        var types: [String: Int] = [:]
+        for info in file.tensors { types[info.type.name, default: 0] += 1 }
+        return (model, ModelSource(format: "gguf", path: path, tensorNames: store.tensorNames,
+                                   generationConfig: generation, tensorTypes: types))
     }
 }

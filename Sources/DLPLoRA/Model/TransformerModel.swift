@@ -47,6 +47,19 @@ public final class TransformerModel: @unchecked Sendable {
     /// Bytes of weights per dtype.
     public var weightBytes: [DType: Int] { weights.bytesByType }
 
+    /// The LM head is the embedding matrix.
+    public var tiedEmbeddings: Bool { weights.lmHead.buffer === weights.embedTokens.buffer }
+
+    /// Number of weights (the tied head counted once).
+    public var parameterCount: Int {
+        let layers = weights.layers.reduce(0) { sum, l in
+            let tensors: [DeviceTensor?] = [l.inputNorm, l.qProj, l.kProj, l.vProj, l.oProj, l.qBias, l.kBias, l.vBias, l.oBias,
+                                            l.postAttentionNorm, l.gateProj, l.upProj, l.downProj, l.gateBias, l.upBias, l.downBias]
+            return sum + tensors.reduce(0) { $0 + ($1?.count ?? 0) }
+        }
+        return weights.embedTokens.count + layers + weights.norm.count + (tiedEmbeddings ? 0 : weights.lmHead.count)
+    }
+
     /// A cache for `slots` sequences of `capacity` positions each.
     public func makeCache(slots: Int = 1, capacity: Int) throws -> KVCache {
         guard slots > 0, capacity > 0 else { throw InferenceError.invalidRequest("a cache needs at least one slot and one position") }

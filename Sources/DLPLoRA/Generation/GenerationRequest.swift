@@ -1,0 +1,48 @@
+// GenerationRequest.swift: what to generate (prompt ids, limits, sampling, stop conditions) and what
+// came out (ids, text, why it stopped, timings).
+
+/// One sequence to continue.
+public struct GenerationRequest: Sendable {
+    public var promptIDs: [Int32]
+    /// Most new tokens to produce.
+    public var maxTokens: Int
+    public var sampling: SamplingParameters
+    /// Generation ends after producing one of these (EOS ids); the id is kept in `tokenIDs`, not in `text`.
+    public var stopTokenIDs: Set<Int32>
+    /// Generation ends when the text contains one of these; the text is cut before it.
+    public var stopStrings: [String]
+
+    public init(promptIDs: [Int32], maxTokens: Int = 128, sampling: SamplingParameters = .greedy,
+                stopTokenIDs: Set<Int32> = [], stopStrings: [String] = []) {
+        self.promptIDs = promptIDs
+        self.maxTokens = maxTokens
+        self.sampling = sampling
+        self.stopTokenIDs = stopTokenIDs
+        self.stopStrings = stopStrings
+    }
+}
+
+/// Why a sequence stopped.
+public enum FinishReason: String, Sendable, Codable {
+    case endOfSequence = "eos", stopString = "stop", maxTokens = "length", contextFull = "context"
+}
+
+/// The outcome of one request.
+public struct GenerationResult: Sendable {
+    /// The new token ids (including a final EOS id, if that ended it).
+    public var tokenIDs: [Int32]
+    /// Their text (empty without a tokenizer), cut before a stop string, without EOS text.
+    public var text: String
+    public var finishReason: FinishReason
+    public var promptTokens: Int
+    /// Seconds spent in the prefill of the whole batch, and in all decode steps.
+    public var prefillSeconds: Double
+    public var decodeSeconds: Double
+
+    /// Prompt tokens per second of prefill.
+    public var prefillTokensPerSecond: Double { prefillSeconds > 0 ? Double(promptTokens) / prefillSeconds : 0 }
+    /// Generated tokens per second of decode (the first token comes from the prefill).
+    public var decodeTokensPerSecond: Double {
+        decodeSeconds > 0 ? Double(max(tokenIDs.count - 1, 0)) / decodeSeconds : 0
+    }
+}

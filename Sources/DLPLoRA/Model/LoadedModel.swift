@@ -1,0 +1,46 @@
+// LoadedModel.swift: the public entry point of the library: a model, its tokenizer (when the files have
+// one) and its generation defaults, loaded from a Hugging Face folder or a GGUF file onto a device.
+import Foundation
+
+/// A model ready to score and generate.
+public final class LoadedModel: @unchecked Sendable {
+    public let model: TransformerModel
+    public let tokenizer: Tokenizer?
+    public let source: ModelSource
+
+    /// Loads the model at `path` (a folder with config.json + safetensors, or a .gguf file).
+    public init(path: String, backend: KernelBackend) throws {
+        let (model, source) = try ModelLoader.load(path: path, backend: backend)
+        self.model = model
+        self.source = source
+        if source.format == "gguf" {
+            tokenizer = try TokenizerLoader.load(path: path)
+        } else if FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("tokenizer.json")) {
+            tokenizer = try TokenizerLoader.load(path: path)
+        } else {
+            tokenizer = nil
+        }
+    }
+
+    /// End-of-sequence ids: generation_config.json's, else config.json's.
+    public var eosTokenIDs: Set<Int32> {
+        let ids = source.generationConfig?.eosTokenId?.ids ?? model.config.eosTokenId?.ids ?? []
+        return Set(ids.map { Int32($0) })
+    }
+
+    /// log p(ids[i] | ids[0..<i]) for i >= 1 (`ids.count - 1` values), from one forward pass.
+    public func logProbabilities(ids: [Int32]) throws -> [Double] {
+        guard ids.count >= 2 else { return [] }
+        let cache = try model.makeCache(slots: 1, capacity: ids.count)
+        let n = ids.count
+        let logits = try model.forward(tokens: ids, slots: Array(repeating: 0, count: n),
+                                       positions: (0..<n).map(Int32.init), logitRows: Array(0..<(n - 1)), cache: cache)
+        let vocab = model.config.vocabSize
+        return (1..<n).map { i in
+            let row = logits[((i - 1) * vocab)..<(i * vocab)]
+            let top = Double(row.max() ?? 0)
+            let logSum = log(row.reduce(0.0) { $0 + exp(Double($1) - top) }) + top
+            return Double(row[row.startIndex + Int(ids[i])]) - logSum
+        }
+    }
+}

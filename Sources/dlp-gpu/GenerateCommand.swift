@@ -1,0 +1,89 @@
+// GenerateCommand.swift: `dlp-gpu generate`: streams a continuation of a prompt to stdout and a timing
+// summary (prompt and decode tokens/s) to stderr; `--json` prints one object instead.
+import ArgumentParser
+import DLPLoRA
+import Foundation
+
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "generate", abstract: "Generate a continuation of a prompt.")
+
+    @OptionGroup var options: ModelOptions
+
+    @Option(name: .long, help: "The prompt text (needs a tokenizer in the model files).")
+    var prompt: String?
+
+    @Option(name: .long, help: "The prompt as token ids, e.g. 1,2,3 (instead of --prompt).")
+    var ids: String?
+
+    @Option(name: .long, help: "Most new tokens.")
+    var maxTokens: Int = 128
+
+    @Option(name: .long, help: "0 is greedy decoding.")
+    var temperature: Float = 0
+
+    @Option(name: .long, help: "Keep the k most likely tokens (0: off).")
+    var topK: Int = 0
+
+    @Option(name: .long, help: "Nucleus sampling mass (1: off).")
+    var topP: Float = 1
+
+    @Option(name: .long, help: "Penalty for tokens already seen (1: off).")
+    var repetitionPenalty: Float = 1
+
+    @Option(name: .long, help: "Random seed: the same seed gives the same text.")
+    var seed: UInt64 = 0
+
+    @Option(name: .long, help: "Stop when the text contains this string (repeatable).")
+    var stop: [String] = []
+
+    @Flag(name: .long, help: "Print one JSON object (text, ids, finish reason, timings) instead of streaming.")
+    var json = false
+
+    func validate() throws {
+        guard (prompt == nil) != (ids == nil) else { throw ValidationError("give exactly one of --prompt and --ids") }
+        guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be >= 0") }
+    }
+
+    func run() throws {
+        let loaded = try options.load()
+        let promptIDs: [Int32]
+        if let prompt {
+            guard let tokenizer = loaded.tokenizer else {
+                throw ValidationError("\(options.model) has no tokenizer; pass the prompt as --ids")
+            }
+            promptIDs = try tokenizer.encode(prompt)
+        } else {
+            promptIDs = try parseIDs(ids ?? "")
+        }
+        let sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP,
+                                          repetitionPenalty: repetitionPenalty, seed: seed)
+        let request = GenerationRequest(promptIDs: promptIDs, maxTokens: maxTokens, sampling: sampling,
+                                        stopTokenIDs: loaded.eosTokenIDs, stopStrings: stop)
+        let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer, contextLength: options.context)
+        let streaming = !json && loaded.tokenizer != nil
+        let results = try generator.generate([request]) { _, text in
+            if streaming {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
+        }
+        guard let result = results.first else { return }
+        if json {
+            try printJSON([
+                "prompt_ids": promptIDs.map(Int.init), "ids": result.tokenIDs.map(Int.init), "text": result.text,
+                "finish_reason": result.finishReason.rawValue, "prompt_tokens": result.promptTokens,
+                "prefill_tokens_per_second": result.prefillTokensPerSecond,
+                "decode_tokens_per_second": result.decodeTokensPerSecond,
+                "device": loaded.model.backend.deviceDescription,
+            ])
+            return
+        }
+        if streaming {
+            print("")
+        } else {
+            print(result.tokenIDs.map(String.init).joined(separator: ","))
+        }
+        printError(String(format: "[%@] prompt %d tokens, %.1f tokens/s | generated %d tokens, %.1f tokens/s | stop: %@",
+                          loaded.model.backend.deviceDescription, result.promptTokens, result.prefillTokensPerSecond,
+                          result.tokenIDs.count, result.decodeTokensPerSecond, result.finishReason.rawValue))
+    }
+}

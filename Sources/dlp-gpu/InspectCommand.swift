@@ -1,0 +1,41 @@
+// InspectCommand.swift: `dlp-gpu inspect PATH`: architecture, sizes, dtypes and tokenizer of a model.
+import ArgumentParser
+import DLPLoRA
+import Foundation
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Describe a model folder or GGUF file.")
+
+    @Argument(help: "A Hugging Face model folder or a .gguf file.")
+    var path: String
+
+    func run() throws {
+        let loaded = try LoadedModel(path: path, backend: try KernelBackend.cpu())
+        let c = loaded.model.config
+        let a = loaded.model.architecture
+        let parameters = loaded.model.parameterCount
+        print("path:           \(path)")
+        print("format:         \(loaded.source.format) (\(loaded.source.tensorNames.count) tensors)")
+        print("architecture:   \(c.modelType)\(a.qkvBias ? ", q/k/v bias" : "")\(a.slidingWindow.map { ", sliding window \($0)" } ?? "")")
+        print("layers:         \(c.numHiddenLayers)")
+        print("hidden:         \(c.hiddenSize), intermediate \(c.intermediateSize)")
+        print("heads:          \(c.numAttentionHeads) query, \(c.kvHeads) key/value, head_dim \(c.headDimension)")
+        print("vocabulary:     \(c.vocabSize)")
+        print("context:        \(c.maxPositionEmbeddings.map(String.init) ?? "unknown")")
+        let scaling = c.ropeScaling.map { " (\($0.ropeType) scaling, factor \($0.factor ?? 1))" } ?? ""
+        print("rope:           theta \(c.ropeTheta ?? 10000)\(scaling)")
+        print("embeddings:     \(loaded.model.tiedEmbeddings ? "tied" : "separate lm_head")")
+        print(String(format: "parameters:     %.1fM", Double(parameters) / 1e6))
+        let bytes = loaded.model.weightBytes.sorted { $0.key.rawValue < $1.key.rawValue }
+            .map { String(format: "%@ %.1f MiB", $0.key.rawValue, Double($0.value) / 1_048_576) }
+        print("weights:        \(bytes.joined(separator: ", ")) (as loaded; GGUF quantized tensors dequantize to f32)")
+        let types = loaded.source.tensorTypes.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }
+        print("stored types:   \(types.joined(separator: ", "))")
+        if let t = loaded.tokenizer {
+            print("tokenizer:      \(t.kind), \(t.vocabularySize) tokens\(t.chatTemplate != nil ? ", chat template" : "")")
+        } else {
+            print("tokenizer:      none (no tokenizer.json)")
+        }
+        print("eos ids:        \(loaded.eosTokenIDs.sorted().map(String.init).joined(separator: ", "))")
+    }
+}
