@@ -74,7 +74,7 @@ final class GGUFWeights: WeightStore, @unchecked Sendable {
         }
         let source = owned?.readOnly ?? raw
         guard let heads else {
-            return HostTensor(name: name, type: storage, shape: shape, bytes: source, owner: owned ?? gguf.file)
+            return HostTensor(file: path, name: name, type: storage, shape: shape, bytes: source, owner: owned ?? gguf.file)
         }
         let rows = shape[0], rowBytes = shape.count > 1 ? shape[1] * storage.size : storage.size
         guard heads > 0, rows % heads == 0, (rows / heads) % 2 == 0 else {
@@ -92,6 +92,6 @@ final class GGUFWeights: WeightStore, @unchecked Sendable {
                 }
             }
         }
-        return HostTensor(name: name, type: storage, shape: shape, bytes: permuted.readOnly, owner: permuted)
+        return HostTensor(file: path, name: name, type: storage, shape: shape, bytes: permuted.readOnly, owner: permuted)
     }
 }

@@ -30,6 +30,8 @@ public enum StorageType: String, Sendable {
 
 /// A tensor's bytes in host memory, kept alive by `owner`.
 struct HostTensor: @unchecked Sendable {
+    /// The file the tensor is stored in (for error messages).
+    let file: String
     let name: String
     let type: StorageType
     let shape: [Int]

@@ -131,6 +131,6 @@ final class SafetensorsFile: WeightStore, @unchecked Sendable {
         guard let entry = entries[name] else { return nil }
         let start = dataStart + entry.begin
         let slice = UnsafeRawBufferPointer(rebasing: file.bytes[start..<(dataStart + entry.end)])
-        return HostTensor(name: name, type: entry.type, shape: entry.shape, bytes: slice, owner: file)
+        return HostTensor(file: path, name: name, type: entry.type, shape: entry.shape, bytes: slice, owner: file)
     }
 }

@@ -14,7 +14,7 @@ public final class LoadedModel: @unchecked Sendable {
         self.model = model
         self.source = source
         if source.format == "gguf" {
-            tokenizer = try TokenizerLoader.load(path: path)
+            tokenizer = try TokenizerLoader.fromGGUFIfPresent(path: path)
         } else if FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("tokenizer.json")) {
             tokenizer = try TokenizerLoader.load(path: path)
         } else {

@@ -31,10 +31,10 @@ struct ModelWeights {
                 throw LoadError.missingTensor(path: store.path, tensor: name)
             }
             guard let dtype = host.type.kernelType else {
-                throw LoadError.tensorMismatch(path: store.path, tensor: name, expected: "F32, F16 or BF16", found: host.type.rawValue)
+                throw LoadError.tensorMismatch(path: host.file, tensor: name, expected: "F32, F16 or BF16", found: host.type.rawValue)
             }
             guard host.shape == shape else {
-                throw LoadError.tensorMismatch(path: store.path, tensor: name, expected: "shape \(shape)", found: "shape \(host.shape)")
+                throw LoadError.tensorMismatch(path: host.file, tensor: name, expected: "shape \(shape)", found: "shape \(host.shape)")
             }
             let buffer = try backend.buffer(overHost: host.bytes, owner: host.owner)
             bytesByType[dtype, default: 0] += host.bytes.count

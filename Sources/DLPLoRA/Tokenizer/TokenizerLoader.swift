@@ -16,6 +16,12 @@ public enum TokenizerLoader {
         return try fromGGUF(try GGUFFile(path: path))
     }
 
+    /// The tokenizer of a GGUF file, or nil when the file carries none (no tokenizer.ggml.model).
+    static func fromGGUFIfPresent(path: String) throws -> Tokenizer? {
+        let file = try GGUFFile(path: path)
+        return file.metadata["tokenizer.ggml.model"] == nil ? nil : try fromGGUF(file)
+    }
+
     static func fromGGUF(_ file: GGUFFile) throws -> Tokenizer {
         let path = file.path
         let meta = file.metadata
