@@ -28,7 +28,7 @@ float *dlp_cpu_scratch(dlp_context *ctx, size_t n) {
     return grown;
 }
 
-static dlp_status context_create(int32_t n_threads, dlp_context **out_ctx) {
+static dlp_status context_create(int32_t n_threads, uint32_t flags, dlp_context **out_ctx) {
     if (!out_ctx) return DLP_STATUS_INVALID_ARGUMENT;
     dlp_context *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return DLP_STATUS_OUT_OF_MEMORY;
@@ -37,6 +37,7 @@ static dlp_status context_create(int32_t n_threads, dlp_context **out_ctx) {
     ctx->n_threads = dlp_thread_pool_size(ctx->pool);
     __builtin_cpu_init();
     ctx->has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    if (flags & DLP_CONTEXT_REFERENCE_KERNELS) ctx->has_avx2 = 0;
     openblas_set_num_threads(ctx->n_threads);
     snprintf(ctx->description, sizeof ctx->description, "cpu: %d threads, %s, OpenBLAS GEMM",
              ctx->n_threads, ctx->has_avx2 ? "AVX2+FMA+F16C" : "scalar (no AVX2)");

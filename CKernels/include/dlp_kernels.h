@@ -42,6 +42,9 @@ typedef enum dlp_status {
     DLP_STATUS_UNSUPPORTED = 4,        /* dtype or shape this backend does not implement */
 } dlp_status;
 
+/* context_create flags */
+#define DLP_CONTEXT_REFERENCE_KERNELS 1u  /* use the plain reference implementation of every op (no SIMD) */
+
 typedef struct dlp_context dlp_context; /* one backend instance: device, streams, thread pool */
 typedef struct dlp_buffer dlp_buffer;   /* one allocation in the backend's memory */
 
@@ -50,8 +53,9 @@ typedef struct dlp_kernel_table {
     const char *name;                   /* "cpu", "cuda" */
 
     /* ---- lifetime ---- */
-    /* n_threads: CPU worker threads (0 = all cores); device backends ignore it. */
-    dlp_status (*context_create)(int32_t n_threads, dlp_context **out_ctx);
+    /* n_threads: CPU worker threads (0 = all cores); device backends ignore it.
+     * flags: DLP_CONTEXT_* bits. */
+    dlp_status (*context_create)(int32_t n_threads, uint32_t flags, dlp_context **out_ctx);
     void (*context_destroy)(dlp_context *ctx);
     /* The message of the last failed call on ctx (never NULL; "" when none). */
     const char *(*last_error)(const dlp_context *ctx);

@@ -7,67 +7,67 @@ extension KernelBackend {
     func gemm(rows m: Int, x: DeviceTensor, ldx: Int? = nil, weight w: DeviceTensor, bias: DeviceTensor?,
               accumulate: Bool = false, y: DeviceTensor, ldy: Int? = nil) throws {
         let n = w.shape[0], k = w.shape[1]
-        try check(try entry(table.gemm, "gemm")(
+        try run("gemm") { try entry(table.gemm, "gemm")(
             context, Int64(m), Int64(n), Int64(k), x.floats, Int64(ldx ?? k), w.address, w.dtype.kernelType, Int64(k),
-            bias?.address, (bias?.dtype ?? .f32).kernelType, accumulate ? 1 : 0, y.floats, Int64(ldy ?? n)), "gemm")
+            bias?.address, (bias?.dtype ?? .f32).kernelType, accumulate ? 1 : 0, y.floats, Int64(ldy ?? n)) }
     }
 
     /// out[i, :] = table[ids[i], :] for m rows.
     func embedding(rows m: Int, ids: DeviceTensor, table weights: DeviceTensor, out: DeviceTensor) throws {
-        try check(try entry(table.embedding, "embedding")(
+        try run("embedding") { try entry(table.embedding, "embedding")(
             context, Int64(m), ids.int32s, weights.address, weights.dtype.kernelType, Int64(weights.shape[0]),
-            Int64(weights.shape[1]), out.floats, Int64(weights.shape[1])), "embedding")
+            Int64(weights.shape[1]), out.floats, Int64(weights.shape[1])) }
     }
 
     /// RMSNorm of m rows of width d = weight.count.
     func rmsnorm(rows m: Int, x: DeviceTensor, weight: DeviceTensor, eps: Float, y: DeviceTensor) throws {
         let d = weight.count
-        try check(try entry(table.rmsnorm, "rmsnorm")(
+        try run("rmsnorm") { try entry(table.rmsnorm, "rmsnorm")(
             context, Int64(m), Int64(d), x.floats, Int64(d), weight.address, weight.dtype.kernelType, eps,
-            y.floats, Int64(d)), "rmsnorm")
+            y.floats, Int64(d)) }
     }
 
     /// Rotary embedding in place on m rows of heads x headDim.
     func rope(rows m: Int, heads: Int, headDim: Int, rotaryDim: Int, x: DeviceTensor,
               positions: DeviceTensor, inverseFrequencies: DeviceTensor) throws {
-        try check(try entry(table.rope, "rope")(
+        try run("rope") { try entry(table.rope, "rope")(
             context, Int64(m), Int64(heads), Int64(headDim), Int64(rotaryDim), x.floats, Int64(heads * headDim),
-            positions.int32s, inverseFrequencies.floats), "rope")
+            positions.int32s, inverseFrequencies.floats) }
     }
 
     /// Stores m rows of keys and values into the cache at their (slot, position).
     func kvStore(rows m: Int, kvHeads: Int, headDim: Int, k: DeviceTensor, v: DeviceTensor,
                  cache: KVCache.Layer, slots: DeviceTensor, positions: DeviceTensor) throws {
         let width = Int64(kvHeads * headDim)
-        try check(try entry(table.kv_store, "kv_store")(
+        try run("kv_store") { try entry(table.kv_store, "kv_store")(
             context, Int64(m), Int64(kvHeads), Int64(headDim), k.floats, width, v.floats, width,
             cache.keys.floats, cache.values.floats, Int64(cache.slots), Int64(cache.capacity),
-            slots.int32s, positions.int32s), "kv_store")
+            slots.int32s, positions.int32s) }
     }
 
     /// Causal attention of m query rows over the cache.
     func attention(rows m: Int, heads: Int, kvHeads: Int, headDim: Int, q: DeviceTensor, cache: KVCache.Layer,
                    slots: DeviceTensor, positions: DeviceTensor, window: Int, scale: Float, out: DeviceTensor) throws {
         let width = Int64(heads * headDim)
-        try check(try entry(table.attention, "attention")(
+        try run("attention") { try entry(table.attention, "attention")(
             context, Int64(m), Int64(heads), Int64(kvHeads), Int64(headDim), q.floats, width,
             cache.keys.floats, cache.values.floats, Int64(cache.slots), Int64(cache.capacity),
-            slots.int32s, positions.int32s, Int32(clamping: window), scale, out.floats, width), "attention")
+            slots.int32s, positions.int32s, Int32(clamping: window), scale, out.floats, width) }
     }
 
     /// out = silu(gate) * up over m rows of width n.
     func siluMul(rows m: Int, width n: Int, gate: DeviceTensor, up: DeviceTensor, out: DeviceTensor) throws {
-        try check(try entry(table.silu_mul, "silu_mul")(
-            context, Int64(m), Int64(n), gate.floats, Int64(n), up.floats, Int64(n), out.floats, Int64(n)), "silu_mul")
+        try run("silu_mul") { try entry(table.silu_mul, "silu_mul")(
+            context, Int64(m), Int64(n), gate.floats, Int64(n), up.floats, Int64(n), out.floats, Int64(n)) }
     }
 
     /// y[0..<count] += x[0..<count].
     func add(count: Int, x: DeviceTensor, into y: DeviceTensor) throws {
-        try check(try entry(table.add, "add")(context, Int64(count), x.floats, y.floats), "add")
+        try run("add") { try entry(table.add, "add")(context, Int64(count), x.floats, y.floats) }
     }
 
     /// out[i] = argmax of row i, for m rows of width n.
     func argmax(rows m: Int, width n: Int, x: DeviceTensor, out: DeviceTensor) throws {
-        try check(try entry(table.argmax, "argmax")(context, Int64(m), Int64(n), x.floats, Int64(n), out.int32s), "argmax")
+        try run("argmax") { try entry(table.argmax, "argmax")(context, Int64(m), Int64(n), x.floats, Int64(n), out.int32s) }
     }
 }

@@ -2,25 +2,28 @@
 // one throwing method per op. The CPU table is built in; a plugin table (CUDA) comes from PluginLoader.
 // Every pointer argument is a device address (DeviceTensor.address); nothing here dereferences one.
 import CKernels
+import Foundation
 
 /// A kernel backend: the CPU kernels compiled into the package, or a device plugin.
 public final class KernelBackend: @unchecked Sendable {
     let table: dlp_kernel_table
     let context: OpaquePointer
+    private let lock = NSLock()
     /// "cpu" or "cuda".
     public let name: String
     /// One line about the device: threads and SIMD level, or GPU name.
     public let deviceDescription: String
 
-    /// The built-in CPU backend with `threads` worker threads (0: one per core).
-    public static func cpu(threads: Int = 0) throws -> KernelBackend {
+    /// The built-in CPU backend with `threads` worker threads (0: one per core). `referenceKernels` runs the
+    /// plain scalar implementation of every op instead of the SIMD one (for comparisons).
+    public static func cpu(threads: Int = 0, referenceKernels: Bool = false) throws -> KernelBackend {
         guard let table = dlp_cpu_kernel_table() else {
             throw BackendError.unavailable(device: "cpu", reason: "the CPU kernel table is missing")
         }
-        return try KernelBackend(table: table, threads: threads)
+        return try KernelBackend(table: table, threads: threads, flags: referenceKernels ? DLP_CONTEXT_REFERENCE_KERNELS : 0)
     }
 
-    init(table pointer: UnsafePointer<dlp_kernel_table>, threads: Int) throws {
+    init(table pointer: UnsafePointer<dlp_kernel_table>, threads: Int, flags: UInt32 = 0) throws {
         let table = pointer.pointee
         let tableName = table.name.map { String(cString: $0) } ?? "unnamed"
         guard table.api_version == UInt32(DLP_KERNELS_API_VERSION) else {
@@ -32,7 +35,7 @@ public final class KernelBackend: @unchecked Sendable {
             throw BackendError.missingEntryPoint(backend: tableName, name: "context_create")
         }
         var ctx: OpaquePointer?
-        let status = create(Int32(clamping: threads), &ctx)
+        let status = create(Int32(clamping: threads), flags, &ctx)
         guard status == DLP_STATUS_OK, let ctx else {
             throw BackendError.unavailable(device: tableName, reason: "context_create returned \(BackendError.statusName(Int32(status.rawValue)))")
         }
@@ -51,7 +54,15 @@ public final class KernelBackend: @unchecked Sendable {
         return function
     }
 
-    func check(_ status: dlp_status, _ operation: String) throws {
+    /// Runs one call on the context. A context is used by one thread at a time (like a device stream):
+    /// calls from several threads are serialized here.
+    func run(_ operation: String, _ call: () throws -> dlp_status) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try check(try call(), operation)
+    }
+
+    private func check(_ status: dlp_status, _ operation: String) throws {
         guard status != DLP_STATUS_OK else { return }
         let message = table.last_error.flatMap { $0(context) }.map { String(cString: $0) } ?? ""
         throw BackendError.operationFailed(backend: name, operation: operation,
@@ -63,7 +74,7 @@ public final class KernelBackend: @unchecked Sendable {
     /// A zero-filled buffer of `bytes` bytes in the backend's memory.
     public func allocate(bytes: Int) throws -> DeviceBuffer {
         var buffer: OpaquePointer?
-        try check(try entry(table.buffer_alloc, "buffer_alloc")(context, max(bytes, 0), &buffer), "buffer_alloc(\(bytes) bytes)")
+        try run("buffer_alloc(\(bytes) bytes)") { try entry(table.buffer_alloc, "buffer_alloc")(context, max(bytes, 0), &buffer) }
         guard let buffer else { throw BackendError.missingEntryPoint(backend: name, name: "buffer_alloc result") }
         return DeviceBuffer(backend: self, handle: buffer, bytes: bytes, hostOwner: nil)
     }
@@ -71,20 +82,19 @@ public final class KernelBackend: @unchecked Sendable {
     /// A buffer over host memory that `owner` keeps alive: used in place on CPU, uploaded on devices.
     func buffer(overHost bytes: UnsafeRawBufferPointer, owner: AnyObject) throws -> DeviceBuffer {
         var buffer: OpaquePointer?
-        try check(try entry(table.buffer_from_host, "buffer_from_host")(context, bytes.baseAddress, bytes.count, &buffer),
-                  "buffer_from_host(\(bytes.count) bytes)")
+        try run("buffer_from_host(\(bytes.count) bytes)") { try entry(table.buffer_from_host, "buffer_from_host")(context, bytes.baseAddress, bytes.count, &buffer) }
         guard let buffer else { throw BackendError.missingEntryPoint(backend: name, name: "buffer_from_host result") }
         return DeviceBuffer(backend: self, handle: buffer, bytes: bytes.count, hostOwner: owner)
     }
 
     func upload(_ source: UnsafeRawBufferPointer, to buffer: DeviceBuffer, offset: Int = 0) throws {
         guard let base = source.baseAddress else { return }
-        try check(try entry(table.buffer_upload, "buffer_upload")(context, buffer.handle, offset, base, source.count), "buffer_upload")
+        try run("buffer_upload") { try entry(table.buffer_upload, "buffer_upload")(context, buffer.handle, offset, base, source.count) }
     }
 
     func download(_ buffer: DeviceBuffer, offset: Int = 0, into destination: UnsafeMutableRawBufferPointer) throws {
         guard let base = destination.baseAddress else { return }
-        try check(try entry(table.buffer_download, "buffer_download")(context, buffer.handle, offset, base, destination.count), "buffer_download")
+        try run("buffer_download") { try entry(table.buffer_download, "buffer_download")(context, buffer.handle, offset, base, destination.count) }
     }
 
     func address(of buffer: DeviceBuffer) -> UnsafeMutableRawPointer? {

@@ -3,6 +3,8 @@
 // LM head. One forward call runs any mix of rows: the prompts of several sequences (prefill), one new
 // token per sequence (decode), or both; each row carries its cache slot and position.
 
+import Foundation
+
 /// Errors from running a model on given inputs.
 public enum InferenceError: Error, CustomStringConvertible, Equatable {
     /// A sequence would need more positions than the cache holds.
@@ -32,6 +34,8 @@ public final class TransformerModel: @unchecked Sendable {
     let weights: ModelWeights
     let inverseFrequencies: DeviceTensor   // f32 [head_dim / 2]
     private var workspace: Workspace?
+    /// One forward pass at a time per model (they share the workspace).
+    private let lock = NSLock()
 
     init(config: ModelConfig, architecture: Architecture, weights: ModelWeights, ropeFactors: [Float]?,
          backend: KernelBackend) throws {
@@ -80,6 +84,8 @@ public final class TransformerModel: @unchecked Sendable {
     /// `positions[i]`; every earlier position of that slot must already be in the cache or in this batch.
     public func forward(tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int],
                         cache: KVCache) throws -> [Float] {
+        lock.lock()
+        defer { lock.unlock() }
         let m = tokens.count
         guard m > 0, slots.count == m, positions.count == m else {
             throw InferenceError.invalidRequest("forward needs the same number (> 0) of tokens, slots and positions")
