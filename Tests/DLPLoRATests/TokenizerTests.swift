@@ -1,0 +1,61 @@
+// TokenizerTests.swift: the byte-level BPE tokenizer from SmolLM2's GGUF gives Hugging Face's ids
+// (reference.json holds the ids transformers produced), decodes back to the text, and streams text
+// without ever splitting a UTF-8 character.
+import Testing
+@testable import DLPLoRA
+
+@Suite struct TokenizerTests {
+    @Test func utf8PrefixLengthHoldsIncompleteCharacters() {
+        let emoji = Array("a😀".utf8)                 // 61 F0 9F 98 80
+        #expect(StreamingDetokenizer.completePrefixLength(Array(emoji[0..<1])) == 1)
+        #expect(StreamingDetokenizer.completePrefixLength(Array(emoji[0..<3])) == 1)
+        #expect(StreamingDetokenizer.completePrefixLength(emoji) == 5)
+        #expect(StreamingDetokenizer.completePrefixLength(Array("é".utf8).prefix(1).map { $0 }) == 0)
+    }
+
+    @Test func gpt2PreTokenizerSplitsLikeTheRegex() {
+        let plain = GPT2PreTokenizer(individualDigits: false)
+        // expectations from Python's `regex` module on the GPT-2 pattern
+        #expect(plain.split("Hello world's  2024 !!\n\nok") == ["Hello", " world", "'s", " ", " 2024", " !!", "\n", "\n", "ok"])
+        #expect(plain.split("a  \n\n  b") == ["a", "  \n\n ", " b"])
+        #expect(plain.split("  a") == [" ", " a"])
+        #expect(plain.split("x\n y") == ["x", "\n", " y"])
+        let digits = GPT2PreTokenizer(individualDigits: true)
+        #expect(digits.split("in 2018.") == ["in", " ", "2", "0", "1", "8", "."])
+    }
+}
+
+@Suite(.enabled(if: Fixtures.smollm2 != nil, "SmolLM2 GGUF not in .cache (run scripts/fetch-smollm2.sh)"))
+struct SmolLM2TokenizerTests {
+    @Test func idsEqualHuggingFaceAndDecodeRoundTrips() throws {
+        let tokenizer = try TokenizerLoader.load(path: try #require(Fixtures.smollm2))
+        #expect(tokenizer.kind == "gguf:gpt2 (smollm)")
+        for item in try SmolLM2Reference.load().cases {
+            #expect(try tokenizer.encode(item.prompt) == item.prompt_ids, "'\(item.prompt)'")
+            #expect(tokenizer.decode(item.greedy_ids) == item.greedy_text)
+        }
+        let text = "Grüße, 世界! 😀 <|im_start|>user\n12.5% of    tabs\t\there"
+        let ids = try tokenizer.encode(text)
+        #expect(ids.contains(1))                     // <|im_start|> is one special token
+        #expect(tokenizer.decode(ids) == text)
+        var stream = StreamingDetokenizer(tokenizer: tokenizer)
+        var pieces: [String] = []
+        for id in ids { pieces.append(stream.append(id)) }
+        pieces.append(stream.flush())
+        #expect(pieces.joined() == text)
+        #expect(!pieces.contains { $0.contains("\u{FFFD}") })
+    }
+
+    @Test func generatesParisWithTextAndStopsOnEOS() throws {
+        let loaded = try LoadedModel(path: try #require(Fixtures.smollm2), backend: Fixtures.cpu)
+        let tokenizer = try #require(loaded.tokenizer)
+        let generator = Generator(model: loaded.model, tokenizer: tokenizer, contextLength: 64)
+        var streamed = ""
+        let result = try generator.generate([GenerationRequest(
+            promptIDs: try tokenizer.encode("The capital of France is"), maxTokens: 16,
+            stopTokenIDs: loaded.eosTokenIDs, stopStrings: ["\n\n"])]) { _, text in streamed += text }
+        #expect(result[0].text == " Paris.")
+        #expect(streamed == " Paris.")
+        #expect(result[0].finishReason == .stopString)
+    }
+}
