@@ -78,7 +78,7 @@ struct GenerateCommand: ParsableCommand {
             return
         }
         if streaming {
-            print("")
+            FileHandle.standardOutput.write(Data("\n".utf8))
         } else {
             print(result.tokenIDs.map(String.init).joined(separator: ","))
         }
