@@ -134,6 +134,8 @@ static const dlp_kernel_table cpu_table = {
     .silu_mul = dlp_cpu_silu_mul,
     .add = dlp_cpu_add,
     .argmax = dlp_cpu_argmax,
+    .lora_shrink = dlp_cpu_lora_shrink,
+    .lora_expand = dlp_cpu_lora_expand,
 };
 
 const dlp_kernel_table *dlp_cpu_kernel_table(void) { return &cpu_table; }

@@ -115,4 +115,14 @@ dlp_status dlp_cpu_silu_mul(dlp_context *ctx, int64_t m, int64_t n, const float 
 dlp_status dlp_cpu_add(dlp_context *ctx, int64_t n, const float *x, float *y);
 dlp_status dlp_cpu_argmax(dlp_context *ctx, int64_t m, int64_t n, const float *x, int64_t ldx, int32_t *out);
 
+dlp_status dlp_cpu_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_t r_max, int64_t k_slots,
+                               const float *x, int64_t ldx, const float *a_bank, int64_t n_adapters,
+                               const int32_t *ranks, const float *scales, int64_t n_plans,
+                               const int32_t *plan_adapters, const float *plan_weights, const int32_t *plan_of_row,
+                               float *t);
+dlp_status dlp_cpu_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int64_t r_max, int64_t k_slots,
+                               const float *t, const float *b_bank, int64_t n_adapters, const int32_t *ranks,
+                               int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row,
+                               float *y, int64_t ldy);
+
 #endif

@@ -71,3 +71,30 @@ extension KernelBackend {
         try run("argmax") { try entry(table.argmax, "argmax")(context, Int64(m), Int64(n), x.floats, Int64(n), out.int32s) }
     }
 }
+
+extension KernelBackend {
+    /// The per-batch plan tensors the multi-LoRA kernels read.
+    struct LoRAPlanTensors {
+        let kSlots: Int
+        let planCount: Int
+        let planAdapters: DeviceTensor   // i32 [plans, kSlots]
+        let planWeights: DeviceTensor    // f32 [plans, kSlots]
+        let planOfRow: DeviceTensor      // i32 [rows]
+    }
+
+    /// t = (weight * scale) * A x for every slot of every row's plan. x: f32 [m, dIn]; t: f32 [m, kSlots * rMax].
+    func loraShrink(rows m: Int, x: DeviceTensor, ldx: Int, bank: AdapterBank.Stack, plans: LoRAPlanTensors, t: DeviceTensor) throws {
+        try run("lora_shrink") { try entry(table.lora_shrink, "lora_shrink")(
+            context, Int64(m), Int64(bank.dIn), Int64(bank.rMax), Int64(plans.kSlots), x.floats, Int64(ldx),
+            bank.a.floats, Int64(bank.adapterCount), bank.ranks.int32s, bank.scales.floats, Int64(plans.planCount),
+            plans.planAdapters.int32s, plans.planWeights.floats, plans.planOfRow.int32s, t.floats) }
+    }
+
+    /// y += B t over every slot. y: f32 [m, dOut] (ld ldy).
+    func loraExpand(rows m: Int, t: DeviceTensor, bank: AdapterBank.Stack, plans: LoRAPlanTensors, y: DeviceTensor, ldy: Int) throws {
+        try run("lora_expand") { try entry(table.lora_expand, "lora_expand")(
+            context, Int64(m), Int64(bank.dOut), Int64(bank.rMax), Int64(plans.kSlots), t.floats, bank.b.floats,
+            Int64(bank.adapterCount), bank.ranks.int32s, Int64(plans.planCount), plans.planAdapters.int32s,
+            plans.planOfRow.int32s, y.floats, Int64(ldy)) }
+    }
+}

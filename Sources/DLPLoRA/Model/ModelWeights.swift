@@ -4,15 +4,15 @@
 /// One decoder layer's weights. Linear weights are [out_features, in_features].
 struct DecoderLayerWeights {
     let inputNorm: DeviceTensor          // [hidden]
-    let qProj: DeviceTensor              // [heads * head_dim, hidden]
-    let kProj: DeviceTensor              // [kv_heads * head_dim, hidden]
-    let vProj: DeviceTensor              // [kv_heads * head_dim, hidden]
-    let oProj: DeviceTensor              // [hidden, heads * head_dim]
+    var qProj: DeviceTensor              // [heads * head_dim, hidden]
+    var kProj: DeviceTensor              // [kv_heads * head_dim, hidden]
+    var vProj: DeviceTensor              // [kv_heads * head_dim, hidden]
+    var oProj: DeviceTensor              // [hidden, heads * head_dim]
     let qBias: DeviceTensor?, kBias: DeviceTensor?, vBias: DeviceTensor?, oBias: DeviceTensor?
     let postAttentionNorm: DeviceTensor  // [hidden]
-    let gateProj: DeviceTensor           // [intermediate, hidden]
-    let upProj: DeviceTensor             // [intermediate, hidden]
-    let downProj: DeviceTensor           // [hidden, intermediate]
+    var gateProj: DeviceTensor           // [intermediate, hidden]
+    var upProj: DeviceTensor             // [intermediate, hidden]
+    var downProj: DeviceTensor           // [hidden, intermediate]
     let gateBias: DeviceTensor?, upBias: DeviceTensor?, downBias: DeviceTensor?
 }
 

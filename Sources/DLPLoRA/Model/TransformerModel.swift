@@ -34,6 +34,7 @@ public final class TransformerModel: @unchecked Sendable {
     let weights: ModelWeights
     let inverseFrequencies: DeviceTensor   // f32 [head_dim / 2]
     private var workspace: Workspace?
+    private lazy var scratch = ScratchPool(backend: backend)
     /// One forward pass at a time per model (they share the workspace).
     private let lock = NSLock()
 
@@ -82,8 +83,9 @@ public final class TransformerModel: @unchecked Sendable {
     /// Runs token rows through the model and returns the logits of the rows listed in `logitRows`, as
     /// f32 [logitRows.count * vocab]. Row i is token `tokens[i]` of cache slot `slots[i]` at position
     /// `positions[i]`; every earlier position of that slot must already be in the cache or in this batch.
+    /// `adapters` adds each row's LoRA mix (rows whose plan is -1 run the base model alone).
     public func forward(tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int],
-                        cache: KVCache) throws -> [Float] {
+                        cache: KVCache, adapters: AdapterSelection? = nil) throws -> [Float] {
         lock.lock()
         defer { lock.unlock() }
         let m = tokens.count
@@ -105,6 +107,10 @@ public final class TransformerModel: @unchecked Sendable {
             throw InferenceError.invalidRequest("a logit row is outside the batch of \(m) rows")
         }
         let ws = try workspace(rows: m, logitRows: max(logitRows.count, 1))
+        if let adapters, adapters.bank.config != config {
+            throw InferenceError.invalidRequest("the adapter bank was made for another model configuration")
+        }
+        let lora = try adapters.flatMap { try LoRAPass.prepare($0, rows: m, pool: scratch) }
         try ws.ids.buffer.upload(tokens)
         try ws.slots.buffer.upload(slots)
         try ws.positions.buffer.upload(positions)
@@ -119,6 +125,9 @@ public final class TransformerModel: @unchecked Sendable {
             try b.gemm(rows: m, x: ws.normed, weight: layer.qProj, bias: layer.qBias, y: ws.q)
             try b.gemm(rows: m, x: ws.normed, weight: layer.kProj, bias: layer.kBias, y: ws.k)
             try b.gemm(rows: m, x: ws.normed, weight: layer.vProj, bias: layer.vBias, y: ws.v)
+            try lora?.apply(layer: index, projection: .qProj, x: ws.normed, y: ws.q, backend: b)
+            try lora?.apply(layer: index, projection: .kProj, x: ws.normed, y: ws.k, backend: b)
+            try lora?.apply(layer: index, projection: .vProj, x: ws.normed, y: ws.v, backend: b)
             try b.rope(rows: m, heads: heads, headDim: headDim, rotaryDim: headDim, x: ws.q,
                        positions: ws.positions, inverseFrequencies: inverseFrequencies)
             try b.rope(rows: m, heads: kvHeads, headDim: headDim, rotaryDim: headDim, x: ws.k,
@@ -130,11 +139,15 @@ public final class TransformerModel: @unchecked Sendable {
                             scale: 1 / Float(headDim).squareRoot(), out: ws.attention)
             // residual: hidden += attention * o_proj^T
             try b.gemm(rows: m, x: ws.attention, weight: layer.oProj, bias: layer.oBias, accumulate: true, y: ws.hidden)
+            try lora?.apply(layer: index, projection: .oProj, x: ws.attention, y: ws.hidden, backend: b)
             try b.rmsnorm(rows: m, x: ws.hidden, weight: layer.postAttentionNorm, eps: eps, y: ws.normed)
             try b.gemm(rows: m, x: ws.normed, weight: layer.gateProj, bias: layer.gateBias, y: ws.gate)
             try b.gemm(rows: m, x: ws.normed, weight: layer.upProj, bias: layer.upBias, y: ws.up)
+            try lora?.apply(layer: index, projection: .gateProj, x: ws.normed, y: ws.gate, backend: b)
+            try lora?.apply(layer: index, projection: .upProj, x: ws.normed, y: ws.up, backend: b)
             try b.siluMul(rows: m, width: c.intermediateSize, gate: ws.gate, up: ws.up, out: ws.gate)
             try b.gemm(rows: m, x: ws.gate, weight: layer.downProj, bias: layer.downBias, accumulate: true, y: ws.hidden)
+            try lora?.apply(layer: index, projection: .downProj, x: ws.gate, y: ws.hidden, backend: b)
         }
         for i in 0..<m {
             let slot = Int(slots[i])

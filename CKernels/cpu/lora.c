@@ -1,0 +1,114 @@
+/* lora.c: the multi-LoRA shrink and expand over a stacked adapter bank, for a batch of rows that each
+ * point at a plan of up to k_slots (adapter, weight) pairs (the layout is in dlp_kernels.h). The shrink
+ * splits (row, slot) pairs across the pool; the expand splits output features, so each thread reads its
+ * own rows of B once per token row. Slot coefficients (weight * scale) are folded into t by the shrink. */
+#include "cpu_internal.h"
+
+typedef struct {
+    const dlp_context *ctx;
+    int64_t d_in, r_max, k_slots;
+    const float *x; int64_t ldx;
+    const float *a_bank;
+    const int32_t *ranks; const float *scales;
+    const int32_t *plan_adapters; const float *plan_weights; const int32_t *plan_of_row;
+    float *t;
+} shrink_args;
+
+static void shrink_range(void *p, int64_t begin, int64_t end) {
+    const shrink_args *a = p;
+    for (int64_t item = begin; item < end; item++) {
+        int64_t i = item / a->k_slots, s = item % a->k_slots;
+        float *ts = a->t + (i * a->k_slots + s) * a->r_max;
+        int32_t plan = a->plan_of_row[i];
+        int32_t adapter = plan < 0 ? -1 : a->plan_adapters[plan * a->k_slots + s];
+        int64_t rank = adapter < 0 ? 0 : a->ranks[adapter];
+        float coefficient = rank > 0 ? a->plan_weights[plan * a->k_slots + s] * a->scales[adapter] : 0.0f;
+        const float *xi = a->x + i * a->ldx;
+        for (int64_t j = 0; j < rank; j++) {
+            const float *arow = a->a_bank + ((size_t)adapter * a->r_max + j) * a->d_in;
+            ts[j] = coefficient * dlp_cpu_dot(a->ctx, xi, arow, DLP_DTYPE_F32, a->d_in);
+        }
+        for (int64_t j = rank; j < a->r_max; j++) ts[j] = 0.0f;
+    }
+}
+
+static dlp_status check_plans(dlp_context *ctx, const char *op, int64_t m, int64_t n_adapters, const int32_t *ranks,
+                              int64_t r_max, int64_t k_slots, int64_t n_plans, const int32_t *plan_adapters,
+                              const int32_t *plan_of_row) {
+    for (int64_t i = 0; i < m; i++)
+        if (plan_of_row[i] < -1 || plan_of_row[i] >= n_plans)
+            return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "%s: row %lld points at plan %d of %lld",
+                                op, (long long)i, plan_of_row[i], (long long)n_plans);
+    for (int64_t p = 0; p < n_plans * k_slots; p++)
+        if (plan_adapters[p] < -1 || plan_adapters[p] >= n_adapters)
+            return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "%s: plan %lld slot %lld names adapter %d of %lld",
+                                op, (long long)(p / k_slots), (long long)(p % k_slots), plan_adapters[p], (long long)n_adapters);
+    for (int64_t a = 0; a < n_adapters; a++)
+        if (ranks[a] < 0 || ranks[a] > r_max)
+            return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "%s: adapter %lld has rank %d, bank holds %lld",
+                                op, (long long)a, ranks[a], (long long)r_max);
+    return DLP_STATUS_OK;
+}
+
+dlp_status dlp_cpu_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_t r_max, int64_t k_slots,
+                               const float *x, int64_t ldx, const float *a_bank, int64_t n_adapters,
+                               const int32_t *ranks, const float *scales, int64_t n_plans,
+                               const int32_t *plan_adapters, const float *plan_weights, const int32_t *plan_of_row,
+                               float *t) {
+    if (m < 0 || d_in <= 0 || r_max <= 0 || k_slots <= 0 || ldx < d_in || n_adapters <= 0 || n_plans < 0)
+        return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_shrink: bad sizes m=%lld d_in=%lld r_max=%lld k=%lld",
+                            (long long)m, (long long)d_in, (long long)r_max, (long long)k_slots);
+    dlp_status status = check_plans(ctx, "lora_shrink", m, n_adapters, ranks, r_max, k_slots, n_plans, plan_adapters, plan_of_row);
+    if (status != DLP_STATUS_OK) return status;
+    shrink_args args = {ctx, d_in, r_max, k_slots, x, ldx, a_bank, ranks, scales, plan_adapters, plan_weights, plan_of_row, t};
+    /* each item is rank dot products of length d_in: split only when there is enough of them */
+    dlp_parallel_for(ctx->pool, m * k_slots, d_in * r_max >= 4096 ? 1 : 8, shrink_range, &args);
+    return DLP_STATUS_OK;
+}
+
+typedef struct {
+    int64_t m, d_out, r_max, k_slots;
+    const float *t;
+    const float *b_bank;
+    const int32_t *ranks;
+    const int32_t *plan_adapters; const int32_t *plan_of_row;
+    float *y; int64_t ldy;
+} expand_args;
+
+static void expand_range(void *p, int64_t n_begin, int64_t n_end) {
+    const expand_args *a = p;
+    for (int64_t i = 0; i < a->m; i++) {
+        int32_t plan = a->plan_of_row[i];
+        if (plan < 0) continue;
+        float *yi = a->y + i * a->ldy;
+        for (int64_t s = 0; s < a->k_slots; s++) {
+            int32_t adapter = a->plan_adapters[plan * a->k_slots + s];
+            if (adapter < 0) continue;
+            int64_t rank = a->ranks[adapter];
+            if (rank == 0) continue;
+            const float *ts = a->t + (i * a->k_slots + s) * a->r_max;
+            const float *bank = a->b_bank + (size_t)adapter * a->d_out * a->r_max;
+            for (int64_t n = n_begin; n < n_end; n++) {
+                const float *brow = bank + n * a->r_max;
+                float sum = 0.0f;
+                for (int64_t j = 0; j < rank; j++) sum += brow[j] * ts[j];
+                yi[n] += sum;
+            }
+        }
+    }
+}
+
+dlp_status dlp_cpu_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int64_t r_max, int64_t k_slots,
+                               const float *t, const float *b_bank, int64_t n_adapters, const int32_t *ranks,
+                               int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row,
+                               float *y, int64_t ldy) {
+    if (m < 0 || d_out <= 0 || r_max <= 0 || k_slots <= 0 || ldy < d_out || n_adapters <= 0 || n_plans < 0)
+        return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_expand: bad sizes m=%lld d_out=%lld r_max=%lld k=%lld",
+                            (long long)m, (long long)d_out, (long long)r_max, (long long)k_slots);
+    dlp_status status = check_plans(ctx, "lora_expand", m, n_adapters, ranks, r_max, k_slots, n_plans, plan_adapters, plan_of_row);
+    if (status != DLP_STATUS_OK) return status;
+    expand_args args = {m, d_out, r_max, k_slots, t, b_bank, ranks, plan_adapters, plan_of_row, y, ldy};
+    int64_t work_per_feature = m * k_slots * r_max;
+    dlp_parallel_for(ctx->pool, d_out, work_per_feature >= 256 ? 16 : 4096 / (work_per_feature + 1) + 16, expand_range, &args);
+    return DLP_STATUS_OK;
+}

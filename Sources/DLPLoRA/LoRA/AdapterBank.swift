@@ -1,0 +1,148 @@
+// AdapterBank.swift: every loaded adapter of a model, stacked per (layer, projection) on the backend:
+// A as [N, r_max, d_in] and B as [N, d_out, r_max], zero-padded to the largest rank, with per-adapter
+// rank (0 where an adapter leaves the projection alone) and scale. Loading or unloading an adapter
+// rebuilds the stacks it touches; base weights are never touched. Adding the hundredth adapter costs
+// memory, not time: kernels index the stack by adapter number.
+import Foundation
+
+/// The adapters loaded for one model.
+public final class AdapterBank: @unchecked Sendable {
+    /// One (layer, projection)'s stack.
+    struct Stack {
+        let dIn: Int, dOut: Int, rMax: Int, adapterCount: Int
+        let a: DeviceTensor          // f32 [adapterCount, rMax, dIn]
+        let b: DeviceTensor          // f32 [adapterCount, dOut, rMax]
+        let ranks: DeviceTensor      // i32 [adapterCount]
+        let scales: DeviceTensor     // f32 [adapterCount]
+        var byteCount: Int { a.byteCount + b.byteCount + ranks.byteCount + scales.byteCount }
+    }
+
+    public let config: ModelConfig
+    let backend: KernelBackend
+    private let lock = NSLock()
+    private(set) var adapters: [LoRAAdapter] = []
+    private(set) var stacks: [Int: [Projection: Stack]] = [:]   // layer -> projection -> stack
+
+    /// An empty bank for models with `config` on `backend`.
+    public init(config: ModelConfig, backend: KernelBackend) {
+        self.config = config
+        self.backend = backend
+    }
+
+    /// Names of the loaded adapters, in bank order (the index plans refer to).
+    public var names: [String] { lock.withLock { adapters.map(\.name) } }
+
+    /// Bytes of the stacked adapter weights on the backend.
+    public var byteCount: Int { lock.withLock { stacks.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.byteCount } } } }
+
+    /// The bank index of adapter `name`.
+    public func index(of name: String) -> Int? { lock.withLock { adapters.firstIndex { $0.name == name } } }
+
+    /// Loads the PEFT adapter folder at `path` (named after the folder unless `name` is given).
+    @discardableResult
+    public func load(path: String, name: String? = nil) throws -> LoRAAdapter {
+        let adapter = try LoRAAdapter(path: path, name: name, baseConfig: config)
+        try add(adapter)
+        return adapter
+    }
+
+    /// Adds an adapter read elsewhere (its base config must be this bank's).
+    public func add(_ adapter: LoRAAdapter) throws {
+        try lock.withLock {
+            guard !adapters.contains(where: { $0.name == adapter.name }) else {
+                throw AdapterError.duplicateName(adapter.name)
+            }
+            try rebuild(with: adapters + [adapter])
+        }
+    }
+
+    /// Unloads adapter `name`; later adapters move down one index.
+    public func unload(name: String) throws {
+        try lock.withLock {
+            guard let i = adapters.firstIndex(where: { $0.name == name }) else { throw AdapterError.unknownAdapter(name, loaded: adapters.map(\.name)) }
+            var remaining = adapters
+            remaining.remove(at: i)
+            try rebuild(with: remaining)
+        }
+    }
+
+    /// A consistent view of the bank for one forward pass (loads and unloads may happen meanwhile).
+    struct Snapshot {
+        let names: [String]
+        let stacks: [Int: [Projection: Stack]]
+        /// The largest rank of any stack (sizes the shrink's intermediate).
+        var maxRank: Int { stacks.values.reduce(0) { max($0, $1.values.map(\.rMax).max() ?? 0) } }
+        /// The stack of (layer, projection), if any loaded adapter changes it.
+        func stack(layer: Int, projection: Projection) -> Stack? { stacks[layer]?[projection] }
+    }
+
+    func snapshot() -> Snapshot { lock.withLock { Snapshot(names: adapters.map(\.name), stacks: stacks) } }
+
+    /// Loads several adapter folders, rebuilding the stacks once.
+    public func load(paths: [String]) throws {
+        let loaded = try paths.map { try LoRAAdapter(path: $0, baseConfig: config) }
+        try lock.withLock {
+            var names = Set(adapters.map(\.name))
+            for adapter in loaded {
+                guard names.insert(adapter.name).inserted else { throw AdapterError.duplicateName(adapter.name) }
+            }
+            try rebuild(with: adapters + loaded)
+        }
+    }
+
+    private func rebuild(with list: [LoRAAdapter]) throws {
+        var built: [Int: [Projection: Stack]] = [:]
+        for layer in 0..<config.numHiddenLayers {
+            for projection in Projection.allCases {
+                let modules = list.map { $0.modules[layer]?[projection] }
+                let rMax = modules.compactMap { $0?.rank }.max() ?? 0
+                guard rMax > 0 else { continue }
+                let (dIn, dOut) = projection.dimensions(config)
+                let n = list.count
+                var a = [Float](repeating: 0, count: n * rMax * dIn)
+                var b = [Float](repeating: 0, count: n * dOut * rMax)
+                var ranks = [Int32](repeating: 0, count: n)
+                var scales = [Float](repeating: 0, count: n)
+                for (i, module) in modules.enumerated() {
+                    guard let module else { continue }
+                    ranks[i] = Int32(module.rank)
+                    scales[i] = module.scale
+                    for j in 0..<module.rank {
+                        let dst = (i * rMax + j) * dIn
+                        a.replaceSubrange(dst..<(dst + dIn), with: module.a[(j * dIn)..<((j + 1) * dIn)])
+                    }
+                    for row in 0..<dOut {
+                        let dst = (i * dOut + row) * rMax
+                        b.replaceSubrange(dst..<(dst + module.rank), with: module.b[(row * module.rank)..<((row + 1) * module.rank)])
+                    }
+                }
+                func upload<T>(_ values: [T], dtype: DType, shape: [Int]) throws -> DeviceTensor {
+                    let buffer = try backend.allocate(bytes: values.count * MemoryLayout<T>.stride)
+                    try buffer.upload(values)
+                    return DeviceTensor(buffer: buffer, dtype: dtype, shape: shape)
+                }
+                built[layer, default: [:]][projection] = Stack(
+                    dIn: dIn, dOut: dOut, rMax: rMax, adapterCount: n,
+                    a: try upload(a, dtype: .f32, shape: [n, rMax, dIn]), b: try upload(b, dtype: .f32, shape: [n, dOut, rMax]),
+                    ranks: try upload(ranks, dtype: .f32, shape: [n]), scales: try upload(scales, dtype: .f32, shape: [n]))
+            }
+        }
+        stacks = built
+        adapters = list
+    }
+}
+
+/// Errors in naming or combining adapters.
+public enum AdapterError: Error, CustomStringConvertible, Equatable {
+    case duplicateName(String)
+    case unknownAdapter(String, loaded: [String])
+    case invalidPlan(String)
+
+    public var description: String {
+        switch self {
+        case let .duplicateName(name): return "an adapter named '\(name)' is already loaded"
+        case let .unknownAdapter(name, loaded): return "no adapter named '\(name)' is loaded (loaded: \(loaded.isEmpty ? "none" : loaded.joined(separator: ", ")))"
+        case let .invalidPlan(message): return message
+        }
+    }
+}

@@ -1,0 +1,75 @@
+// LoRAPass.swift: the adapter work of one forward pass. It uploads the plan tables once, then after each
+// base projection adds the adapters' share: fused (one shrink and one expand for all slots of all rows)
+// or, for the reference path, one adapter slot at a time. Its buffers come from a pool that only grows,
+// so steady decoding allocates nothing.
+
+/// Device buffers that persist across forward passes and grow on demand, by name.
+final class ScratchPool {
+    private let backend: KernelBackend
+    private var buffers: [String: DeviceBuffer] = [:]
+
+    init(backend: KernelBackend) { self.backend = backend }
+
+    /// A tensor of `count` 4-byte elements (f32 or i32) backed by the buffer named `key`.
+    func tensor(_ key: String, count: Int, shape: [Int]) throws -> DeviceTensor {
+        let bytes = max(count, 1) * 4
+        if let existing = buffers[key], existing.bytes >= bytes {
+            return DeviceTensor(buffer: existing, dtype: .f32, shape: shape)
+        }
+        let grown = try backend.allocate(bytes: max(bytes, (buffers[key]?.bytes ?? 0) * 2))
+        buffers[key] = grown
+        return DeviceTensor(buffer: grown, dtype: .f32, shape: shape)
+    }
+}
+
+struct LoRAPass {
+    let bank: AdapterBank.Snapshot
+    let rows: Int
+    /// Fused: one table of all slots. Unfused: one single-slot table per slot.
+    let tables: [KernelBackend.LoRAPlanTensors]
+    let t: DeviceTensor          // f32 [rows, kSlots * rMax] for the largest rank in the bank
+
+    /// Uploads the plan tables of `selection` for `rows` rows, or returns nil when no row uses an adapter.
+    static func prepare(_ selection: AdapterSelection, rows: Int, pool: ScratchPool) throws -> LoRAPass? {
+        guard selection.planOfRow.count == rows else {
+            throw InferenceError.invalidRequest("\(selection.planOfRow.count) plan indices for \(rows) rows")
+        }
+        guard selection.planOfRow.allSatisfy({ $0 >= -1 && Int($0) < selection.plans.count }) else {
+            throw InferenceError.invalidRequest("a row points at a plan outside the \(selection.plans.count) given")
+        }
+        guard selection.planOfRow.contains(where: { $0 >= 0 }) else { return nil }
+        let bank = selection.bank.snapshot()
+        let (adapters, weights) = try selection.resolved(names: bank.names)
+        let k = selection.kSlots, plans = selection.plans.count
+        let planOfRow = try pool.tensor("plan_of_row", count: rows, shape: [rows])
+        try planOfRow.buffer.upload(selection.planOfRow)
+        var tables: [KernelBackend.LoRAPlanTensors] = []
+        if selection.fused {
+            let a = try pool.tensor("plan_adapters", count: plans * k, shape: [plans, k])
+            let w = try pool.tensor("plan_weights", count: plans * k, shape: [plans, k])
+            try a.buffer.upload(adapters)
+            try w.buffer.upload(weights)
+            tables.append(.init(kSlots: k, planCount: plans, planAdapters: a, planWeights: w, planOfRow: planOfRow))
+        } else {
+            for s in 0..<k {
+                let a = try pool.tensor("plan_adapters.\(s)", count: plans, shape: [plans, 1])
+                let w = try pool.tensor("plan_weights.\(s)", count: plans, shape: [plans, 1])
+                try a.buffer.upload((0..<plans).map { adapters[$0 * k + s] })
+                try w.buffer.upload((0..<plans).map { weights[$0 * k + s] })
+                tables.append(.init(kSlots: 1, planCount: plans, planAdapters: a, planWeights: w, planOfRow: planOfRow))
+            }
+        }
+        let rMax = bank.maxRank
+        let t = try pool.tensor("lora_t", count: rows * k * max(rMax, 1), shape: [rows, k * max(rMax, 1)])
+        return LoRAPass(bank: bank, rows: rows, tables: tables, t: t)
+    }
+
+    /// y += the adapters' share of projection `projection` of `layer`, whose input is x (f32 [rows, d_in]).
+    func apply(layer: Int, projection: Projection, x: DeviceTensor, y: DeviceTensor, backend: KernelBackend) throws {
+        guard let stack = bank.stack(layer: layer, projection: projection) else { return }
+        for table in tables {
+            try backend.loraShrink(rows: rows, x: x, ldx: stack.dIn, bank: stack, plans: table, t: t)
+            try backend.loraExpand(rows: rows, t: t, bank: stack, plans: table, y: y, ldy: stack.dOut)
+        }
+    }
+}
