@@ -22,6 +22,30 @@ public final class LoRAAdapter: @unchecked Sendable {
     /// Layers x projections that the adapter changes.
     public var adaptedModuleCount: Int { modules.values.reduce(0) { $0 + $1.count } }
 
+    /// An adapter from weights in memory: per layer and projection, A f32 [rank, d_in] and B f32
+    /// [d_out, rank] with their scale (alpha / r). Shapes are checked against `baseConfig`.
+    public init(name: String, baseConfig: ModelConfig, rank: Int, alpha: Double,
+                weights: [Int: [Projection: (a: [Float], b: [Float])]]) throws {
+        self.name = name
+        path = "(memory)"
+        config = AdapterConfig(rank: rank, alpha: alpha, targets: nil, rankPattern: [:], alphaPattern: [:],
+                               useRSLoRA: false, layersToTransform: nil, layersPattern: ["layers"])
+        var modules: [Int: [Projection: Module]] = [:]
+        for (layer, projections) in weights {
+            guard layer >= 0, layer < baseConfig.numHiddenLayers else {
+                throw AdapterError.invalidPlan("adapter '\(name)': layer \(layer) is outside the model's \(baseConfig.numHiddenLayers) layers")
+            }
+            for (projection, ab) in projections {
+                let (dIn, dOut) = projection.dimensions(baseConfig)
+                guard ab.a.count == rank * dIn, ab.b.count == dOut * rank else {
+                    throw AdapterError.invalidPlan("adapter '\(name)' \(projection.rawValue) layer \(layer): expected A [\(rank), \(dIn)] and B [\(dOut), \(rank)]")
+                }
+                modules[layer, default: [:]][projection] = Module(rank: rank, scale: Float(alpha / Double(rank)), a: ab.a, b: ab.b)
+            }
+        }
+        self.modules = modules
+    }
+
     /// Loads the adapter folder at `path` for a base model with `config`.
     public init(path: String, name: String? = nil, baseConfig: ModelConfig) throws {
         self.path = path

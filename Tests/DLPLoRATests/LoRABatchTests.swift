@@ -1,0 +1,145 @@
+// LoRABatchTests.swift: plans per row. Three sequences with three different plans in one batch give the
+// logits each gives alone; a bank of 100 adapters gives the same result as a bank of only the 3 used;
+// fused equals unfused (and a plain Swift reference) on random banks of ranks 1..64 and K 1..8.
+import Testing
+@testable import DLPLoRA
+
+/// A random adapter on `projections` of every layer.
+func randomAdapter(_ name: String, config: ModelConfig, rank: Int, projections: [Projection], seed: UInt64) throws -> LoRAAdapter {
+    var random = TestRandom(seed)
+    var weights: [Int: [Projection: (a: [Float], b: [Float])]] = [:]
+    for layer in 0..<config.numHiddenLayers {
+        for p in projections {
+            let (dIn, dOut) = p.dimensions(config)
+            weights[layer, default: [:]][p] = (random.floats(rank * dIn, scale: 0.3), random.floats(dOut * rank, scale: 0.3))
+        }
+    }
+    return try LoRAAdapter(name: name, baseConfig: config, rank: rank, alpha: Double(2 * rank), weights: weights)
+}
+
+@Suite struct LoRABatchTests {
+    @Test func threePlansInOneBatchEqualEachAlone() throws {
+        let fixture = try LoRAFixture("tiny-llama")
+        let model = fixture.model, vocab = model.config.vocabSize
+        let plans = [try FusionPlan(parsing: "r8_all=0.7,r4_rslora=0.45,layer1_only=0.3"),
+                     try FusionPlan(parsing: "rank_pattern"), try FusionPlan(parsing: "all_linear=0.5,r8_all=-0.2")]
+        let prompts: [[Int32]] = [[1, 17, 301, 44, 260], [1, 88, 140], [1, 250, 9, 33]]
+        let steps: [Int32] = [5, 77]
+        var alone: [[Float]] = []
+        for (i, prompt) in prompts.enumerated() {
+            let cache = try model.makeCache(slots: 1, capacity: 16)
+            func selection(_ rows: Int) -> AdapterSelection { AdapterSelection(bank: fixture.bank, plans: [plans[i]], planOfRow: Array(repeating: 0, count: rows)) }
+            var logits = try model.forward(tokens: prompt, slots: Array(repeating: 0, count: prompt.count), positions: (0..<prompt.count).map(Int32.init),
+                                           logitRows: [prompt.count - 1], cache: cache, adapters: selection(prompt.count))
+            for (s, token) in steps.enumerated() {
+                logits += try model.forward(tokens: [token], slots: [0], positions: [Int32(prompt.count + s)], logitRows: [0], cache: cache, adapters: selection(1))
+            }
+            alone.append(logits)
+        }
+        let cache = try model.makeCache(slots: 3, capacity: 16)
+        var tokens: [Int32] = [], slots: [Int32] = [], positions: [Int32] = [], last: [Int] = []
+        for (i, p) in prompts.enumerated() {
+            tokens += p; slots += Array(repeating: Int32(i), count: p.count); positions += (0..<p.count).map(Int32.init); last.append(tokens.count - 1)
+        }
+        var together = [[Float]](repeating: [], count: 3)
+        let prefill = try model.forward(tokens: tokens, slots: slots, positions: positions, logitRows: last, cache: cache,
+                                        adapters: AdapterSelection(bank: fixture.bank, plans: plans, planOfRow: slots))
+        for i in 0..<3 { together[i] += prefill[(i * vocab)..<((i + 1) * vocab)] }
+        for (s, token) in steps.enumerated() {
+            let out = try model.forward(tokens: [token, token, token], slots: [0, 1, 2], positions: prompts.map { Int32($0.count + s) },
+                                        logitRows: [0, 1, 2], cache: cache, adapters: AdapterSelection(bank: fixture.bank, plans: plans, planOfRow: [0, 1, 2]))
+            for i in 0..<3 { together[i] += out[(i * vocab)..<((i + 1) * vocab)] }
+        }
+        for i in 0..<3 { #expect(maxAbsDifference(together[i], alone[i]) < 1e-5, "sequence \(i)") }
+    }
+
+    @Test func hundredLoadedAdaptersGiveTheSameResultAsTheThreeUsed() throws {
+        let (model, _) = try ModelLoader.load(path: Fixtures.path("tiny-llama"), backend: Fixtures.cpu)
+        let config = model.config
+        let used = try [("x", 4, [Projection.qProj, .vProj]), ("y", 8, [.qProj, .vProj, .downProj]), ("z", 2, Projection.allCases)]
+            .enumerated().map { try randomAdapter($0.element.0, config: config, rank: $0.element.1, projections: $0.element.2, seed: UInt64($0.offset)) }
+        let small = AdapterBank(config: config, backend: Fixtures.cpu)
+        for a in used { try small.add(a) }
+        let large = AdapterBank(config: config, backend: Fixtures.cpu)
+        for i in 0..<97 {
+            if i == 10 { try large.add(used[0]) }
+            if i == 50 { try large.add(used[1]) }
+            try large.add(try randomAdapter("filler\(i)", config: config, rank: 1 + i % 16, projections: [.qProj, .vProj, .oProj], seed: UInt64(100 + i)))
+        }
+        try large.add(used[2])
+        #expect(large.names.count == 100)
+        let plan = try FusionPlan(parsing: "x=0.5,y=0.3,z=0.2")
+        let ids: [Int32] = [1, 17, 301, 44, 260]
+        func run(_ bank: AdapterBank) throws -> [Float] {
+            try model.forward(tokens: ids, slots: Array(repeating: 0, count: 5), positions: (0..<5).map(Int32.init), logitRows: Array(0..<5),
+                              cache: try model.makeCache(slots: 1, capacity: 8),
+                              adapters: AdapterSelection(bank: bank, plans: [plan], planOfRow: Array(repeating: 0, count: 5)))
+        }
+        #expect(maxAbsDifference(try run(small), try run(large)) < 1e-6)
+        try large.unload(name: "y")
+        #expect(throws: AdapterError.unknownAdapter("y", loaded: large.names)) { try run(large) }
+    }
+
+    /// The kernels alone: random banks, ranks 1..64, K 1..8, every row its own plan.
+    @Test(arguments: [1, 2, 3, 5, 8])
+    func fusedEqualsUnfusedAndTheReference(k: Int) throws {
+        let b = Fixtures.cpu
+        var random = TestRandom(UInt64(1000 + k))
+        let dIn = 96, dOut = 80, n = 12, m = 7
+        let ranks: [Int32] = (0..<n).map { $0 == 3 ? 0 : Int32([1, 2, 4, 7, 8, 16, 33, 64][$0 % 8]) }
+        let rMax = Int(ranks.max()!)
+        let scales = random.floats(n).map { 0.5 + abs($0) }
+        var aBank = [Float](repeating: 0, count: n * rMax * dIn), bBank = [Float](repeating: 0, count: n * dOut * rMax)
+        for a in 0..<n {
+            for j in 0..<Int(ranks[a]) {
+                for c in 0..<dIn { aBank[(a * rMax + j) * dIn + c] = random.floats(1)[0] }
+                for o in 0..<dOut { bBank[(a * dOut + o) * rMax + j] = random.floats(1)[0] }
+            }
+        }
+        let plans = 4
+        var planAdapters = [Int32](repeating: -1, count: plans * k), planWeights = [Float](repeating: 0, count: plans * k)
+        for p in 0..<plans {
+            for s in 0..<k where !(p == 1 && s == k - 1 && k > 1) {          // plan 1 leaves its last slot empty
+                planAdapters[p * k + s] = Int32((p * 5 + s * 3) % n)
+                planWeights[p * k + s] = random.floats(1)[0]
+            }
+        }
+        let planOfRow: [Int32] = [0, 1, 2, 3, -1, 2, 0]
+        let x = random.floats(m * dIn), y0 = random.floats(m * dOut)
+        let stack = AdapterBank.Stack(dIn: dIn, dOut: dOut, rMax: rMax, adapterCount: n,
+                                      a: try deviceTensor(b, floats: aBank, shape: [n, rMax, dIn]), b: try deviceTensor(b, floats: bBank, shape: [n, dOut, rMax]),
+                                      ranks: try deviceTensor(b, ints: ranks), scales: try deviceTensor(b, floats: scales, shape: [n]))
+        let xT = try deviceTensor(b, floats: x, shape: [m, dIn]), rowsT = try deviceTensor(b, ints: planOfRow)
+        func run(_ tables: [KernelBackend.LoRAPlanTensors]) throws -> [Float] {
+            let y = try deviceTensor(b, floats: y0, shape: [m, dOut])
+            let t = try deviceTensor(b, floats: [Float](repeating: 0, count: m * k * rMax), shape: [m, k * rMax])
+            for table in tables {
+                try b.loraShrink(rows: m, x: xT, ldx: dIn, bank: stack, plans: table, t: t)
+                try b.loraExpand(rows: m, t: t, bank: stack, plans: table, y: y, ldy: dOut)
+            }
+            return try values(y)
+        }
+        let fused = try run([.init(kSlots: k, planCount: plans, planAdapters: try deviceTensor(b, ints: planAdapters),
+                                   planWeights: try deviceTensor(b, floats: planWeights, shape: [plans, k]), planOfRow: rowsT)])
+        let unfused = try run(try (0..<k).map { s in
+            .init(kSlots: 1, planCount: plans, planAdapters: try deviceTensor(b, ints: (0..<plans).map { planAdapters[$0 * k + s] }),
+                  planWeights: try deviceTensor(b, floats: (0..<plans).map { planWeights[$0 * k + s] }, shape: [plans, 1]), planOfRow: rowsT)
+        })
+        var expected = y0
+        for i in 0..<m where planOfRow[i] >= 0 {
+            let p = Int(planOfRow[i])
+            for s in 0..<k {
+                let a = Int(planAdapters[p * k + s])
+                guard a >= 0 else { continue }
+                for j in 0..<Int(ranks[a]) {
+                    var dot = 0.0
+                    for c in 0..<dIn { dot += Double(x[i * dIn + c]) * Double(aBank[(a * rMax + j) * dIn + c]) }
+                    let coefficient = Double(planWeights[p * k + s]) * Double(scales[a]) * dot
+                    for o in 0..<dOut { expected[i * dOut + o] += Float(coefficient * Double(bBank[(a * dOut + o) * rMax + j])) }
+                }
+            }
+        }
+        #expect(maxAbsDifference(fused, unfused) < 1e-5)
+        #expect(maxAbsDifference(fused, expected) < 1e-4)
+    }
+}
