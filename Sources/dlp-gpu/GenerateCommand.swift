@@ -45,7 +45,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try options.load()
+        let (loaded, plan) = try options.load()
         let promptIDs: [Int32]
         if let prompt {
             guard let tokenizer = loaded.tokenizer else {
@@ -58,8 +58,9 @@ struct GenerateCommand: ParsableCommand {
         let sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP,
                                           repetitionPenalty: repetitionPenalty, seed: seed)
         let request = GenerationRequest(promptIDs: promptIDs, maxTokens: maxTokens, sampling: sampling,
-                                        stopTokenIDs: loaded.eosTokenIDs, stopStrings: stop)
-        let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer, contextLength: options.context)
+                                        stopTokenIDs: loaded.eosTokenIDs, stopStrings: stop, plan: plan)
+        let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer, contextLength: options.context,
+                                  adapters: loaded.adapters)
         let streaming = !json && loaded.tokenizer != nil
         let results = try generator.generate([request]) { _, text in
             if streaming {

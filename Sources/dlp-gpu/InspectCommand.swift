@@ -9,6 +9,9 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: "A Hugging Face model folder or a .gguf file.")
     var path: String
 
+    @Option(name: .long, parsing: .upToNextOption, help: "PEFT LoRA adapter folders to check against the model and describe.")
+    var adapters: [String] = []
+
     func run() throws {
         let loaded = try LoadedModel(path: path, backend: try KernelBackend.cpu())
         let c = loaded.model.config
@@ -37,5 +40,16 @@ struct InspectCommand: ParsableCommand {
             print("tokenizer:      none (no tokenizer.json)")
         }
         print("eos ids:        \(loaded.eosTokenIDs.sorted().map(String.init).joined(separator: ", "))")
+        guard !adapters.isEmpty else { return }
+        try loaded.adapters.load(paths: adapters)
+        for name in loaded.adapters.names {
+            guard let adapter = loaded.adapters.adapter(named: name) else { continue }
+            let c = adapter.config
+            let scaling = c.useRSLoRA ? "alpha/sqrt(r), rsLoRA" : "alpha/r"
+            let patterns = c.rankPattern.isEmpty ? "" : ", rank_pattern \(c.rankPattern.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"
+            print("adapter:        \(name): r=\(c.rank), alpha \(c.alpha) (\(scaling))\(patterns), \(adapter.adaptedModuleCount) projections")
+        }
+        print(String(format: "adapter bank:   %d adapters, %.2f MiB (stacked f32, padded to the largest rank per projection)",
+                     loaded.adapters.names.count, Double(loaded.adapters.byteCount) / 1_048_576))
     }
 }

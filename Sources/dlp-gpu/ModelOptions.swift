@@ -19,11 +19,42 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Context length: positions per sequence in the KV cache.")
     var context: Int = 2048
 
-    func load() throws -> LoadedModel {
+    @Option(name: .long, parsing: .upToNextOption, help: "PEFT LoRA adapter folders; each is named by its folder's name.")
+    var adapters: [String] = []
+
+    @Option(name: .long, help: "A fixed mix of the adapters, e.g. math=0.7,code=0.3 (a bare name means weight 1).")
+    var mix: String?
+
+    @Flag(name: .long, help: "Bake the mix into the weights (fastest for one fixed mix).")
+    var merge = false
+
+    /// The model with its adapters loaded, and the fixed plan to run (nil: the base model, or merged).
+    func load() throws -> (LoadedModel, FusionPlan?) {
         let backend = try KernelBackend.make(device: device, threads: threads) { note in
             FileHandle.standardError.write(Data((note + "\n").utf8))
         }
-        return try LoadedModel(path: model, backend: backend)
+        let loaded = try LoadedModel(path: model, backend: backend)
+        guard !adapters.isEmpty else {
+            guard mix == nil, !merge else { throw ValidationError("--mix and --merge need --adapters") }
+            return (loaded, nil)
+        }
+        try loaded.adapters.load(paths: adapters)
+        let plan: FusionPlan
+        if let mix {
+            plan = try FusionPlan(parsing: mix)
+        } else if adapters.count == 1, let only = loaded.adapters.names.first {
+            plan = FusionPlan([.init(adapter: only, weight: 1)])
+        } else {
+            throw ValidationError("\(adapters.count) adapters are loaded: say how to mix them with --mix name=weight,... (names: \(loaded.adapters.names.joined(separator: ", ")))")
+        }
+        for slot in plan.slots where loaded.adapters.index(of: slot.adapter) == nil {
+            throw AdapterError.unknownAdapter(slot.adapter, loaded: loaded.adapters.names)
+        }
+        if merge {
+            try loaded.model.merge(plan, from: loaded.adapters)
+            return (loaded, nil)
+        }
+        return (loaded, plan)
     }
 }
 

@@ -11,14 +11,17 @@ public struct GenerationRequest: Sendable {
     public var stopTokenIDs: Set<Int32>
     /// Generation ends when the text contains one of these; the text is cut before it.
     public var stopStrings: [String]
+    /// A fixed mix of the generator's adapters for the whole sequence (nil: the base model).
+    public var plan: FusionPlan?
 
     public init(promptIDs: [Int32], maxTokens: Int = 128, sampling: SamplingParameters = .greedy,
-                stopTokenIDs: Set<Int32> = [], stopStrings: [String] = []) {
+                stopTokenIDs: Set<Int32> = [], stopStrings: [String] = [], plan: FusionPlan? = nil) {
         self.promptIDs = promptIDs
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.stopTokenIDs = stopTokenIDs
         self.stopStrings = stopStrings
+        self.plan = plan
     }
 }
 

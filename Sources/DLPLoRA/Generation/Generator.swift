@@ -9,11 +9,28 @@ public final class Generator: @unchecked Sendable {
     public let tokenizer: Tokenizer?
     /// Positions per sequence (prompt + generated).
     public let contextLength: Int
+    /// The adapters requests' plans refer to.
+    public let adapters: AdapterBank?
+    /// false: apply plans one adapter at a time (the reference path, for comparisons).
+    public let fusedAdapters: Bool
 
-    public init(model: TransformerModel, tokenizer: Tokenizer?, contextLength: Int) {
+    public init(model: TransformerModel, tokenizer: Tokenizer?, contextLength: Int, adapters: AdapterBank? = nil,
+                fusedAdapters: Bool = true) {
         self.model = model
         self.tokenizer = tokenizer
         self.contextLength = contextLength
+        self.adapters = adapters
+        self.fusedAdapters = fusedAdapters
+    }
+
+    /// The adapter selection for rows of `sequences` (nil when no sequence has a plan).
+    private func selection(_ requests: [GenerationRequest], rowsOf sequences: [Int]) throws -> AdapterSelection? {
+        let planned = requests.indices.filter { requests[$0].plan != nil }
+        guard !planned.isEmpty else { return nil }
+        guard let adapters else { throw AdapterError.invalidPlan("a request has an adapter plan but the generator has no adapter bank") }
+        let planIndex = Dictionary(uniqueKeysWithValues: planned.enumerated().map { ($0.element, Int32($0.offset)) })
+        return AdapterSelection(bank: adapters, plans: planned.compactMap { requests[$0].plan },
+                                planOfRow: sequences.map { planIndex[$0] ?? -1 }, fused: fusedAdapters)
     }
 
     /// Runs `requests` as one batch. `onText(i, text)` receives each piece of sequence i's text as soon as
@@ -51,7 +68,8 @@ public final class Generator: @unchecked Sendable {
         }
         let prefillStart = Date()
         var logits = try model.forward(tokens: tokens, slots: slots, positions: positions,
-                                       logitRows: active.map { lastRows[$0] }, cache: cache)
+                                       logitRows: active.map { lastRows[$0] }, cache: cache,
+                                       adapters: try selection(requests, rowsOf: slots.map(Int.init)))
         let prefillSeconds = Date().timeIntervalSince(prefillStart)
         for i in 0..<n { results[i].prefillSeconds = prefillSeconds }
 
@@ -93,7 +111,8 @@ public final class Generator: @unchecked Sendable {
             logits = try model.forward(tokens: active.map { histories[$0][histories[$0].count - 1] },
                                        slots: active.map { Int32($0) },
                                        positions: active.map { Int32(histories[$0].count - 1) },
-                                       logitRows: Array(0..<active.count), cache: cache)
+                                       logitRows: Array(0..<active.count), cache: cache,
+                                       adapters: try selection(requests, rowsOf: active))
             decodeSeconds += Date().timeIntervalSince(stepStart)
         }
         for i in 0..<n { results[i].decodeSeconds = decodeSeconds }

@@ -35,6 +35,9 @@ public final class AdapterBank: @unchecked Sendable {
     /// Bytes of the stacked adapter weights on the backend.
     public var byteCount: Int { lock.withLock { stacks.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.byteCount } } } }
 
+    /// The loaded adapter called `name`.
+    public func adapter(named name: String) -> LoRAAdapter? { lock.withLock { adapters.first { $0.name == name } } }
+
     /// The bank index of adapter `name`.
     public func index(of name: String) -> Int? { lock.withLock { adapters.firstIndex { $0.name == name } } }
 

@@ -7,12 +7,15 @@ public final class LoadedModel: @unchecked Sendable {
     public let model: TransformerModel
     public let tokenizer: Tokenizer?
     public let source: ModelSource
+    /// The LoRA adapters loaded for this model (empty at first).
+    public let adapters: AdapterBank
 
     /// Loads the model at `path` (a folder with config.json + safetensors, or a .gguf file).
     public init(path: String, backend: KernelBackend) throws {
         let (model, source) = try ModelLoader.load(path: path, backend: backend)
         self.model = model
         self.source = source
+        adapters = AdapterBank(config: model.config, backend: backend)
         if source.format == "gguf" {
             tokenizer = try TokenizerLoader.fromGGUFIfPresent(path: path)
         } else if FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("tokenizer.json")) {
@@ -29,12 +32,15 @@ public final class LoadedModel: @unchecked Sendable {
     }
 
     /// log p(ids[i] | ids[0..<i]) for i >= 1 (`ids.count - 1` values), from one forward pass.
-    public func logProbabilities(ids: [Int32]) throws -> [Double] {
+    /// With `plan`, under that mix of the loaded adapters.
+    public func logProbabilities(ids: [Int32], plan: FusionPlan? = nil) throws -> [Double] {
         guard ids.count >= 2 else { return [] }
         let cache = try model.makeCache(slots: 1, capacity: ids.count)
         let n = ids.count
+        let selection = plan.map { AdapterSelection(bank: adapters, plans: [$0], planOfRow: Array(repeating: 0, count: n)) }
         let logits = try model.forward(tokens: ids, slots: Array(repeating: 0, count: n),
-                                       positions: (0..<n).map(Int32.init), logitRows: Array(0..<(n - 1)), cache: cache)
+                                       positions: (0..<n).map(Int32.init), logitRows: Array(0..<(n - 1)), cache: cache,
+                                       adapters: selection)
         let vocab = model.config.vocabSize
         return (1..<n).map { i in
             let row = logits[((i - 1) * vocab)..<(i * vocab)]

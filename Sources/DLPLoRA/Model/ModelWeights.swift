@@ -18,7 +18,7 @@ struct DecoderLayerWeights {
 
 struct ModelWeights {
     let embedTokens: DeviceTensor        // [vocab, hidden]
-    let layers: [DecoderLayerWeights]
+    var layers: [DecoderLayerWeights]
     let norm: DeviceTensor               // [hidden]
     let lmHead: DeviceTensor             // [vocab, hidden] (the embedding when tied)
     /// Bytes of weights by dtype, for `inspect`.

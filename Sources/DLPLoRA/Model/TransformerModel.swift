@@ -31,7 +31,7 @@ public final class TransformerModel: @unchecked Sendable {
     public let config: ModelConfig
     public let architecture: Architecture
     public let backend: KernelBackend
-    let weights: ModelWeights
+    var weights: ModelWeights
     let inverseFrequencies: DeviceTensor   // f32 [head_dim / 2]
     private var workspace: Workspace?
     private lazy var scratch = ScratchPool(backend: backend)
@@ -47,6 +47,13 @@ public final class TransformerModel: @unchecked Sendable {
         let inv = RopeFrequencies.inverseFrequencies(config: config, factors: ropeFactors)
         inverseFrequencies = DeviceTensor(buffer: try backend.allocate(bytes: inv.count * 4), dtype: .f32, shape: [inv.count])
         try inverseFrequencies.buffer.upload(inv)
+    }
+
+    /// Runs `body` while no forward pass can run (for changing weights).
+    func withExclusiveAccess<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
     }
 
     /// Bytes of weights per dtype.

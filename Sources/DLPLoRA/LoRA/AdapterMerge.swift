@@ -1,0 +1,55 @@
+// AdapterMerge.swift: bakes one fixed plan into the base weights (W' = W + sum_k w_k s_k B_k A_k), for
+// the fastest serving of a single mix. Merged projections become f32 copies; the rest stay as loaded.
+import CKernels
+
+extension TransformerModel {
+    /// Merges `plan` (adapters of `bank`) into this model's weights. Irreversible: reload to undo.
+    public func merge(_ plan: FusionPlan, from bank: AdapterBank) throws {
+        guard bank.config == config else { throw InferenceError.invalidRequest("the adapter bank was made for another model configuration") }
+        let adapters = try plan.slots.map { slot -> (LoRAAdapter, Float) in
+            guard let adapter = bank.adapter(named: slot.adapter) else { throw AdapterError.unknownAdapter(slot.adapter, loaded: bank.names) }
+            return (adapter, slot.weight)
+        }
+        try withExclusiveAccess {
+            for layer in 0..<config.numHiddenLayers {
+                for projection in Projection.allCases {
+                    let parts = adapters.compactMap { adapter, weight in adapter.modules[layer]?[projection].map { ($0, weight) } }
+                    guard !parts.isEmpty else { continue }
+                    let (dIn, dOut) = projection.dimensions(config)
+                    var merged = try floatValues(of: weights.layers[layer][keyPath: projection.weightPath])   // [dOut, dIn]
+                    for (module, weight) in parts {
+                        let coefficient = weight * module.scale
+                        for o in 0..<dOut {
+                            for j in 0..<module.rank {
+                                let bj = coefficient * module.b[o * module.rank + j]
+                                if bj == 0 { continue }
+                                let aRow = j * dIn, wRow = o * dIn
+                                for c in 0..<dIn { merged[wRow + c] += bj * module.a[aRow + c] }
+                            }
+                        }
+                    }
+                    let buffer = try backend.allocate(bytes: merged.count * 4)
+                    try buffer.upload(merged)
+                    weights.layers[layer][keyPath: projection.weightPath] = DeviceTensor(buffer: buffer, dtype: .f32, shape: [dOut, dIn])
+                }
+            }
+        }
+    }
+
+    /// A weight's values as f32 (downloaded from the backend, widened from f16/bf16).
+    private func floatValues(of tensor: DeviceTensor) throws -> [Float] {
+        var raw = [UInt8](repeating: 0, count: tensor.byteCount)
+        try raw.withUnsafeMutableBytes { try backend.download(tensor.buffer, offset: tensor.byteOffset, into: $0) }
+        var out = [Float](repeating: 0, count: tensor.count)
+        raw.withUnsafeBytes { bytes in
+            out.withUnsafeMutableBufferPointer { dst in
+                switch tensor.dtype {
+                case .f32: _ = bytes.copyBytes(to: dst)
+                case .f16: dlp_f16_to_f32(bytes.baseAddress!.assumingMemoryBound(to: UInt16.self), Int64(tensor.count), dst.baseAddress!)
+                case .bf16: dlp_bf16_to_f32(bytes.baseAddress!.assumingMemoryBound(to: UInt16.self), Int64(tensor.count), dst.baseAddress!)
+                }
+            }
+        }
+        return out
+    }
+}
