@@ -21,14 +21,15 @@ import Testing
     }
 
     /// An adapter folder whose safetensors holds layer 0 q_proj (r=2) plus `extra` tensor keys.
-    func adapterWithKeys(_ extra: [String]) throws -> String {
+    func adapterWithKeys(_ extra: [String], adapterName: String? = nil) throws -> String {
         let dir = try Fixtures.temporaryDirectory()
         let config: [String: Any] = ["peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q_proj"], "layers_to_transform": [0]]
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: dir + "/adapter_config.json"))
         var header: [String: Any] = [:]
         var offset = 0
-        for (key, count) in [("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", 128),
-                             ("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight", 128)] + extra.map({ ($0, 4) }) {
+        let infix = adapterName.map { ".\($0)" } ?? ""
+        for (key, count) in [("base_model.model.model.layers.0.self_attn.q_proj.lora_A\(infix).weight", 128),
+                             ("base_model.model.model.layers.0.self_attn.q_proj.lora_B\(infix).weight", 128)] + extra.map({ ($0, 4) }) {
             let shape = count == 128 ? (key.contains("lora_A") ? [2, 64] : [64, 2]) : [4]
             header[key] = ["dtype": "F32", "shape": shape, "data_offsets": [offset, offset + count * 4]]
             offset += count * 4
@@ -60,9 +61,11 @@ import Testing
         expectRefused(try adapterWithKeys(["base_model.model.lm_head.weight"]), mentions: ["'base_model.model.lm_head.weight'", "unknown key"])
         expectRefused(try adapterWithKeys(["base_model.model.model.layers.0.self_attn.q_proj.lora_B.bias"]), mentions: ["lora_B.bias", "lora_bias"])
         expectRefused(try adapterWithKeys(["base_model.model.model.layers.7.self_attn.q_proj.lora_A.weight"]), mentions: ["layer 7", "wrong base model"])
-        // a clean one loads
-        let adapter = try LoRAAdapter(path: try adapterWithKeys([]), baseConfig: config)
-        #expect(adapter.adaptedModuleCount == 1)
+        // clean ones load, with or without the adapter name in the keys
+        for name in [nil, "default"] {
+            let adapter = try LoRAAdapter(path: try adapterWithKeys([], adapterName: name), baseConfig: config)
+            #expect(adapter.adaptedModuleCount == 1)
+        }
     }
 
     @Test func wrongBaseModelAndBinFiles() throws {
