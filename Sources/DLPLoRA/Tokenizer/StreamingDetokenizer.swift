@@ -5,12 +5,18 @@
 public struct StreamingDetokenizer: Sendable {
     private let tokenizer: Tokenizer
     private var pending: [UInt8] = []
+    private var atStart = true
 
     public init(tokenizer: Tokenizer) { self.tokenizer = tokenizer }
 
     /// The text that `id` completes (possibly empty while a character is still incomplete).
     public mutating func append(_ id: Int32) -> String {
-        pending.append(contentsOf: tokenizer.bytes(of: id))
+        var bytes = tokenizer.bytes(of: id)
+        if atStart, !bytes.isEmpty {
+            if tokenizer.stripsLeadingSpace, bytes.first == 0x20 { bytes.removeFirst() }
+            atStart = false
+        }
+        pending.append(contentsOf: bytes)
         let complete = Self.completePrefixLength(pending)
         let text = String(decoding: pending[..<complete], as: UTF8.self)
         pending.removeFirst(complete)
@@ -21,6 +27,15 @@ public struct StreamingDetokenizer: Sendable {
     public mutating func flush() -> String {
         defer { pending.removeAll() }
         return String(decoding: pending, as: UTF8.self)
+    }
+
+    /// Length of the longest valid UTF-8 prefix of `bytes`.
+    static func validPrefixLength(_ bytes: [UInt8]) -> Int {
+        var length = 0
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while case let .scalarValue(scalar) = decoder.decode(&iterator) { length += UTF8.width(scalar) }
+        return length
     }
 
     /// Length of the prefix of `bytes` that does not end inside a multi-byte character.

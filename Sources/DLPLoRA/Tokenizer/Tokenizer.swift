@@ -1,94 +1,124 @@
-// Tokenizer.swift: text <-> token ids for byte-level BPE vocabularies (GPT-2, SmolLM, Llama-3 style), read
-// from a GGUF file's tokenizer.ggml.* metadata or a tokenizer.json. Special tokens are split out of the
-// text first, then words are pre-tokenized, mapped to the byte-level alphabet, and BPE-encoded.
+// Tokenizer.swift: text <-> token ids. Encoding runs the stages in order: added/special tokens are split
+// out of the raw text, each remaining fragment is normalized, pre-tokenized into words and encoded by the
+// model (BPE with merges, or SentencePiece scores), then the post-processor adds BOS/EOS. Decoding runs
+// the decoder chain. Built by TokenizerLoader from a tokenizer.json or a GGUF file.
 import Foundation
 
 /// A tokenizer for one model.
 public final class Tokenizer: @unchecked Sendable {
-    /// "gguf:gpt2 (smollm)" or "tokenizer.json:BPE", for `inspect`.
+    enum Model {
+        case bpe(BytePairEncoding)
+        /// GGUF "llama": SentencePiece scores; a space is prepended to text that follows a special token.
+        case sentencePiece(SentencePieceModel, addSpacePrefix: Bool)
+    }
+
+    /// What the tokenizer is, for `inspect` ("tokenizer.json: BPE, ..." or "gguf:gpt2 (llama-bpe)").
     public let kind: String
-    /// id -> token string (in the byte-level alphabet for normal tokens).
+    /// id -> token string (in the model's alphabet: byte-level characters, or "▁" for spaces).
     public let tokens: [String]
-    /// Tokens matched verbatim in text before BPE (control and user-defined tokens), longest first.
-    let specialTokens: [(text: String, id: Int32)]
-    let specialIDs: Set<Int32>
-    let bpe: BytePairEncoding
-    let preTokenizer: GPT2PreTokenizer
-    /// Prepended by `encode(addSpecialTokens: true)` when set.
+    let model: Model
+    let normalizer: Normalizer?
+    let preTokenizer: PreTokenizer?
+    let postProcessor: PostProcessor?
+    let decoder: TokenDecoder
+    let addedTokens: AddedTokenMatcher
+    /// Added tokens: their content is their text, whatever the decoder does.
+    let addedIDs: Set<Int32>
+    /// Control tokens, dropped by decode(skipSpecialTokens: true).
+    let controlIDs: Set<Int32>
     public let bosTokenID: Int32?
-    public let addBOS: Bool
-    /// The model's chat template (Jinja source), when the file carries one.
+    public let eosTokenID: Int32?
+    /// The model's chat template (Jinja source), when the files carry one.
     public let chatTemplate: String?
 
-    init(kind: String, tokens: [String], specialIDs: Set<Int32>, merges: [(String, String)], individualDigits: Bool,
-         bosTokenID: Int32?, addBOS: Bool, chatTemplate: String?, source: String) throws {
+    init(kind: String, tokens: [String], model: Model, normalizer: Normalizer?, preTokenizer: PreTokenizer?,
+         postProcessor: PostProcessor?, decoder: TokenDecoder, addedTokens: [AddedToken], bosTokenID: Int32?,
+         eosTokenID: Int32?, chatTemplate: String?) {
         self.kind = kind
         self.tokens = tokens
-        self.specialIDs = specialIDs
-        specialTokens = specialIDs.map { (tokens[Int($0)], $0) }.filter { !$0.0.isEmpty }.sorted { $0.0.count > $1.0.count }
-        var vocabulary: [String: Int32] = [:]
-        for (i, t) in tokens.enumerated() where vocabulary[t] == nil { vocabulary[t] = Int32(i) }
-        bpe = try BytePairEncoding(vocabulary: vocabulary, merges: merges, source: source)
-        preTokenizer = GPT2PreTokenizer(individualDigits: individualDigits)
+        self.model = model
+        self.normalizer = normalizer
+        self.preTokenizer = preTokenizer
+        self.postProcessor = postProcessor
+        self.decoder = decoder
+        self.addedTokens = AddedTokenMatcher(addedTokens)
+        addedIDs = Set(addedTokens.map(\.id))
+        controlIDs = Set(addedTokens.filter(\.special).map(\.id))
         self.bosTokenID = bosTokenID
-        self.addBOS = addBOS
+        self.eosTokenID = eosTokenID
         self.chatTemplate = chatTemplate
     }
 
     /// Number of token ids.
     public var vocabularySize: Int { tokens.count }
 
-    /// Token ids of `text`. Special tokens written in the text (e.g. "<|im_start|>") become their ids.
-    public func encode(_ text: String, addSpecialTokens: Bool = true) throws -> [Int32] {
+    /// Token ids of `text`. `addSpecialTokens` adds the post-processor's BOS/EOS; `parseSpecial` lets
+    /// control tokens written in the text ("<|im_start|>") become their ids.
+    public func encode(_ text: String, addSpecialTokens: Bool = true, parseSpecial: Bool = true) throws -> [Int32] {
         var ids: [Int32] = []
-        if addSpecialTokens, addBOS, let bos = bosTokenID { ids.append(bos) }
-        var rest = Substring(text)
-        while !rest.isEmpty {
-            var nextSpecial: (range: Range<Substring.Index>, id: Int32)?
-            for special in specialTokens {
-                if let r = rest.range(of: special.text), nextSpecial == nil || r.lowerBound < nextSpecial!.range.lowerBound {
-                    nextSpecial = (r, special.id)
+        var previousWasSpecial = true
+        for fragment in addedTokens.split(text, parseSpecial: parseSpecial) {
+            switch fragment {
+            case let .token(id):
+                ids.append(id)
+                previousWasSpecial = true
+            case let .text(raw):
+                switch model {
+                case let .bpe(bpe):
+                    let normalized = normalizer?.apply(raw) ?? raw
+                    for word in preTokenizer?.apply([normalized]) ?? [normalized] { ids += bpe.encode(word: word) }
+                case let .sentencePiece(spm, addSpacePrefix):
+                    let prefixed = addSpacePrefix && previousWasSpecial ? " " + raw : raw
+                    ids += spm.encode(prefixed.replacingOccurrences(of: " ", with: "▁"))
                 }
+                previousWasSpecial = false
             }
-            let plainEnd = nextSpecial?.range.lowerBound ?? rest.endIndex
-            for word in preTokenizer.split(String(rest[..<plainEnd])) {
-                let mapped = ByteLevelAlphabet.encode(word.utf8)
-                guard let wordIDs = bpe.encode(word: mapped) else {
-                    throw TokenizerError.unencodable(word: word, tokenizer: kind)
-                }
-                ids.append(contentsOf: wordIDs)
-            }
-            guard let special = nextSpecial else { break }
-            ids.append(special.id)
-            rest = rest[special.range.upperBound...]
         }
-        return ids
+        return addSpecialTokens ? (postProcessor?.apply(ids) ?? ids) : ids
     }
 
-    /// The bytes that token `id` stands for.
+    /// Token ids of UTF-8 `bytes`; invalid UTF-8 is an error naming the offset.
+    public func encode(utf8 bytes: [UInt8], addSpecialTokens: Bool = true, parseSpecial: Bool = true) throws -> [Int32] {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            let valid = StreamingDetokenizer.validPrefixLength(bytes)
+            throw TokenizerError.invalidUTF8("input byte \(valid)")
+        }
+        return try encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: parseSpecial)
+    }
+
+    /// The text of `ids`, through the decoder chain.
+    public func decode(_ ids: [Int32], skipSpecialTokens: Bool = false) -> String {
+        let pieces = ids.compactMap { id -> String? in
+            guard tokens.indices.contains(Int(id)), !(skipSpecialTokens && controlIDs.contains(id)) else { return nil }
+            return tokens[Int(id)]
+        }
+        return decoder.decodeChain(pieces).joined()
+    }
+
+    /// The bytes token `id` stands for on its own (the streaming view of the decoder).
     public func bytes(of id: Int32) -> [UInt8] {
         guard tokens.indices.contains(Int(id)) else { return [] }
         let token = tokens[Int(id)]
-        return specialIDs.contains(id) ? Array(token.utf8) : ByteLevelAlphabet.decode(token)
+        if addedIDs.contains(id) { return Array(token.utf8) }
+        if decoder.isByteLevel { return ByteLevelAlphabet.decode(token) }
+        if let b = TokenDecoder.byteValue(token) { return [b] }
+        if let marker = decoder.spaceMarker { return Array(token.replacingOccurrences(of: marker, with: " ").utf8) }
+        return Array(token.utf8)
     }
 
-    /// The text of `ids` (invalid UTF-8 sequences become U+FFFD).
-    public func decode(_ ids: [Int32], skipSpecialTokens: Bool = false) -> String {
-        var bytes: [UInt8] = []
-        for id in ids where !(skipSpecialTokens && specialIDs.contains(id)) { bytes.append(contentsOf: self.bytes(of: id)) }
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    /// Whether decoding drops the space that starts the text (SentencePiece-style prefixes).
+    public var stripsLeadingSpace: Bool { decoder.stripsLeadingSpace }
 }
 
-/// Text that a tokenizer cannot turn into ids, or a tokenizer file we cannot use.
+/// Text that a tokenizer cannot take.
 public enum TokenizerError: Error, CustomStringConvertible, Equatable {
-    case unencodable(word: String, tokenizer: String)
     case invalidUTF8(String)
+    case invalidPattern(String)
 
     public var description: String {
         switch self {
-        case let .unencodable(word, tokenizer): return "\(tokenizer): cannot encode '\(word)': a byte is missing from the vocabulary"
-        case let .invalidUTF8(field): return "\(field): input is not valid UTF-8"
+        case let .invalidUTF8(place): return "the text is not valid UTF-8 (at \(place))"
+        case let .invalidPattern(pattern): return "the pre-tokenizer pattern '\(pattern)' is not a valid regular expression"
         }
     }
 }
