@@ -52,8 +52,8 @@ final class BytePairEncoding: @unchecked Sendable {
         // initial symbols: characters in the vocabulary, else their bytes (fallback) or unk
         var symbols: [Int32] = []
         var unknown = false
-        for ch in word {
-            let text = String(ch)
+        for scalar in word.unicodeScalars {          // characters as Rust sees them: scalars, not graphemes
+            let text = String(scalar)
             if let id = vocabulary[text] {
                 symbols.append(id)
                 unknown = false

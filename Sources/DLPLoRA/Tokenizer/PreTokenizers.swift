@@ -48,13 +48,14 @@ enum PreTokenizer: Sendable {
 
     /// "▁a▁b" -> ["▁a", "▁b"] (tokenizers' MergedWithNext on the replacement).
     static func splitBefore(_ text: String, marker: String) -> [String] {
+        guard let markerScalar = marker.unicodeScalars.first, marker.unicodeScalars.count == 1 else { return [text] }
         var pieces: [String] = []
-        var current = ""
-        for ch in text {
-            if String(ch) == marker, !current.isEmpty { pieces.append(current); current = "" }
-            current.append(ch)
+        var current = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {          // scalars: a combining mark after "▁" is its own char
+            if scalar == markerScalar, !current.isEmpty { pieces.append(String(current)); current = String.UnicodeScalarView() }
+            current.append(scalar)
         }
-        if !current.isEmpty { pieces.append(current) }
+        if !current.isEmpty { pieces.append(String(current)) }
         return pieces
     }
 
