@@ -32,15 +32,28 @@ struct AddedTokenMatcher: Sendable {
 
     var isEmpty: Bool { byFirstScalar.isEmpty }
 
+    /// A piece of a scalar array after splitting out added tokens.
+    enum RangeFragment { case range(Range<Int>), token(Int32) }
+
     /// Splits `text`; control tokens count only when `parseSpecial`.
     func split(_ text: String, parseSpecial: Bool) -> [TextFragment] {
-        guard !byFirstScalar.isEmpty else { return text.isEmpty ? [] : [.text(text)] }
         let s = Array(text.unicodeScalars)
-        var fragments: [TextFragment] = []
+        return splitRanges(s, parseSpecial: parseSpecial).map {
+            switch $0 {
+            case let .range(r): return .text(String(String.UnicodeScalarView(s[r])))
+            case let .token(id): return .token(id)
+            }
+        }
+    }
+
+    /// Splits the scalars `s` into text ranges and added tokens.
+    func splitRanges(_ s: [Unicode.Scalar], parseSpecial: Bool) -> [RangeFragment] {
+        guard !byFirstScalar.isEmpty else { return s.isEmpty ? [] : [.range(0..<s.count)] }
+        var fragments: [RangeFragment] = []
         var textStart = 0
         var i = 0
         func emitText(_ end: Int) {
-            if end > textStart { fragments.append(.text(String(String.UnicodeScalarView(s[textStart..<end])))) }
+            if end > textStart { fragments.append(.range(textStart..<end)) }
         }
         while i < s.count {
             guard let candidates = byFirstScalar[s[i]],

@@ -39,6 +39,17 @@ final class BytePairEncoding: @unchecked Sendable {
         byteTokens = (0..<256).map { vocabulary[String(format: "<0x%02X>", $0)] }
     }
 
+    private var rawCache: [String: [Int32]] = [:]
+
+    /// Token ids of one word given as raw text, for byte-level vocabularies (mapped to the byte-level
+    /// alphabet only on a cache miss).
+    func encode(rawByteLevelWord word: String) -> [Int32] {
+        if let hit = cacheLock.withLock({ rawCache[word] }) { return hit }
+        let ids = encodeUncached(ByteLevelAlphabet.encode(word.utf8))
+        cacheLock.withLock { if rawCache.count < 200_000 { rawCache[word] = ids } }
+        return ids
+    }
+
     /// Token ids of one word (already in the model's alphabet).
     func encode(word: String) -> [Int32] {
         if let hit = cacheLock.withLock({ cache[word] }) { return hit }

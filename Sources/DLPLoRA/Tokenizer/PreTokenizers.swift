@@ -40,6 +40,25 @@ enum PreTokenizer: Sendable {
         }
     }
 
+    /// When the stage only splits (Split, Digits) and ends in a plain byte-level mapping, the splitters
+    /// to run on ranges of the text, with no string built per intermediate piece (the fast path).
+    var rangeSplitters: (splitters: [PatternSplitter], byteLevel: Bool)? {
+        switch self {
+        case let .split(splitter): return ([splitter], false)
+        case let .digits(individual): return ([Self.digitSplitter(individual)], false)
+        case let .byteLevel(addPrefixSpace, useRegex): return addPrefixSpace ? nil : (useRegex ? [Self.gpt2] : [], true)
+        case let .sequence(steps):
+            var splitters: [PatternSplitter] = []
+            for (i, step) in steps.enumerated() {
+                guard let (more, byteLevel) = step.rangeSplitters else { return nil }
+                splitters += more
+                if byteLevel { return i == steps.count - 1 ? (splitters, true) : nil }
+            }
+            return (splitters, false)
+        default: return nil
+        }
+    }
+
     static let gpt2 = PatternSplitter(engine: .scanner(GPT2Matcher()), behavior: .isolated, invert: false)
 
     static func digitSplitter(_ individual: Bool) -> PatternSplitter {

@@ -143,54 +143,65 @@ struct PatternSplitter: Sendable {
         }
     }
 
-    /// Ranges of the matches in `s`.
-    func matches(_ s: [Unicode.Scalar]) -> [Range<Int>] {
-        var out: [Range<Int>] = []
+    /// Ranges of the matches in s[range].
+    func matches(_ s: [Unicode.Scalar], in range: Range<Int>, into out: inout [Range<Int>]) {
         switch engine {
         case let .scanner(matcher):
-            var i = 0
-            while i < s.count {
-                if let j = matcher.match(s, at: i, end: s.count) { out.append(i..<j); i = j } else { i += 1 }
+            var i = range.lowerBound
+            let end = range.upperBound
+            while i < end {
+                if let j = matcher.match(s, at: i, end: end) { out.append(i..<j); i = j } else { i += 1 }
             }
         case let .icu(regex):
-            let text = String(String.UnicodeScalarView(s))
+            let piece = s[range]
+            let text = String(String.UnicodeScalarView(piece))
             // map UTF-16 offsets back to scalar offsets
             var scalarAtUTF16: [Int] = []
             scalarAtUTF16.reserveCapacity(text.utf16.count + 1)
-            for (index, scalar) in s.enumerated() {
+            for (index, scalar) in zip(range, piece) {
                 for _ in 0..<(scalar.value > 0xFFFF ? 2 : 1) { scalarAtUTF16.append(index) }
             }
-            scalarAtUTF16.append(s.count)
+            scalarAtUTF16.append(range.upperBound)
             for m in regex.matches(in: text, range: NSRange(location: 0, length: text.utf16.count)) where m.range.length > 0 {
                 out.append(scalarAtUTF16[m.range.location]..<scalarAtUTF16[m.range.location + m.range.length])
             }
         }
-        return out
     }
 
-    /// The pieces of one word, by `behavior`.
-    func split(_ word: String) -> [String] {
-        let s = Array(word.unicodeScalars)
-        guard !s.isEmpty else { return [] }
-        // (range, isMatch) covering the whole word
+    /// Appends the pieces of s[range], by `behavior`, to `pieces`.
+    func split(_ s: [Unicode.Scalar], _ range: Range<Int>, into pieces: inout [Range<Int>]) {
+        guard !range.isEmpty else { return }
+        var found: [Range<Int>] = []
+        matches(s, in: range, into: &found)
+        if behavior == .isolated, !invert {            // the common case, without the span list
+            var last = range.lowerBound
+            for r in found {
+                if r.lowerBound > last { pieces.append(last..<r.lowerBound) }
+                pieces.append(r)
+                last = r.upperBound
+            }
+            if last < range.upperBound { pieces.append(last..<range.upperBound) }
+            return
+        }
+        // (range, isMatch) covering the whole range
         var spans: [(Range<Int>, Bool)] = []
-        var last = 0
-        for r in matches(s) {
+        var last = range.lowerBound
+        for r in found {
             if r.lowerBound > last { spans.append((last..<r.lowerBound, false)) }
             spans.append((r, true))
             last = r.upperBound
         }
-        if last < s.count { spans.append((last..<s.count, false)) }
+        if last < range.upperBound { spans.append((last..<range.upperBound, false)) }
         if invert { spans = spans.map { ($0.0, !$0.1) } }
-        var pieces: [Range<Int>] = []
+        let first = pieces.count
         switch behavior {
         case .isolated:
-            pieces = spans.map(\.0)
+            pieces += spans.map(\.0)
         case .removed:
-            pieces = spans.filter { !$0.1 }.map(\.0)
+            pieces += spans.filter { !$0.1 }.map(\.0)
         case .mergedWithPrevious:
             for (r, isMatch) in spans {
-                if isMatch, let previous = pieces.last, previous.upperBound == r.lowerBound, !pieces.isEmpty {
+                if isMatch, pieces.count > first, let previous = pieces.last, previous.upperBound == r.lowerBound {
                     pieces[pieces.count - 1] = previous.lowerBound..<r.upperBound
                 } else { pieces.append(r) }
             }
@@ -201,16 +212,23 @@ struct PatternSplitter: Sendable {
                 pieces.append((pendingStart ?? r.lowerBound)..<r.upperBound)
                 pendingStart = nil
             }
-            if let start = pendingStart { pieces.append(start..<s.count) }
+            if let start = pendingStart { pieces.append(start..<range.upperBound) }
         case .contiguous:
             var lastWasMatch = false
             for (r, isMatch) in spans {
-                if isMatch, lastWasMatch, let previous = pieces.last {
+                if isMatch, lastWasMatch, pieces.count > first, let previous = pieces.last {
                     pieces[pieces.count - 1] = previous.lowerBound..<r.upperBound
                 } else { pieces.append(r) }
                 lastWasMatch = isMatch
             }
         }
+    }
+
+    /// The pieces of one word, by `behavior`.
+    func split(_ word: String) -> [String] {
+        let s = Array(word.unicodeScalars)
+        var pieces: [Range<Int>] = []
+        split(s, 0..<s.count, into: &pieces)
         return pieces.filter { !$0.isEmpty }.map { String(String.UnicodeScalarView(s[$0])) }
     }
 }

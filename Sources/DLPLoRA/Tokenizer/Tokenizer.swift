@@ -47,6 +47,29 @@ public final class Tokenizer: @unchecked Sendable {
         self.bosTokenID = bosTokenID
         self.eosTokenID = eosTokenID
         self.chatTemplate = chatTemplate
+        if normalizer == nil, case .bpe = model, let fast = preTokenizer?.rangeSplitters, fast.byteLevel {
+            rangeSplitters = fast.splitters
+        } else {
+            rangeSplitters = nil
+        }
+    }
+
+    /// The fast path of byte-level BPE without a normalizer: splitters run over ranges of one scalar array.
+    private let rangeSplitters: [PatternSplitter]?
+
+    /// Byte-level words of s[range] through the range splitters, encoded.
+    private func encodeByteLevelFast(_ s: [Unicode.Scalar], _ range: Range<Int>, splitters: [PatternSplitter],
+                                     bpe: BytePairEncoding, into ids: inout [Int32]) {
+        var pieces = [range]
+        var next: [Range<Int>] = []
+        for splitter in splitters {
+            next.removeAll(keepingCapacity: true)
+            for piece in pieces { splitter.split(s, piece, into: &next) }
+            swap(&pieces, &next)
+        }
+        for piece in pieces where !piece.isEmpty {
+            ids += bpe.encode(rawByteLevelWord: String(String.UnicodeScalarView(s[piece])))
+        }
     }
 
     /// Number of token ids.
@@ -56,6 +79,16 @@ public final class Tokenizer: @unchecked Sendable {
     /// control tokens written in the text ("<|im_start|>") become their ids.
     public func encode(_ text: String, addSpecialTokens: Bool = true, parseSpecial: Bool = true) throws -> [Int32] {
         var ids: [Int32] = []
+        if let splitters = rangeSplitters, case let .bpe(bpe) = model {
+            let s = Array(text.unicodeScalars)
+            for fragment in addedTokens.splitRanges(s, parseSpecial: parseSpecial) {
+                switch fragment {
+                case let .token(id): ids.append(id)
+                case let .range(range): encodeByteLevelFast(s, range, splitters: splitters, bpe: bpe, into: &ids)
+                }
+            }
+            return addSpecialTokens ? (postProcessor?.apply(ids) ?? ids) : ids
+        }
         var previousWasSpecial = true
         for fragment in addedTokens.split(text, parseSpecial: parseSpecial) {
             switch fragment {
