@@ -3,7 +3,7 @@
 # text with SmolLM2's tokenizer, in one run. The text is ~1 MB of Python standard-library docstrings
 # (every Python has them). Needs the reference stack (../shared/refstack/install.sh) for the tokenizer.json
 # that transformers converts from the GGUF, and for `tokenizers`.
-# Usage: benchmarks/tokenizer/run.sh [RESULTS_FILE]
+# Usage: benchmarks/tokenizer/run.sh > benchmarks/results/DATE-tokenizer-cpu.txt
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -22,4 +22,4 @@ swift build -c release >/dev/null
 ours_gguf=$(.build/release/dlp-gpu tokenize --tokenizer "$gguf" --file "$work/english.txt" --bench --json --no-special-tokens)
 ours_json=$(.build/release/dlp-gpu tokenize --tokenizer "$work/tokenizer.json" --file "$work/english.txt" --bench --json --no-special-tokens)
 RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false "$py" benchmarks/tokenizer/hf_tokenizers.py "$work/tokenizer.json" "$work/english.txt" \
-  "$ours_gguf" "$ours_json" | tee "${1:-/dev/stdout}"
+  "$ours_gguf" "$ours_json"
