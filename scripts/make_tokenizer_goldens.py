@@ -3,6 +3,7 @@
 # docstrings, which every Python has, plus the multilingual lines below), saved as tokenizer.json:
 #   bytelevel.json   NFC normalizer, ByteLevel pre-tokenizer (GPT-2 regex), ByteLevel decoder, BOS template
 #   llama3.json      Split with the Llama-3 regex + ByteLevel(use_regex=false), ignore_merges
+#   metaspace.json   NFKC + Lowercase normalizers, Digits(individual) + Metaspace pre-tokenizers, Metaspace decoder
 #   spm.json         Llama-2 style: Prepend/Replace "▁" normalizer, BPE with byte fallback <0xNN>, unk,
 #                    Replace/ByteFallback/Fuse/Strip decoder, "<s> $A" template
 # and golden.json: 200+ strings (CJK, Arabic, combining marks, emoji with ZWJ, whitespace runs, digits,
@@ -45,6 +46,14 @@ def llama3():
                             initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
     return tok
 
+def metaspace():
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
+    tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.Metaspace()])
+    tok.decoder = decoders.Metaspace()
+    tok.train_from_iterator([corpus], trainers.BpeTrainer(vocab_size=600, special_tokens=specials, show_progress=False))
+    return tok
+
 def spm():
     tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
     tok.normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
@@ -77,7 +86,7 @@ strings = list(dict.fromkeys(strings))
 assert len(strings) >= 200, len(strings)
 
 golden = {"strings": strings}
-for name, make in [("bytelevel", bytelevel), ("llama3", llama3), ("spm", spm)]:
+for name, make in [("bytelevel", bytelevel), ("llama3", llama3), ("metaspace", metaspace), ("spm", spm)]:
     tok = make()
     tok.save(os.path.join(out, name + ".json"))
     encodings = [tok.encode(s) for s in strings]

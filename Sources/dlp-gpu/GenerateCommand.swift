@@ -15,6 +15,12 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: "The prompt as token ids, e.g. 1,2,3 (instead of --prompt).")
     var ids: String?
 
+    @Flag(name: .long, help: "Treat --prompt as a user message and wrap it in the model's chat template.")
+    var chat = false
+
+    @Option(name: .long, help: "With --chat: a system message.")
+    var system: String?
+
     @Option(name: .long, help: "Most new tokens.")
     var maxTokens: Int = 128
 
@@ -42,6 +48,8 @@ struct GenerateCommand: ParsableCommand {
     func validate() throws {
         guard (prompt == nil) != (ids == nil) else { throw ValidationError("give exactly one of --prompt and --ids") }
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be >= 0") }
+        guard !chat || prompt != nil else { throw ValidationError("--chat needs --prompt") }
+        guard system == nil || chat else { throw ValidationError("--system needs --chat") }
     }
 
     func run() throws {
@@ -51,14 +59,20 @@ struct GenerateCommand: ParsableCommand {
             guard let tokenizer = loaded.tokenizer else {
                 throw ValidationError("\(options.model) has no tokenizer; pass the prompt as --ids")
             }
-            promptIDs = try tokenizer.encode(prompt)
+            if chat {
+                let messages = (system.map { [ChatMessage(role: "system", content: $0)] } ?? []) + [ChatMessage(role: "user", content: prompt)]
+                promptIDs = try tokenizer.applyChatTemplate(messages)
+            } else {
+                promptIDs = try tokenizer.encode(prompt)
+            }
         } else {
             promptIDs = try parseIDs(ids ?? "")
         }
         let sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP,
                                           repetitionPenalty: repetitionPenalty, seed: seed)
         let request = GenerationRequest(promptIDs: promptIDs, maxTokens: maxTokens, sampling: sampling,
-                                        stopTokenIDs: loaded.eosTokenIDs, stopStrings: stop, plan: plan)
+                                        stopTokenIDs: loaded.eosTokenIDs.union(chat ? [loaded.tokenizer?.chatEndOfTurnID].compactMap { $0 } : []),
+                                        stopStrings: stop, plan: plan)
         let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer, contextLength: options.context,
                                   adapters: loaded.adapters)
         let streaming = !json && loaded.tokenizer != nil

@@ -1,5 +1,6 @@
 // TokenizerGoldenTests.swift: three tokenizer.json files trained with Hugging Face `tokenizers`
-// (ByteLevel BPE, Llama-3-style Split + ByteLevel, Llama-2-style BPE with byte fallback;
+// (ByteLevel BPE, Llama-3-style Split + ByteLevel, NFKC/Lowercase + Digits + Metaspace, Llama-2-style BPE
+// with byte fallback;
 // scripts/make_tokenizer_goldens.py) give the library's ids and decoded text on 200+ strings (CJK,
 // Arabic, combining marks, ZWJ emoji, whitespace runs, digits, code, special tokens inside text); streamed
 // text equals decoded text; broken tokenizer files and invalid UTF-8 are clear errors.
@@ -12,6 +13,7 @@ struct TokenizerGolden: Decodable {
     let strings: [String]
     let bytelevel: Expected
     let llama3: Expected
+    let metaspace: Expected
     let spm: Expected
 
     static func load() throws -> TokenizerGolden {
@@ -20,10 +22,10 @@ struct TokenizerGolden: Decodable {
 }
 
 @Suite struct TokenizerGoldenTests {
-    @Test(arguments: ["bytelevel", "llama3", "spm"])
+    @Test(arguments: ["bytelevel", "llama3", "metaspace", "spm"])
     func idsAndDecodedTextEqualTokenizersLibrary(name: String) throws {
         let golden = try TokenizerGolden.load()
-        let expected = name == "bytelevel" ? golden.bytelevel : name == "llama3" ? golden.llama3 : golden.spm
+        let expected = ["bytelevel": golden.bytelevel, "llama3": golden.llama3, "metaspace": golden.metaspace, "spm": golden.spm][name]!
         let tokenizer = try TokenizerLoader.load(path: Fixtures.path("tokenizers/\(name).json"))
         #expect(golden.strings.count >= 200)
         var failures = 0
