@@ -45,6 +45,9 @@ struct GenerateCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object (text, ids, finish reason, timings) instead of streaming.")
     var json = false
 
+    @Flag(name: .long, help: "With --router: print each sentence's plan (on stderr) as it is chosen.")
+    var showRouting = false
+
     func validate() throws {
         guard (prompt == nil) != (ids == nil) else { throw ValidationError("give exactly one of --prompt and --ids") }
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be >= 0") }
@@ -53,7 +56,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (loaded, plan) = try options.load()
+        let (loaded, plan, router) = try options.load()
         let promptIDs: [Int32]
         if let prompt {
             guard let tokenizer = loaded.tokenizer else {
@@ -72,15 +75,19 @@ struct GenerateCommand: ParsableCommand {
                                           repetitionPenalty: repetitionPenalty, seed: seed)
         let request = GenerationRequest(promptIDs: promptIDs, maxTokens: maxTokens, sampling: sampling,
                                         stopTokenIDs: loaded.eosTokenIDs.union(chat ? [loaded.tokenizer?.chatEndOfTurnID].compactMap { $0 } : []),
-                                        stopStrings: stop, plan: plan)
+                                        stopStrings: stop, plan: plan, router: router)
         let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer, contextLength: options.context,
                                   adapters: loaded.adapters)
         let streaming = !json && loaded.tokenizer != nil
-        let results = try generator.generate([request]) { _, text in
+        var routes: [[String: Any]] = []
+        let results = try generator.generate([request], onText: { _, text in
             if streaming {
                 FileHandle.standardOutput.write(Data(text.utf8))
             }
-        }
+        }, onRoute: { _, sentence, plan in
+            routes.append(["sentence": sentence, "plan": plan.slots.map { ["adapter": $0.adapter, "weight": Double($0.weight)] }])
+            if showRouting, !json { printError("[route] \(plan) <- \(sentence.debugDescription)") }
+        })
         guard let result = results.first else { return }
         if json {
             try printJSON([
@@ -88,7 +95,7 @@ struct GenerateCommand: ParsableCommand {
                 "finish_reason": result.finishReason.rawValue, "prompt_tokens": result.promptTokens,
                 "prefill_tokens_per_second": result.prefillTokensPerSecond,
                 "decode_tokens_per_second": result.decodeTokensPerSecond,
-                "device": loaded.model.backend.deviceDescription,
+                "device": loaded.model.backend.deviceDescription, "routing": routes,
             ])
             return
         }

@@ -5,6 +5,7 @@ import DLPLoRA
 import Foundation
 
 extension Device: ExpressibleByArgument {}
+extension RoutingGranularity: ExpressibleByArgument {}
 
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "A Hugging Face model folder (config.json + safetensors) or a .gguf file.")
@@ -28,17 +29,29 @@ struct ModelOptions: ParsableArguments {
     @Flag(name: .long, help: "Bake the mix into the weights (fastest for one fixed mix).")
     var merge = false
 
-    /// The model with its adapters loaded, and the fixed plan to run (nil: the base model, or merged).
-    func load() throws -> (LoadedModel, FusionPlan?) {
+    @Option(name: .long, help: "A router file (train-router): pick the adapters per sentence instead of --mix.")
+    var router: String?
+
+    @Option(name: .long, help: "With --router: sentence (a plan per sentence) or prompt (one plan per request).")
+    var routing: RoutingGranularity = .sentence
+
+    /// The model with its adapters loaded, and how to apply them: a fixed plan, a router, or neither.
+    func load() throws -> (LoadedModel, FusionPlan?, SentenceRouter?) {
         let backend = try KernelBackend.make(device: device, threads: threads) { note in
             FileHandle.standardError.write(Data((note + "\n").utf8))
         }
         let loaded = try LoadedModel(path: model, backend: backend)
         guard !adapters.isEmpty else {
-            guard mix == nil, !merge else { throw ValidationError("--mix and --merge need --adapters") }
-            return (loaded, nil)
+            guard mix == nil, !merge, router == nil else { throw ValidationError("--mix, --merge and --router need --adapters") }
+            return (loaded, nil, nil)
         }
         try loaded.adapters.load(paths: adapters)
+        if let router {
+            guard mix == nil, !merge else { throw ValidationError("give --router or --mix/--merge, not both") }
+            let trained = try Router.load(path: router)
+            try trained.checkAdapters(loaded.adapters.names, routerPath: router)
+            return (loaded, nil, SentenceRouter(router: trained, granularity: routing))
+        }
         let plan: FusionPlan
         if let mix {
             plan = try FusionPlan(parsing: mix)
@@ -52,9 +65,9 @@ struct ModelOptions: ParsableArguments {
         }
         if merge {
             try loaded.model.merge(plan, from: loaded.adapters)
-            return (loaded, nil)
+            return (loaded, nil, nil)
         }
-        return (loaded, plan)
+        return (loaded, plan, nil)
     }
 }
 

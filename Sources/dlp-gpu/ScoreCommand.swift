@@ -23,7 +23,7 @@ struct ScoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (loaded, plan) = try options.load()
+        let (loaded, plan, router) = try options.load()
         let tokenIDs: [Int32]
         if let text {
             guard let tokenizer = loaded.tokenizer else { throw ValidationError("\(options.model) has no tokenizer; use --ids") }
@@ -34,7 +34,7 @@ struct ScoreCommand: ParsableCommand {
         guard tokenIDs.count <= options.context else {
             throw ValidationError("\(tokenIDs.count) tokens exceed --context \(options.context)")
         }
-        let logprobs = try loaded.logProbabilities(ids: tokenIDs, plan: plan)
+        let logprobs = try loaded.logProbabilities(ids: tokenIDs, plan: plan, router: router)
         if json {
             try printJSON(["ids": tokenIDs.map(Int.init), "logprobs": logprobs])
             return

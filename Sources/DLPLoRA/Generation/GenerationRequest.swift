@@ -13,15 +13,19 @@ public struct GenerationRequest: Sendable {
     public var stopStrings: [String]
     /// A fixed mix of the generator's adapters for the whole sequence (nil: the base model).
     public var plan: FusionPlan?
+    /// Route the adapters instead: per sentence of the prompt and of the output, or once per prompt.
+    public var router: SentenceRouter?
 
     public init(promptIDs: [Int32], maxTokens: Int = 128, sampling: SamplingParameters = .greedy,
-                stopTokenIDs: Set<Int32> = [], stopStrings: [String] = [], plan: FusionPlan? = nil) {
+                stopTokenIDs: Set<Int32> = [], stopStrings: [String] = [], plan: FusionPlan? = nil,
+                router: SentenceRouter? = nil) {
         self.promptIDs = promptIDs
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.stopTokenIDs = stopTokenIDs
         self.stopStrings = stopStrings
         self.plan = plan
+        self.router = router
     }
 }
 

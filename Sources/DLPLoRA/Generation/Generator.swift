@@ -23,22 +23,18 @@ public final class Generator: @unchecked Sendable {
         self.fusedAdapters = fusedAdapters
     }
 
-    /// The adapter selection for rows of `sequences` (nil when no sequence has a plan).
-    private func selection(_ requests: [GenerationRequest], rowsOf sequences: [Int]) throws -> AdapterSelection? {
-        let planned = requests.indices.filter { requests[$0].plan != nil }
-        guard !planned.isEmpty else { return nil }
-        guard let adapters else { throw AdapterError.invalidPlan("a request has an adapter plan but the generator has no adapter bank") }
-        let planIndex = Dictionary(uniqueKeysWithValues: planned.enumerated().map { ($0.element, Int32($0.offset)) })
-        return AdapterSelection(bank: adapters, plans: planned.compactMap { requests[$0].plan },
-                                planOfRow: sequences.map { planIndex[$0] ?? -1 }, fused: fusedAdapters)
-    }
-
     /// Runs `requests` as one batch. `onText(i, text)` receives each piece of sequence i's text as soon as
-    /// it is final (never a broken UTF-8 character, never part of a stop string).
+    /// it is final (never a broken UTF-8 character, never part of a stop string); `onRoute(i, sentence,
+    /// plan)` hears every plan a router picks.
     public func generate(_ requests: [GenerationRequest],
-                         onText: (Int, String) -> Void = { _, _ in }) throws -> [GenerationResult] {
+                         onText: (Int, String) -> Void = { _, _ in },
+                         onRoute: (Int, String, FusionPlan) -> Void = { _, _, _ in }) throws -> [GenerationResult] {
         guard !requests.isEmpty else { return [] }
         for (i, r) in requests.enumerated() {
+            guard r.plan == nil || r.router == nil else { throw AdapterError.invalidPlan("request \(i) has both a fixed plan and a router") }
+            if let router = r.router {
+                try router.router.checkAdapters(adapters?.names ?? [], routerPath: "the request's router")
+            }
             guard !r.promptIDs.isEmpty else { throw GenerationError.emptyPrompt }
             try r.sampling.validate()
             guard r.maxTokens >= 0 else { throw GenerationError.invalidParameter("max tokens must be >= 0") }
@@ -52,6 +48,9 @@ public final class Generator: @unchecked Sendable {
         var detokenizers = requests.map { _ in tokenizer.map { StreamingDetokenizer(tokenizer: $0) } }
         var filters = requests.map { StopStringFilter(stopStrings: $0.stopStrings) }
         var histories = requests.map(\.promptIDs)
+        var plans = try requests.enumerated().map { i, r in
+            try SequencePlans(request: r, tokenizer: tokenizer) { onRoute(i, $0, $1) }
+        }
         var results = requests.map {
             GenerationResult(tokenIDs: [], text: "", finishReason: .maxTokens, promptTokens: $0.promptIDs.count,
                              prefillSeconds: 0, decodeSeconds: 0)
@@ -60,16 +59,18 @@ public final class Generator: @unchecked Sendable {
 
         // prefill: every prompt in one pass; logits of each prompt's last row
         var tokens: [Int32] = [], slots: [Int32] = [], positions: [Int32] = [], lastRows: [Int] = []
+        var rowPlans: [(sequence: Int, plan: Int32)] = []
         for (i, r) in requests.enumerated() {
             tokens += r.promptIDs
             slots += Array(repeating: Int32(i), count: r.promptIDs.count)
             positions += (0..<r.promptIDs.count).map(Int32.init)
             lastRows.append(tokens.count - 1)
+            rowPlans += plans[i].promptRows.map { (i, $0) }
         }
         let prefillStart = Date()
         var logits = try model.forward(tokens: tokens, slots: slots, positions: positions,
                                        logitRows: active.map { lastRows[$0] }, cache: cache,
-                                       adapters: try selection(requests, rowsOf: slots.map(Int.init)))
+                                       adapters: try SequencePlans.selection(plans, rows: rowPlans, bank: adapters, fused: fusedAdapters))
         let prefillSeconds = Date().timeIntervalSince(prefillStart)
         for i in 0..<n { results[i].prefillSeconds = prefillSeconds }
 
@@ -85,6 +86,7 @@ public final class Generator: @unchecked Sendable {
                     results[i].finishReason = .endOfSequence
                 } else {
                     let piece = detokenizers[i]?.append(next) ?? ""
+                    plans[i].observe(piece) { onRoute(i, $0, $1) }
                     let (release, stopped) = filters[i].append(piece)
                     if !release.isEmpty { onText(i, release) }
                     if stopped {
@@ -112,7 +114,8 @@ public final class Generator: @unchecked Sendable {
                                        slots: active.map { Int32($0) },
                                        positions: active.map { Int32(histories[$0].count - 1) },
                                        logitRows: Array(0..<active.count), cache: cache,
-                                       adapters: try selection(requests, rowsOf: active))
+                                       adapters: try SequencePlans.selection(plans, rows: active.map { ($0, plans[$0].current) },
+                                                                             bank: adapters, fused: fusedAdapters))
             decodeSeconds += Date().timeIntervalSince(stepStart)
         }
         for i in 0..<n { results[i].decodeSeconds = decodeSeconds }

@@ -32,12 +32,15 @@ public final class LoadedModel: @unchecked Sendable {
     }
 
     /// log p(ids[i] | ids[0..<i]) for i >= 1 (`ids.count - 1` values), from one forward pass.
-    /// With `plan`, under that mix of the loaded adapters.
-    public func logProbabilities(ids: [Int32], plan: FusionPlan? = nil) throws -> [Double] {
+    /// With `plan`, under that mix of the loaded adapters; with `router`, under the plan it picks for each
+    /// sentence (or the whole text, by its granularity).
+    public func logProbabilities(ids: [Int32], plan: FusionPlan? = nil, router: SentenceRouter? = nil) throws -> [Double] {
         guard ids.count >= 2 else { return [] }
         let cache = try model.makeCache(slots: 1, capacity: ids.count)
         let n = ids.count
-        let selection = plan.map { AdapterSelection(bank: adapters, plans: [$0], planOfRow: Array(repeating: 0, count: n)) }
+        if let router { try router.router.checkAdapters(adapters.names, routerPath: "the router") }
+        let plans = try SequencePlans(request: GenerationRequest(promptIDs: ids, plan: plan, router: router), tokenizer: tokenizer) { _, _ in }
+        let selection = try SequencePlans.selection([plans], rows: plans.promptRows.map { (0, $0) }, bank: adapters, fused: true)
         let logits = try model.forward(tokens: ids, slots: Array(repeating: 0, count: n),
                                        positions: (0..<n).map(Int32.init), logitRows: Array(0..<(n - 1)), cache: cache,
                                        adapters: selection)

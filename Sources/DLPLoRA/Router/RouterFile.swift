@@ -1,0 +1,79 @@
+// RouterFile.swift: a router as one safetensors file: tensors "embedding" [buckets, dim] and
+// "layers.N.weight"/"layers.N.bias"; metadata "format", "adapters" (JSON list, class order),
+// "featurizer" (JSON), "top_p", "weighting", "max_adapters". Loading checks every shape against them.
+import Foundation
+
+extension Router {
+    /// Writes the router to `path`.
+    public func save(to path: String) throws {
+        var tensors: [SafetensorsWriter.Tensor] = [.f32(name: "embedding", shape: [featurizerSettings.buckets, embedDim], values: embedding)]
+        for (i, layer) in layers.enumerated() {
+            tensors.append(.f32(name: "layers.\(i).weight", shape: [layer.outputs, layer.inputs], values: layer.weight))
+            tensors.append(.f32(name: "layers.\(i).bias", shape: [layer.outputs], values: layer.bias))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let metadata = [
+            "format": Self.format,
+            "adapters": String(decoding: try encoder.encode(adapterNames), as: UTF8.self),
+            "featurizer": String(decoding: try encoder.encode(featurizerSettings), as: UTF8.self),
+            "top_p": "\(selection.p)", "weighting": selection.weighting.rawValue, "max_adapters": "\(selection.maxAdapters)",
+        ]
+        try SafetensorsWriter.write(tensors, metadata: metadata, to: path)
+    }
+
+    /// Reads a router file.
+    public static func load(path: String) throws -> Router {
+        let file = try SafetensorsFile(path: path)
+        let meta = file.metadata
+        guard meta["format"] == format else {
+            throw LoadError.unsupported(path: path, field: "__metadata__.format", value: meta["format"] ?? "missing", supported: format)
+        }
+        func json<T: Decodable>(_ key: String, _ type: T.Type) throws -> T {
+            guard let text = meta[key], let value = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
+                throw LoadError.invalidConfig(path: path, field: "__metadata__.\(key)", reason: "missing or not valid JSON")
+            }
+            return value
+        }
+        let names = try json("adapters", [String].self)
+        guard !names.isEmpty, Set(names).count == names.count else {
+            throw LoadError.invalidConfig(path: path, field: "__metadata__.adapters", reason: "must name each adapter once")
+        }
+        let settings = try json("featurizer", FeaturizerSettings.self)
+        guard settings.buckets > 0, settings.charNgramMin > 0, settings.charNgramMax >= settings.charNgramMin else {
+            throw LoadError.invalidConfig(path: path, field: "__metadata__.featurizer", reason: "buckets and n-gram lengths must be positive")
+        }
+        guard let p = Float(meta["top_p"] ?? ""), p >= 0, p <= 1 else {
+            throw LoadError.invalidConfig(path: path, field: "__metadata__.top_p", reason: "must be a number in [0, 1]")
+        }
+        guard let weighting = PlanWeighting(rawValue: meta["weighting"] ?? "") else {
+            throw LoadError.unsupported(path: path, field: "__metadata__.weighting", value: meta["weighting"] ?? "missing", supported: "softmax, renormalize")
+        }
+        guard let k = Int(meta["max_adapters"] ?? ""), k > 0 else {
+            throw LoadError.invalidConfig(path: path, field: "__metadata__.max_adapters", reason: "must be a positive integer")
+        }
+        guard let table = try file.tensor(named: "embedding"), table.type == .f32, table.shape.count == 2, table.shape[0] == settings.buckets else {
+            throw LoadError.tensorMismatch(path: path, tensor: "embedding", expected: "F32 [\(settings.buckets), dim]", found: "something else")
+        }
+        let dim = table.shape[1]
+        var layers: [DenseLayer] = []
+        var inputs = dim
+        while let w = try file.tensor(named: "layers.\(layers.count).weight") {
+            let i = layers.count
+            guard w.type == .f32, w.shape.count == 2, w.shape[1] == inputs else {
+                throw LoadError.tensorMismatch(path: path, tensor: "layers.\(i).weight", expected: "F32 [out, \(inputs)]", found: "\(w.type.rawValue) \(w.shape)")
+            }
+            guard let b = try file.tensor(named: "layers.\(i).bias"), b.type == .f32, b.shape == [w.shape[0]] else {
+                throw LoadError.tensorMismatch(path: path, tensor: "layers.\(i).bias", expected: "F32 [\(w.shape[0])]", found: "missing or other")
+            }
+            layers.append(DenseLayer(weight: w.floatValues(), bias: b.floatValues(), inputs: inputs, outputs: w.shape[0]))
+            inputs = w.shape[0]
+        }
+        guard !layers.isEmpty, inputs == names.count else {
+            throw LoadError.tensorMismatch(path: path, tensor: "layers.\(max(layers.count - 1, 0)).weight",
+                                           expected: "\(names.count) outputs (one per adapter)", found: "\(inputs)")
+        }
+        return Router(adapterNames: names, featurizer: settings, embedDim: dim, embedding: table.floatValues(), layers: layers,
+                      selection: TopPSelection(p: p, weighting: weighting, maxAdapters: k))
+    }
+}

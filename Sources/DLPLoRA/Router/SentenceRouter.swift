@@ -1,0 +1,50 @@
+// SentenceRouter.swift: routing granularity. `sentence` (default): every sentence gets its own plan,
+// routed on its text; a short sentence the router is unsure about is routed again with the sentence
+// before it prepended (a short sentence says little on its own); `prompt`: one plan for the whole text
+// (the paper's released code).
+
+/// How often the router picks a plan.
+public enum RoutingGranularity: String, Sendable, CaseIterable {
+    case sentence, prompt
+}
+
+/// A sentence with the plan the router picked for it.
+public struct RoutedSentence: Sendable {
+    public let sentence: Sentence
+    public let plan: FusionPlan
+}
+
+public struct SentenceRouter: Sendable {
+    public let router: Router
+    public var granularity: RoutingGranularity
+    /// Sentences with fewer words than this are short.
+    public var shortSentenceWords = 4
+    /// A short sentence whose top probability is below this is routed with its preceding context.
+    public var confidentProbability: Float = 0.5
+
+    public init(router: Router, granularity: RoutingGranularity = .sentence) {
+        self.router = router
+        self.granularity = granularity
+    }
+
+    /// The plan of each sentence of `text` (with `.prompt`, all share the plan of the whole text).
+    public func route(_ text: String) -> [RoutedSentence] {
+        let sentences = SentenceSegmenter.split(text)
+        if granularity == .prompt {
+            let plan = router.plan(for: text)
+            return sentences.map { RoutedSentence(sentence: $0, plan: plan) }
+        }
+        return sentences.enumerated().map { i, s in
+            RoutedSentence(sentence: s, plan: plan(for: s.text, previous: i > 0 ? sentences[i - 1].text : nil))
+        }
+    }
+
+    /// The plan of one sentence, given the text before it (the previous sentence, or recent output).
+    public func plan(for sentence: String, previous: String?) -> FusionPlan {
+        let alone = router.probabilities(for: sentence)
+        if let previous, sentence.split(separator: " ").count < shortSentenceWords, (alone.max() ?? 0) < confidentProbability {
+            return router.plan(for: previous + " " + sentence)
+        }
+        return router.selection.plan(alone, names: router.adapterNames)
+    }
+}
