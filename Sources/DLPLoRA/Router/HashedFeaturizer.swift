@@ -1,6 +1,7 @@
 // HashedFeaturizer.swift: turns text into hashed feature ids without any vocabulary, so any language
 // works: lowercased words, word bigrams, and character n-grams of the whitespace-collapsed text, each
-// hashed (FNV-1a, salted per kind) into a fixed number of buckets.
+// hashed (FNV-1a, salted per kind) into a fixed number of buckets (the hashing loop is C, in CKernels).
+import CKernels
 
 /// Settings of the featurizer (saved in the router file).
 public struct FeaturizerSettings: Codable, Sendable, Equatable {
@@ -33,65 +34,27 @@ struct HashedFeaturizer: Sendable {
 
     /// Bucket ids of the features of `text` (a multiset: repeated features repeat).
     func features(_ text: String) -> [Int32] {
-        var scalars: [Unicode.Scalar] = []
-        scalars.reserveCapacity(min(text.unicodeScalars.count, settings.maxCharacters) + 2)
-        scalars.append(" ")
+        // normalize: lowercase, collapse whitespace to single spaces, a space at each end
+        var scalars: [UInt32] = [32]
+        var wordChar: [UInt8] = [0]
         var lastWasSpace = true
         for scalar in text.lowercased().unicodeScalars {
             if scalars.count > settings.maxCharacters { break }
             let space = scalar.properties.isWhitespace
             if space && lastWasSpace { continue }
-            scalars.append(space ? " " : scalar)
+            scalars.append(space ? 32 : scalar.value)
+            wordChar.append(!space && (scalar.properties.isAlphabetic || scalar.properties.numericType != nil) ? 1 : 0)
             lastWasSpace = space
         }
-        if !lastWasSpace { scalars.append(" ") }
-        var out: [Int32] = []
-        out.reserveCapacity(scalars.count * (settings.charNgramMax - settings.charNgramMin + 2))
-        let buckets = UInt64(settings.buckets)
-        // character n-grams
-        for n in settings.charNgramMin...max(settings.charNgramMin, settings.charNgramMax) where scalars.count >= n {
-            for start in 0...(scalars.count - n) {
-                var h = Self.fnvBasis ^ UInt64(n)
-                for k in start..<(start + n) { h = Self.mix(h, scalars[k].value) }
-                out.append(Int32(truncatingIfNeeded: h % buckets))
-            }
+        if !lastWasSpace { scalars.append(32); wordChar.append(0) }
+        let grams = max(0, settings.charNgramMax - settings.charNgramMin + 1)
+        let capacity = scalars.count * (grams + 2) + 2
+        var out = [Int32](repeating: 0, count: capacity)
+        let written = out.withUnsafeMutableBufferPointer { o in
+            dlp_host_hash_features(scalars, wordChar, Int64(scalars.count), Int32(settings.charNgramMin), Int32(settings.charNgramMax),
+                                   settings.wordBigrams ? 1 : 0, UInt64(settings.buckets), o.baseAddress, Int64(capacity))
         }
-        // words and bigrams: runs of letters and digits
-        var previous: UInt64?
-        var h: UInt64 = 0
-        var inWord = false
-        func endWord() {
-            guard inWord else { return }
-            let word = Self.mix(h, 0x57)                       // salt "W"
-            out.append(Int32(truncatingIfNeeded: word % buckets))
-            if settings.wordBigrams, let p = previous {
-                out.append(Int32(truncatingIfNeeded: Self.mix(Self.mix(p, 0x42), UInt32(truncatingIfNeeded: word)) % buckets))
-            }
-            previous = word
-            inWord = false
-        }
-        for scalar in scalars {
-            if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
-                if !inWord { h = Self.fnvBasis; inWord = true }
-                h = Self.mix(h, scalar.value)
-            } else {
-                endWord()
-            }
-        }
-        endWord()
+        out.removeSubrange(Int(written)...)
         return out
-    }
-
-    static let fnvBasis: UInt64 = 0xcbf2_9ce4_8422_2325
-
-    @inline(__always) static func mix(_ h: UInt64, _ value: UInt32) -> UInt64 {
-        var x = h
-        var v = value
-        for _ in 0..<4 {
-            x ^= UInt64(v & 0xFF)
-            x &*= 0x0000_0100_0000_01B3
-            v >>= 8
-        }
-        return x
     }
 }

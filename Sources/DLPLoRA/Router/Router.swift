@@ -62,16 +62,7 @@ public final class Router: @unchecked Sendable {
 
     /// Mean of the embedding rows of `features` into `out` [embedDim].
     func embeddingBag(_ features: [Int32], into out: UnsafeMutablePointer<Float>) {
-        for d in 0..<embedDim { out[d] = 0 }
-        guard !features.isEmpty else { return }
-        embedding.withUnsafeBufferPointer { table in
-            for f in features {
-                let row = table.baseAddress! + Int(f) * embedDim
-                for d in 0..<embedDim { out[d] += row[d] }
-            }
-        }
-        let scale = 1 / Float(features.count)
-        for d in 0..<embedDim { out[d] *= scale }
+        embedding.withUnsafeBufferPointer { dlp_host_embedding_bag($0.baseAddress, Int64(embedDim), features, Int64(features.count), out) }
     }
 
     /// Class probabilities for `text`.

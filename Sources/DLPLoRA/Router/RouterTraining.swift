@@ -214,7 +214,9 @@ private struct TrainingState {
                 }
             }
             var biasGrad = [Float](repeating: 0, count: layer.outputs)
-            for r in 0..<rows { for o in 0..<layer.outputs { biasGrad[o] += delta[r * layer.outputs + o] } }
+            delta.withUnsafeBufferPointer { d in
+                for r in 0..<rows { for o in 0..<layer.outputs { biasGrad[o] += d[r * layer.outputs + o] } }
+            }
             var inputGrad = [Float](repeating: 0, count: rows * layer.inputs)
             delta.withUnsafeBufferPointer { d in
                 layer.weight.withUnsafeBufferPointer { w in
@@ -230,23 +232,16 @@ private struct TrainingState {
             delta = inputGrad
         }
         // the embedding rows each example touched: d bag / d row = 1 / count
-        var rowGrad: [Int32: [Float]] = [:]
-        for (r, item) in batch.enumerated() where !item.0.isEmpty {
-            let scale = 1 / Float(item.0.count)
-            for f in item.0 {
-                var g = rowGrad[f] ?? [Float](repeating: 0, count: dim)
-                for d in 0..<dim { g[d] += delta[r * dim + d] * scale }
-                rowGrad[f] = g
-            }
-        }
-        for f in rowGrad.keys.sorted() {
-            let g = rowGrad[f] ?? []
-            let base = Int(f) * dim
-            for d in 0..<dim {
-                let i = base + d
-                embeddingM[i] = beta1 * embeddingM[i] + (1 - beta1) * g[d]
-                embeddingV[i] = beta2 * embeddingV[i] + (1 - beta2) * g[d] * g[d]
-                router.embedding[i] -= learningRate * (embeddingM[i] / correction1) / ((embeddingV[i] / correction2).squareRoot() + epsilon)
+        var features: [Int32] = [], offsets: [Int64] = [0]
+        for item in batch { features += item.0; offsets.append(Int64(features.count)) }
+        var pairs = [Int32](repeating: 0, count: 2 * max(features.count, 1))
+        var rowGrad = [Float](repeating: 0, count: dim)
+        router.embedding.withUnsafeMutableBufferPointer { table in
+            embeddingM.withUnsafeMutableBufferPointer { m in
+                embeddingV.withUnsafeMutableBufferPointer { v in
+                    dlp_host_embedding_adam(table.baseAddress, m.baseAddress, v.baseAddress, Int64(dim), features, offsets, Int64(rows), delta,
+                                            learningRate, beta1, beta2, epsilon, correction1, correction2, &pairs, &rowGrad)
+                }
             }
         }
         return (loss / Double(rows), hits)
@@ -254,10 +249,6 @@ private struct TrainingState {
 
     private func adam(_ param: inout [Float], _ grad: [Float], _ m: inout [Float], _ v: inout [Float],
                       _ lr: Float, _ c1: Float, _ c2: Float) {
-        for i in param.indices {
-            m[i] = beta1 * m[i] + (1 - beta1) * grad[i]
-            v[i] = beta2 * v[i] + (1 - beta2) * grad[i] * grad[i]
-            param[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
-        }
+        dlp_host_adam(&param, grad, &m, &v, Int64(param.count), lr, beta1, beta2, epsilon, c1, c2)
     }
 }

@@ -19,8 +19,9 @@ public struct SentenceRouter: Sendable {
     public var granularity: RoutingGranularity
     /// Sentences with fewer words than this are short.
     public var shortSentenceWords = 4
-    /// A short sentence whose top probability is below this is routed with its preceding context.
-    public var confidentProbability: Float = 0.5
+    /// A short sentence whose top probability is below this is routed with its preceding context
+    /// (default: the router's top-p, so a short sentence that needs a mix to be covered gets context).
+    public var confidentProbability: Float?
 
     public init(router: Router, granularity: RoutingGranularity = .sentence) {
         self.router = router
@@ -42,7 +43,8 @@ public struct SentenceRouter: Sendable {
     /// The plan of one sentence, given the text before it (the previous sentence, or recent output).
     public func plan(for sentence: String, previous: String?) -> FusionPlan {
         let alone = router.probabilities(for: sentence)
-        if let previous, sentence.split(separator: " ").count < shortSentenceWords, (alone.max() ?? 0) < confidentProbability {
+        if let previous, sentence.split(separator: " ").count < shortSentenceWords,
+           (alone.max() ?? 0) < confidentProbability ?? router.selection.p {
             return router.plan(for: previous + " " + sentence)
         }
         return router.selection.plan(alone, names: router.adapterNames)
