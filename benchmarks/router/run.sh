@@ -9,7 +9,8 @@ data=$(scripts/fetch-bigbench.sh)
 swift build -c release >/dev/null
 out=.cache/bench-router.safetensors
 echo "# dlp-gpu train-router --data $data --out $out (seed 1, held out 20%), $(date -u +%F), $(nproc) cores"
-/usr/bin/time -f "# wall time of train-router: %e s" .build/release/dlp-gpu train-router --data "$data" --out "$out" 2>&1 | grep -v "training \["
+/usr/bin/time -o .cache/bench-router.time -f "# wall time of train-router: %e s" .build/release/dlp-gpu train-router --data "$data" --out "$out" 2>/dev/null
+cat .cache/bench-router.time
 echo
 echo "# routing time per sentence (featurize + mini-MLP + top-p), dlp-gpu route --bench:"
 .build/release/dlp-gpu route --router "$out" --bench "Yesterday was April 30, 2021. What is the date today in MM/DD/YYYY? Jamal Murray was perfect from the line. Take 1 step. Take 2 steps. Turn around. Is it common to see frost during some college commencements? Utterance: Add Sabrina Salerno to the grime instrumentals playlist."
