@@ -37,7 +37,8 @@ typedef struct {
 
 #define DLP_MAX_HEAD_DIM 512
 
-static void attention_range(void *p, int64_t begin, int64_t end) {
+static void attention_range(void *p, int64_t begin, int64_t end, int32_t thread) {
+    (void)thread;
     const attention_args *a = p;
     int64_t group = a->n_heads / a->n_kv, hd = a->head_dim;
     float acc[DLP_MAX_HEAD_DIM];

@@ -38,7 +38,8 @@ static dlp_status context_create(int32_t n_threads, uint32_t flags, dlp_context 
     __builtin_cpu_init();
     ctx->has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
     if (flags & DLP_CONTEXT_REFERENCE_KERNELS) ctx->has_avx2 = 0;
-    openblas_set_num_threads(ctx->n_threads);
+    /* OpenBLAS runs single-threaded inside our own pool's threads (its threads would fight ours) */
+    openblas_set_num_threads(1);
     snprintf(ctx->description, sizeof ctx->description, "cpu: %d threads, %s, OpenBLAS GEMM",
              ctx->n_threads, ctx->has_avx2 ? "AVX2+FMA+F16C" : "scalar (no AVX2)");
     *out_ctx = ctx;

@@ -9,8 +9,8 @@
 
 typedef struct dlp_thread_pool dlp_thread_pool;
 
-/* A task runs items [begin, end) of a range split by dlp_parallel_for. */
-typedef void (*dlp_range_fn)(void *arg, int64_t begin, int64_t end);
+/* A task runs items [begin, end) of a range split by dlp_parallel_for, on pool thread `thread`. */
+typedef void (*dlp_range_fn)(void *arg, int64_t begin, int64_t end, int32_t thread);
 
 dlp_thread_pool *dlp_thread_pool_create(int32_t n_threads);
 void dlp_thread_pool_destroy(dlp_thread_pool *pool);
@@ -23,7 +23,7 @@ struct dlp_context {
     dlp_thread_pool *pool;
     int32_t n_threads;
     int has_avx2;            /* AVX2 + FMA + F16C available at run time */
-    float *scratch;          /* grows on demand; used by gemm to widen a tile of f16/bf16 weights */
+    float *scratch;          /* grows on demand; gemm widens f16/bf16 weight tiles here, one region per thread */
     size_t scratch_floats;
     char error[512];
     char description[256];

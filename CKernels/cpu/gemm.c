@@ -1,14 +1,15 @@
 /* gemm.c: y = beta*y + x * W^T + bias with W in its stored dtype (the Linear layer of every model).
- * - f32 weights: OpenBLAS sgemm/sgemv (its own threads).
- * - f16/bf16, few rows (decode): our dot kernel over W rows, split across the pool; each weight is
- *   widened in registers as it streams by (no f32 copy of the matrix).
- * - f16/bf16, many rows (prefill): W is widened one tile of rows at a time into scratch (the pool
- *   splits the widening) and OpenBLAS multiplies the tile, so the compute runs at sgemm speed. */
+ * The output features are split across the pool; each thread owns a block of W's rows.
+ * - Few rows of x (decode): a dot product per (row of x, row of W), weights widened in registers as they
+ *   stream by: a memory-bound GEMV, no f32 copy of the matrix, any dtype.
+ * - Many rows (prefill): f32 blocks go straight to OpenBLAS sgemm (single-threaded, inside our thread);
+ *   f16/bf16 blocks are widened one tile of rows at a time into the thread's scratch and multiplied by
+ *   sgemm, so the compute runs at sgemm speed without widening the whole matrix. */
 #include "cpu_internal.h"
 #include <cblas.h>
 
-#define DLP_GEMM_TILE_ROWS 256      /* W rows widened per sgemm call in the prefill path */
-#define DLP_GEMM_SMALL_M 8          /* below this many x rows, the dot kernel is faster than widening */
+#define DLP_GEMM_TILE_ROWS 128      /* W rows widened per sgemm call in the prefill path */
+#define DLP_GEMM_SMALL_M 8          /* below this many x rows, the dot kernel beats widening */
 
 typedef struct {
     const dlp_context *ctx;
@@ -17,10 +18,12 @@ typedef struct {
     const char *w; dlp_dtype w_dtype; int64_t ldw;
     float beta;
     float *y; int64_t ldy;
-} gemm_dot_args;
+    float *scratch;                  /* [n_threads, DLP_GEMM_TILE_ROWS, k] */
+} gemm_args;
 
-static void gemm_dot_range(void *p, int64_t n_begin, int64_t n_end) {
-    const gemm_dot_args *a = p;
+static void gemm_dot_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread) {
+    (void)thread;
+    const gemm_args *a = p;
     size_t row_bytes = (size_t)a->ldw * dlp_dtype_size(a->w_dtype);
     for (int64_t n = n_begin; n < n_end; n++) {
         const void *wrow = a->w + (size_t)n * row_bytes;
@@ -32,17 +35,23 @@ static void gemm_dot_range(void *p, int64_t n_begin, int64_t n_end) {
     }
 }
 
-typedef struct {
-    const dlp_context *ctx;
-    const char *w; dlp_dtype w_dtype; int64_t ldw, k;
-    float *tile;                     /* f32 [rows, k] */
-} widen_args;
-
-static void widen_range(void *p, int64_t begin, int64_t end) {
-    const widen_args *a = p;
+static void gemm_block_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread) {
+    const gemm_args *a = p;
     size_t row_bytes = (size_t)a->ldw * dlp_dtype_size(a->w_dtype);
-    for (int64_t r = begin; r < end; r++)
-        dlp_cpu_widen_row(a->ctx, a->w + (size_t)r * row_bytes, a->w_dtype, a->k, a->tile + r * a->k);
+    if (a->w_dtype == DLP_DTYPE_F32) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)a->m, (int)(n_end - n_begin), (int)a->k, 1.0f,
+                    a->x, (int)a->ldx, (const float *)(a->w + (size_t)n_begin * row_bytes), (int)a->ldw, a->beta,
+                    a->y + n_begin, (int)a->ldy);
+        return;
+    }
+    float *tile = a->scratch + (size_t)thread * DLP_GEMM_TILE_ROWS * (size_t)a->k;
+    for (int64_t n0 = n_begin; n0 < n_end; n0 += DLP_GEMM_TILE_ROWS) {
+        int64_t rows = n_end - n0 < DLP_GEMM_TILE_ROWS ? n_end - n0 : DLP_GEMM_TILE_ROWS;
+        for (int64_t r = 0; r < rows; r++)
+            dlp_cpu_widen_row(a->ctx, a->w + (size_t)(n0 + r) * row_bytes, a->w_dtype, a->k, tile + r * a->k);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)a->m, (int)rows, (int)a->k, 1.0f, a->x, (int)a->ldx,
+                    tile, (int)a->k, a->beta, a->y + n0, (int)a->ldy);
+    }
 }
 
 static void add_bias(int64_t m, int64_t n, const void *bias, dlp_dtype dtype, float *y, int64_t ldy) {
@@ -63,27 +72,15 @@ dlp_status dlp_cpu_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const
         return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "gemm: beta must be 0 or 1");
     if (m == 0) return DLP_STATUS_OK;
 
-    if (w_dtype == DLP_DTYPE_F32) {
-        if (m == 1)
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, 1.0f, w, (int)ldw, x, 1, beta, y, 1);
-        else
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, 1.0f, x, (int)ldx,
-                        w, (int)ldw, beta, y, (int)ldy);
-    } else if (m < DLP_GEMM_SMALL_M) {
-        gemm_dot_args args = {ctx, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy};
+    gemm_args args = {ctx, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy, NULL};
+    if (m < DLP_GEMM_SMALL_M) {
         dlp_parallel_for(ctx->pool, n, 16, gemm_dot_range, &args);
     } else {
-        int64_t tile_rows = n < DLP_GEMM_TILE_ROWS ? n : DLP_GEMM_TILE_ROWS;
-        float *tile = dlp_cpu_scratch(ctx, (size_t)tile_rows * (size_t)k);
-        if (!tile) return DLP_STATUS_OUT_OF_MEMORY;
-        size_t row_bytes = (size_t)ldw * dlp_dtype_size(w_dtype);
-        for (int64_t n0 = 0; n0 < n; n0 += tile_rows) {
-            int64_t rows = n - n0 < tile_rows ? n - n0 : tile_rows;
-            widen_args wa = {ctx, (const char *)w + (size_t)n0 * row_bytes, w_dtype, ldw, k, tile};
-            dlp_parallel_for(ctx->pool, rows, 8, widen_range, &wa);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)rows, (int)k, 1.0f, x, (int)ldx,
-                        tile, (int)k, beta, y + n0, (int)ldy);
+        if (w_dtype != DLP_DTYPE_F32) {
+            args.scratch = dlp_cpu_scratch(ctx, (size_t)ctx->n_threads * DLP_GEMM_TILE_ROWS * (size_t)k);
+            if (!args.scratch) return DLP_STATUS_OUT_OF_MEMORY;
         }
+        dlp_parallel_for(ctx->pool, n, 32, gemm_block_range, &args);
     }
     if (bias) add_bias(m, n, bias, bias_dtype, y, ldy);
     return DLP_STATUS_OK;

@@ -14,7 +14,8 @@ typedef struct {
     float *t;
 } shrink_args;
 
-static void shrink_range(void *p, int64_t begin, int64_t end) {
+static void shrink_range(void *p, int64_t begin, int64_t end, int32_t thread) {
+    (void)thread;
     const shrink_args *a = p;
     for (int64_t item = begin; item < end; item++) {
         int64_t i = item / a->k_slots, s = item % a->k_slots;
@@ -75,7 +76,8 @@ typedef struct {
     float *y; int64_t ldy;
 } expand_args;
 
-static void expand_range(void *p, int64_t n_begin, int64_t n_end) {
+static void expand_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread) {
+    (void)thread;
     const expand_args *a = p;
     for (int64_t i = 0; i < a->m; i++) {
         int32_t plan = a->plan_of_row[i];

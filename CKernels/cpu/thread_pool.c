@@ -27,7 +27,7 @@ typedef struct { dlp_thread_pool *pool; int32_t index; } worker_start;
 static void run_chunk(dlp_thread_pool *pool, int32_t index) {
     int64_t n = pool->n_items, t = pool->n_threads;
     int64_t begin = n * index / t, end = n * (index + 1) / t;
-    if (begin < end) pool->fn(pool->arg, begin, end);
+    if (begin < end) pool->fn(pool->arg, begin, end, index);
 }
 
 static inline void cpu_relax(void) {
@@ -107,7 +107,7 @@ int32_t dlp_thread_pool_size(const dlp_thread_pool *pool) { return pool->n_threa
 void dlp_parallel_for(dlp_thread_pool *pool, int64_t n, int64_t min_items_per_thread, dlp_range_fn fn, void *arg) {
     if (n <= 0) return;
     if (pool->n_threads == 1 || n < 2 * (min_items_per_thread > 0 ? min_items_per_thread : 1)) {
-        fn(arg, 0, n);
+        fn(arg, 0, n, 0);
         return;
     }
     pool->fn = fn;

@@ -55,7 +55,7 @@ func values(_ t: DeviceTensor) throws -> [Float] { try t.buffer.download(Float.s
     func gemm(implementation: Int, dtype: DType) throws {
         let b = Self.backends[implementation]
         var random = TestRandom(11)
-        for (m, n, k) in [(1, 37, 64), (3, 37, 70), (9, 300, 64), (20, 37, 5)] {
+        for (m, n, k) in [(1, 37, 64), (3, 37, 70), (9, 300, 64), (20, 37, 5), (1, 3000, 576), (2, 600, 1536)] {
             for (withBias, accumulate) in [(false, false), (true, false), (true, true)] {
                 let x = random.floats(m * k), (w, wBytes) = stored(random.floats(n * k), as: dtype)
                 let (bias, biasBytes) = stored(random.floats(n), as: dtype)

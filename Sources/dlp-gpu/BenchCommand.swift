@@ -1,0 +1,169 @@
+// BenchCommand.swift: `dlp-gpu bench`: prefill and decode speed of the base model, one LoRA, a merged
+// mix, the DLP fused mix (K of N loaded adapters) and the unfused mix (one adapter at a time, as the
+// paper's code runs them), interleaved over repeats in one run so every ratio compares like with like.
+import ArgumentParser
+import DLPLoRA
+import Foundation
+
+extension ModelShape: ExpressibleByArgument {}
+extension DType: ExpressibleByArgument {}
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure prefill and decode speed with and without fused adapters.")
+
+    @Option(name: .long, help: "A real model (folder or .gguf); without it a synthetic model of --shape is used.")
+    var model: String?
+
+    @Option(name: .long, help: "Synthetic model shape: smollm2-135m, qwen2-0.5b, qwen2-1.5b, llama3-8b.")
+    var shape: ModelShape = .smollm2_135m
+
+    @Option(name: .long, help: "Weight dtype of the synthetic model: f32, f16, bf16.")
+    var dtype: DType = .f16
+
+    @Option(name: .long, help: "auto, cpu or cuda.")
+    var device: Device = .auto
+
+    @Option(name: .long, help: "CPU threads (0: one per core).")
+    var threads: Int = 0
+
+    @Option(name: .long, help: "Modes, comma-separated: base, single, merged, dlp, unfused.")
+    var modes: String = "base,single,merged,dlp,unfused"
+
+    @Option(name: .long, help: "Loaded adapters N, comma-separated values (dlp runs once per value).")
+    var loaded: String = "8"
+
+    @Option(name: .long, help: "Fused adapters K, comma-separated values (dlp and unfused run once per value).")
+    var fused: String = "3"
+
+    @Option(name: .long, help: "LoRA rank r.")
+    var rank: Int = 8
+
+    @Option(name: .long, help: "Target projections, comma-separated (q_proj,v_proj), or all.")
+    var targets: String = "q_proj,v_proj"
+
+    @Option(name: .long, help: "Sequences decoded together.")
+    var batch: Int = 1
+
+    @Option(name: .long, help: "Prompt tokens per sequence.")
+    var promptTokens: Int = 64
+
+    @Option(name: .long, help: "Generated tokens per sequence.")
+    var generate: Int = 32
+
+    @Option(name: .long, help: "Untimed rounds first.")
+    var warmup: Int = 1
+
+    @Option(name: .long, help: "Timed rounds (cases are interleaved within each round).")
+    var repeats: Int = 5
+
+    @Flag(name: .long, help: "Print JSON instead of the table.")
+    var json = false
+
+    struct Case {
+        let label: String, mode: String, k: Int, n: Int
+        let model: TransformerModel
+        let bank: AdapterBank?
+        let plan: FusionPlan?
+        let fused: Bool
+        var prefill: [Double] = [], decode: [Double] = []
+    }
+
+    func list(_ text: String, _ name: String) throws -> [Int] {
+        let values = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 > 0 }) else { throw ValidationError("--\(name) needs positive integers, got '\(text)'") }
+        return values
+    }
+
+    func run() throws {
+        let backend = try KernelBackend.make(device: device, threads: threads) { printError($0) }
+        let modeList = modes.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        for m in modeList where !["base", "single", "merged", "dlp", "unfused"].contains(m) {
+            throw ValidationError("unknown mode '\(m)' (base, single, merged, dlp, unfused)")
+        }
+        let ns = try list(loaded, "loaded"), ks = try list(fused, "fused")
+        let projections: [Projection] = targets == "all" ? Projection.allCases : try targets.split(separator: ",").map {
+            guard let p = Projection(rawValue: String($0)) else { throw ValidationError("unknown projection '\($0)'") }
+            return p
+        }
+        guard ks.max()! <= ns.max()! else { throw ValidationError("--fused must not exceed --loaded") }
+        func makeModel() throws -> TransformerModel {
+            if let model { return try ModelLoader.load(path: model, backend: backend).0 }
+            return try TransformerModel.synthetic(shape: shape, dtype: dtype, backend: backend)
+        }
+        let base = try makeModel()
+        let config = base.config
+        let adapters = try (0..<ns.max()!).map { try LoRAAdapter.random(name: "a\($0)", config: config, rank: rank, projections: projections, seed: UInt64(100 + $0)) }
+        var banks: [Int: AdapterBank] = [:]
+        for n in Set(ns + [ks.max()!]) {
+            let bank = AdapterBank(config: config, backend: backend)
+            for a in adapters.prefix(n) { try bank.add(a) }
+            banks[n] = bank
+        }
+        func mix(_ k: Int) -> FusionPlan { FusionPlan((0..<k).map { .init(adapter: "a\($0)", weight: 1 / Float(k)) }) }
+        var cases: [Case] = []
+        if modeList.contains("base") { cases.append(Case(label: "base", mode: "base", k: 0, n: 0, model: base, bank: nil, plan: nil, fused: true)) }
+        if modeList.contains("single") {
+            cases.append(Case(label: "single", mode: "single", k: 1, n: ns[0], model: base, bank: banks[ns[0]], plan: mix(1), fused: true))
+        }
+        if modeList.contains("merged") {
+            let merged = try makeModel()
+            try merged.merge(mix(ks[0]), from: banks[ns.max()!]!)
+            cases.append(Case(label: "merged K=\(ks[0])", mode: "merged", k: ks[0], n: 0, model: merged, bank: nil, plan: nil, fused: true))
+        }
+        if modeList.contains("dlp") {
+            for n in ns { for k in ks where k <= n {
+                cases.append(Case(label: "dlp K=\(k) N=\(n)", mode: "dlp", k: k, n: n, model: base, bank: banks[n], plan: mix(k), fused: true))
+            } }
+        }
+        if modeList.contains("unfused") {
+            for k in ks { cases.append(Case(label: "unfused K=\(k)", mode: "unfused", k: k, n: ns[0], model: base, bank: banks[max(ns[0], k)], plan: mix(k), fused: false)) }
+        }
+        var random = SystemRandomNumberGenerator()
+        let prompt = (0..<promptTokens).map { _ in Int32.random(in: 100..<Int32(min(config.vocabSize, 30000)), using: &random) }
+        let rounds = warmup + repeats
+        for round in 0..<rounds {
+            for i in cases.indices {
+                FileHandle.standardError.write(Data("\r\u{1B}[K[\(round < warmup ? "warm-up" : "round \(round - warmup + 1)/\(repeats)")] \(cases[i].label)".utf8))
+                let c = cases[i]
+                let generator = Generator(model: c.model, tokenizer: nil, contextLength: promptTokens + generate + 1, adapters: c.bank, fusedAdapters: c.fused)
+                let requests = (0..<batch).map { _ in GenerationRequest(promptIDs: prompt, maxTokens: generate, plan: c.plan) }
+                let result = try generator.generate(requests)[0]
+                guard round >= warmup else { continue }
+                cases[i].prefill.append(Double(batch * promptTokens) / result.prefillSeconds)
+                cases[i].decode.append(result.decodeSeconds / Double(max(result.tokenIDs.count - 1, 1)) * 1000)
+            }
+        }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.isEmpty ? 0 : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+        let singleDecode = cases.first { $0.mode == "single" }.map { median($0.decode) }
+        let baseDecode = cases.first { $0.mode == "base" }.map { median($0.decode) }
+        let peak = Self.peakResidentMiB()
+        let setup = "\(model ?? "synthetic \(shape.rawValue) \(dtype.rawValue)"), \(backend.deviceDescription), r=\(rank) on \(projections.map(\.rawValue).joined(separator: ",")), batch \(batch), prompt \(promptTokens), generate \(generate), \(repeats) rounds"
+        if json {
+            try printJSON(["setup": setup, "peak_rss_mib": peak, "results": cases.map { c -> [String: Any] in
+                let d = median(c.decode)
+                return ["case": c.label, "mode": c.mode, "k": c.k, "n": c.n, "prefill_tokens_per_second": median(c.prefill),
+                        "decode_ms_per_token": ["median": d, "min": c.decode.min() ?? 0, "max": c.decode.max() ?? 0],
+                        "ratio_to_single": singleDecode.map { d / $0 } ?? NSNull(), "ratio_to_base": baseDecode.map { d / $0 } ?? NSNull()]
+            }])
+            return
+        }
+        print("# \(setup)")
+        print("case                 prefill tok/s   decode ms/token (min-max)   vs single   vs base")
+        for c in cases {
+            let d = median(c.decode)
+            let vsSingle = singleDecode.map { String(format: "%6.3fx", d / $0) } ?? "     -"
+            let vsBase = baseDecode.map { String(format: "%6.3fx", d / $0) } ?? "     -"
+            print(c.label.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %13.1f   %7.2f (%.2f-%.2f)", median(c.prefill), d, c.decode.min() ?? 0, c.decode.max() ?? 0)
+                  + "      \(vsSingle)   \(vsBase)")
+        }
+        print(String(format: "peak resident memory: %.0f MiB", peak))
+    }
+
+    /// VmHWM of this process, in MiB.
+    static func peakResidentMiB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+}
