@@ -1,5 +1,6 @@
 // AdapterMerge.swift: bakes one fixed plan into the base weights (W' = W + sum_k w_k s_k B_k A_k), for
-// the fastest serving of a single mix. Merged projections become f32 copies; the rest stay as loaded.
+// the fastest serving of a single mix. Merged projections become copies in the weight's own dtype (so a
+// merged f16 model decodes as fast as the base; the sum is computed in f32 and rounded once).
 import CKernels
 
 extension TransformerModel {
@@ -28,9 +29,14 @@ extension TransformerModel {
                             }
                         }
                     }
-                    let buffer = try backend.allocate(bytes: merged.count * 4)
-                    try buffer.upload(merged)
-                    weights.layers[layer][keyPath: projection.weightPath] = DeviceTensor(buffer: buffer, dtype: .f32, shape: [dOut, dIn])
+                    let dtype = weights.layers[layer][keyPath: projection.weightPath].dtype
+                    let buffer = try backend.allocate(bytes: merged.count * dtype.size)
+                    switch dtype {
+                    case .f32: try buffer.upload(merged)
+                    case .f16: try buffer.upload(merged.map { dlp_f32_to_f16($0) })
+                    case .bf16: try buffer.upload(merged.map { dlp_f32_to_bf16($0) })
+                    }
+                    weights.layers[layer][keyPath: projection.weightPath] = DeviceTensor(buffer: buffer, dtype: dtype, shape: [dOut, dIn])
                 }
             }
         }
