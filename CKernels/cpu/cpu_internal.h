@@ -89,6 +89,8 @@ static inline size_t dlp_dtype_size(dlp_dtype d) { return d == DLP_DTYPE_F32 ? 4
 
 /* Widens row[0..n) of dtype to f32 (AVX2 path when available). */
 void dlp_cpu_widen_row(const dlp_context *ctx, const void *row, dlp_dtype dtype, int64_t n, float *out);
+/* y[i] += alpha * x[i] for i < n (AVX2 path when available). */
+void dlp_cpu_axpy(const dlp_context *ctx, float alpha, const float *x, float *y, int64_t n);
 /* sum_i x[i] * w[i], w in dtype (AVX2 path when available). */
 float dlp_cpu_dot(const dlp_context *ctx, const float *x, const void *w, dlp_dtype dtype, int64_t n);
 

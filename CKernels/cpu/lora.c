@@ -1,7 +1,8 @@
 /* lora.c: the multi-LoRA shrink and expand over a stacked adapter bank, for a batch of rows that each
  * point at a plan of up to k_slots (adapter, weight) pairs (the layout is in dlp_kernels.h). The shrink
- * splits (row, slot) pairs across the pool; the expand splits output features, so each thread reads its
- * own rows of B once per token row. Slot coefficients (weight * scale) are folded into t by the shrink. */
+ * is a dot product per (row, slot, rank index), split over (row, slot) pairs; the expand is a run of
+ * vector axpys over B's transposed rows, split over output features when there is enough of them.
+ * Slot coefficients (weight * scale) are folded into t by the shrink. */
 #include "cpu_internal.h"
 
 typedef struct {
@@ -63,11 +64,12 @@ dlp_status dlp_cpu_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_
     if (status != DLP_STATUS_OK) return status;
     shrink_args args = {ctx, d_in, r_max, k_slots, x, ldx, a_bank, ranks, scales, plan_adapters, plan_weights, plan_of_row, t};
     /* each item is rank dot products of length d_in: split only when there is enough of them */
-    dlp_parallel_for(ctx->pool, m * k_slots, d_in * r_max >= 4096 ? 1 : 8, shrink_range, &args);
+    dlp_parallel_for(ctx->pool, m * k_slots, d_in * r_max >= 32768 ? 1 : 32768 / (d_in * r_max) + 1, shrink_range, &args);
     return DLP_STATUS_OK;
 }
 
 typedef struct {
+    const dlp_context *ctx;
     int64_t m, d_out, r_max, k_slots;
     const float *t;
     const float *b_bank;
@@ -76,26 +78,22 @@ typedef struct {
     float *y; int64_t ldy;
 } expand_args;
 
+/* y[i, n_begin:n_end] += sum over slots and j of t[i, s, j] * Bt[a, j, n_begin:n_end]: contiguous axpys */
 static void expand_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread) {
     (void)thread;
     const expand_args *a = p;
     for (int64_t i = 0; i < a->m; i++) {
         int32_t plan = a->plan_of_row[i];
         if (plan < 0) continue;
-        float *yi = a->y + i * a->ldy;
+        float *yi = a->y + i * a->ldy + n_begin;
         for (int64_t s = 0; s < a->k_slots; s++) {
             int32_t adapter = a->plan_adapters[plan * a->k_slots + s];
             if (adapter < 0) continue;
             int64_t rank = a->ranks[adapter];
-            if (rank == 0) continue;
             const float *ts = a->t + (i * a->k_slots + s) * a->r_max;
-            const float *bank = a->b_bank + (size_t)adapter * a->d_out * a->r_max;
-            for (int64_t n = n_begin; n < n_end; n++) {
-                const float *brow = bank + n * a->r_max;
-                float sum = 0.0f;
-                for (int64_t j = 0; j < rank; j++) sum += brow[j] * ts[j];
-                yi[n] += sum;
-            }
+            const float *bank = a->b_bank + (size_t)adapter * a->r_max * a->d_out;
+            for (int64_t j = 0; j < rank; j++)
+                if (ts[j] != 0.0f) dlp_cpu_axpy(a->ctx, ts[j], bank + j * a->d_out + n_begin, yi, n_end - n_begin);
         }
     }
 }
@@ -109,8 +107,10 @@ dlp_status dlp_cpu_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int64
                             (long long)m, (long long)d_out, (long long)r_max, (long long)k_slots);
     dlp_status status = check_plans(ctx, "lora_expand", m, n_adapters, ranks, r_max, k_slots, n_plans, plan_adapters, plan_of_row);
     if (status != DLP_STATUS_OK) return status;
-    expand_args args = {m, d_out, r_max, k_slots, t, b_bank, ranks, plan_adapters, plan_of_row, y, ldy};
+    expand_args args = {ctx, m, d_out, r_max, k_slots, t, b_bank, ranks, plan_adapters, plan_of_row, y, ldy};
+    /* split output features only when each thread gets enough vector work to pay for the wake-up */
     int64_t work_per_feature = m * k_slots * r_max;
-    dlp_parallel_for(ctx->pool, d_out, work_per_feature >= 256 ? 16 : 4096 / (work_per_feature + 1) + 16, expand_range, &args);
+    int64_t grain = 32768 / (work_per_feature + 1) + 64;
+    dlp_parallel_for(ctx->pool, d_out, grain, expand_range, &args);
     return DLP_STATUS_OK;
 }

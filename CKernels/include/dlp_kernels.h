@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 /* Bumped on every change of the table's layout or of an op's meaning. */
-#define DLP_KERNELS_API_VERSION 2
+#define DLP_KERNELS_API_VERSION 3
 
 /* The symbol a backend plugin (libdlp_cuda.so) exports, of type dlp_get_kernel_table_fn. */
 #define DLP_PLUGIN_ENTRY_SYMBOL "dlp_plugin_kernel_table"
@@ -133,12 +133,14 @@ typedef struct dlp_kernel_table {
      *   ranks:         int32 [n_adapters], rank of each adapter at this projection (0: not adapted here)
      *   scales:        f32   [n_adapters], alpha / r (or alpha / sqrt(r) with rsLoRA)
      *   a_bank:        f32   [n_adapters, r_max, d_in]   (rows >= rank are zero padding)
-     *   b_bank:        f32   [n_adapters, d_out, r_max]  (columns >= rank are zero padding)
+     *   b_bank:        f32   [n_adapters, r_max, d_out]  B transposed: row j is column j of B, so the
+     *                                                     expand is a run of contiguous axpys (rows >= rank
+     *                                                     are zero padding)
      *   t:             f32   [m, k_slots * r_max], the intermediate, kept in f32
      * Shrink, every slot of every row at once:
      *   t[i, s*r_max + j] = weight(p, s) * scale(a) * sum_k x[i, k] * A[a, j, k]   (j < rank(a); else 0)
      * with p = plan_of_row[i], a = plan_adapters[p, s]. Expand, a weighted add into the projection output:
-     *   y[i, n] += sum_s sum_{j < rank(a)} B[a, n, j] * t[i, s*r_max + j]
+     *   y[i, n] += sum_s sum_{j < rank(a)} b_bank[a, j, n] * t[i, s*r_max + j]
      * so k fused adapters of rank r cost about one adapter of rank k*r. */
     dlp_status (*lora_shrink)(dlp_context *ctx, int64_t m, int64_t d_in, int64_t r_max, int64_t k_slots,
                               const float *x, int64_t ldx, const float *a_bank, int64_t n_adapters,

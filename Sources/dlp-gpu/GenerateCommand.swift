@@ -60,7 +60,7 @@ struct GenerateCommand: ParsableCommand {
         let promptIDs: [Int32]
         if let prompt {
             guard let tokenizer = loaded.tokenizer else {
-                throw ValidationError("\(options.model) has no tokenizer; pass the prompt as --ids")
+                throw ValidationError("\(options.model ?? "the model") has no tokenizer; pass the prompt as --ids")
             }
             if chat {
                 let messages = (system.map { [ChatMessage(role: "system", content: $0)] } ?? []) + [ChatMessage(role: "user", content: prompt)]

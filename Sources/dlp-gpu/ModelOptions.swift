@@ -8,8 +8,8 @@ extension Device: ExpressibleByArgument {}
 extension RoutingGranularity: ExpressibleByArgument {}
 
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "A Hugging Face model folder (config.json + safetensors) or a .gguf file.")
-    var model: String
+    @Option(name: .long, help: "A Hugging Face model folder (config.json + safetensors) or a .gguf file (default: the demo pack's SmolLM2, with its adapters and router).")
+    var model: String?
 
     @Option(name: .long, help: "auto (CUDA if the plugin loads, else CPU), cpu or cuda.")
     var device: Device = .auto
@@ -40,7 +40,18 @@ struct ModelOptions: ParsableArguments {
         let backend = try KernelBackend.make(device: device, threads: threads) { note in
             FileHandle.standardError.write(Data((note + "\n").utf8))
         }
-        let loaded = try LoadedModel(path: model, backend: backend)
+        var adapters = self.adapters
+        var router = self.router
+        let modelPath: String
+        if let model {
+            modelPath = model
+        } else {
+            // the demo pack: SmolLM2 from the cache, the committed adapters and router
+            let pack = try DemoPack.locate()
+            modelPath = pack.model
+            if adapters.isEmpty, mix == nil { adapters = pack.adapters; router = router ?? pack.router }
+        }
+        let loaded = try LoadedModel(path: modelPath, backend: backend)
         guard !adapters.isEmpty else {
             guard mix == nil, !merge, router == nil else { throw ValidationError("--mix, --merge and --router need --adapters") }
             return (loaded, nil, nil)

@@ -26,7 +26,7 @@ struct ScoreCommand: ParsableCommand {
         let (loaded, plan, router) = try options.load()
         let tokenIDs: [Int32]
         if let text {
-            guard let tokenizer = loaded.tokenizer else { throw ValidationError("\(options.model) has no tokenizer; use --ids") }
+            guard let tokenizer = loaded.tokenizer else { throw ValidationError("\(options.model ?? "the model") has no tokenizer; use --ids") }
             tokenIDs = try tokenizer.encode(text)
         } else {
             tokenIDs = try parseIDs(ids ?? "")

@@ -93,7 +93,7 @@ func randomAdapter(_ name: String, config: ModelConfig, rank: Int, projections: 
         for a in 0..<n {
             for j in 0..<Int(ranks[a]) {
                 for c in 0..<dIn { aBank[(a * rMax + j) * dIn + c] = random.floats(1)[0] }
-                for o in 0..<dOut { bBank[(a * dOut + o) * rMax + j] = random.floats(1)[0] }
+                for o in 0..<dOut { bBank[(a * rMax + j) * dOut + o] = random.floats(1)[0] }
             }
         }
         let plans = 4
@@ -107,7 +107,7 @@ func randomAdapter(_ name: String, config: ModelConfig, rank: Int, projections: 
         let planOfRow: [Int32] = [0, 1, 2, 3, -1, 2, 0]
         let x = random.floats(m * dIn), y0 = random.floats(m * dOut)
         let stack = AdapterBank.Stack(dIn: dIn, dOut: dOut, rMax: rMax, adapterCount: n,
-                                      a: try deviceTensor(b, floats: aBank, shape: [n, rMax, dIn]), b: try deviceTensor(b, floats: bBank, shape: [n, dOut, rMax]),
+                                      a: try deviceTensor(b, floats: aBank, shape: [n, rMax, dIn]), b: try deviceTensor(b, floats: bBank, shape: [n, rMax, dOut]),
                                       ranks: try deviceTensor(b, ints: ranks), scales: try deviceTensor(b, floats: scales, shape: [n]))
         let xT = try deviceTensor(b, floats: x, shape: [m, dIn]), rowsT = try deviceTensor(b, ints: planOfRow)
         func run(_ tables: [KernelBackend.LoRAPlanTensors]) throws -> [Float] {
@@ -135,7 +135,7 @@ func randomAdapter(_ name: String, config: ModelConfig, rank: Int, projections: 
                     var dot = 0.0
                     for c in 0..<dIn { dot += Double(x[i * dIn + c]) * Double(aBank[(a * rMax + j) * dIn + c]) }
                     let coefficient = Double(planWeights[p * k + s]) * Double(scales[a]) * dot
-                    for o in 0..<dOut { expected[i * dOut + o] += Float(coefficient * Double(bBank[(a * dOut + o) * rMax + j])) }
+                    for o in 0..<dOut { expected[i * dOut + o] += Float(coefficient * Double(bBank[(a * rMax + j) * dOut + o])) }
                 }
             }
         }

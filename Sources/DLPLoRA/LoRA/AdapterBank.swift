@@ -1,5 +1,5 @@
 // AdapterBank.swift: every loaded adapter of a model, stacked per (layer, projection) on the backend:
-// A as [N, r_max, d_in] and B as [N, d_out, r_max], zero-padded to the largest rank, with per-adapter
+// A as [N, r_max, d_in] and B transposed as [N, r_max, d_out], zero-padded to the largest rank, with per-adapter
 // rank (0 where an adapter leaves the projection alone) and scale. Loading or unloading an adapter
 // rebuilds the stacks it touches; base weights are never touched. Adding the hundredth adapter costs
 // memory, not time: kernels index the stack by adapter number.
@@ -11,7 +11,7 @@ public final class AdapterBank: @unchecked Sendable {
     struct Stack {
         let dIn: Int, dOut: Int, rMax: Int, adapterCount: Int
         let a: DeviceTensor          // f32 [adapterCount, rMax, dIn]
-        let b: DeviceTensor          // f32 [adapterCount, dOut, rMax]
+        let b: DeviceTensor          // f32 [adapterCount, rMax, dOut]: B transposed
         let ranks: DeviceTensor      // i32 [adapterCount]
         let scales: DeviceTensor     // f32 [adapterCount]
         var byteCount: Int { a.byteCount + b.byteCount + ranks.byteCount + scales.byteCount }
@@ -114,9 +114,8 @@ public final class AdapterBank: @unchecked Sendable {
                         let dst = (i * rMax + j) * dIn
                         a.replaceSubrange(dst..<(dst + dIn), with: module.a[(j * dIn)..<((j + 1) * dIn)])
                     }
-                    for row in 0..<dOut {
-                        let dst = (i * dOut + row) * rMax
-                        b.replaceSubrange(dst..<(dst + module.rank), with: module.b[(row * module.rank)..<((row + 1) * module.rank)])
+                    for row in 0..<dOut {                   // B [dOut, rank] -> Bt [rank, dOut]
+                        for j in 0..<module.rank { b[(i * rMax + j) * dOut + row] = module.b[row * module.rank + j] }
                     }
                 }
                 func upload<T>(_ values: [T], dtype: DType, shape: [Int]) throws -> DeviceTensor {
@@ -126,7 +125,7 @@ public final class AdapterBank: @unchecked Sendable {
                 }
                 built[layer, default: [:]][projection] = Stack(
                     dIn: dIn, dOut: dOut, rMax: rMax, adapterCount: n,
-                    a: try upload(a, dtype: .f32, shape: [n, rMax, dIn]), b: try upload(b, dtype: .f32, shape: [n, dOut, rMax]),
+                    a: try upload(a, dtype: .f32, shape: [n, rMax, dIn]), b: try upload(b, dtype: .f32, shape: [n, rMax, dOut]),
                     ranks: try upload(ranks, dtype: .f32, shape: [n]), scales: try upload(scales, dtype: .f32, shape: [n]))
             }
         }

@@ -53,7 +53,7 @@ public struct RoutingDataset: Sendable {
         for entry in try FileManager.default.contentsOfDirectory(atPath: path).sorted() where !entry.hasPrefix(".") {
             let full = (path as NSString).appendingPathComponent(entry)
             var sub: ObjCBool = false
-            FileManager.default.fileExists(atPath: full, isDirectory: &sub)
+            _ = FileManager.default.fileExists(atPath: full, isDirectory: &sub)
             if sub.boolValue {
                 // a folder per class holding JSON lists
                 for file in try FileManager.default.contentsOfDirectory(atPath: full).sorted() where file.hasSuffix(".json") {
