@@ -28,7 +28,8 @@ public enum TextMetrics {
     }
 
     /// Corpus BLEU (0-100) of `hypotheses` against `references[i]` (one or more per hypothesis).
-    public static func bleu(hypotheses: [String], references: [[String]]) -> Double {
+    /// `effectiveOrder` averages only the n-gram orders the hypotheses have (sacrebleu's sentence_bleu).
+    public static func bleu(hypotheses: [String], references: [[String]], effectiveOrder: Bool = false) -> Double {
         var correct = [Int](repeating: 0, count: 4), total = [Int](repeating: 0, count: 4)
         var hypLength = 0, refLength = 0
         for (h, refs) in zip(hypotheses, references) {
@@ -46,16 +47,17 @@ public enum TextMetrics {
             }
         }
         guard hypLength > 0 else { return 0 }
-        var logPrecision = 0.0
+        guard correct[0] > 0 else { return 0 }       // sacrebleu: no unigram match, no score
+        var logPrecisions: [Double] = []
         var smooth = 1.0
         for n in 0..<4 {
-            var p: Double
-            if total[n] == 0 { p = 0 } else if correct[n] == 0 { smooth *= 2; p = 1 / (smooth * Double(total[n])) } else { p = Double(correct[n]) / Double(total[n]) }
-            guard p > 0 else { return 0 }
-            logPrecision += log(p) / 4
+            guard total[n] > 0 else { if effectiveOrder { break } else { return 0 } }
+            let p = correct[n] == 0 ? { smooth *= 2; return 1 / (smooth * Double(total[n])) }() : Double(correct[n]) / Double(total[n])
+            logPrecisions.append(log(p))
         }
+        guard !logPrecisions.isEmpty else { return 0 }
         let brevity = hypLength < refLength ? exp(1 - Double(refLength) / Double(hypLength)) : 1
-        return 100 * brevity * exp(logPrecision)
+        return 100 * brevity * exp(logPrecisions.reduce(0, +) / Double(logPrecisions.count))
     }
 
     // MARK: ROUGE
