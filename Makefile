@@ -32,8 +32,11 @@ data: $(SMOLLM2) $(LLAMA_VOCAB) $(BIGBENCH)
 build: deps
 	$(SWIFT) build -c release
 
-demo: build data
-	.build/release/dlp-gpu generate --model $(SMOLLM2) --prompt "The capital of France is" --max-tokens 32
+# sentences of three BIG-bench tasks (sports, navigation, dates) in one prompt: each is routed to its adapter
+DEMO_PROMPT = Statement: Jamal Murray was perfect from the line. Take 1 step. Take 2 steps. Turn around. Take 3 steps. Yesterday was April 30, 2021. What is the date today in MM/DD/YYYY?\nAnswer:
+
+demo: build $(SMOLLM2)
+	.build/release/dlp-gpu generate --show-routing --max-tokens 24 --prompt "$$(printf '$(DEMO_PROMPT)')"
 
 test: deps data
 	$(SWIFT) test

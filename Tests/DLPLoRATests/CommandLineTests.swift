@@ -10,11 +10,12 @@ struct CommandResult {
     let stderr: String
 }
 
-func runCommand(_ arguments: [String]) throws -> CommandResult {
+func runCommand(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dlp-gpu").path
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -1,7 +1,8 @@
 // SentenceRouter.swift: routing granularity. `sentence` (default): every sentence gets its own plan,
 // routed on its text; a short sentence the router is unsure about is routed again with the sentence
-// before it prepended (a short sentence says little on its own); `prompt`: one plan for the whole text
-// (the paper's released code).
+// before it prepended (a short sentence says little on its own), and a one-word "sentence" (a label such
+// as "Answer:") keeps the plan of the sentence before it; `prompt`: one plan for the whole text (the
+// paper's released code).
 
 /// How often the router picks a plan.
 public enum RoutingGranularity: String, Sendable, CaseIterable {
@@ -35,9 +36,15 @@ public struct SentenceRouter: Sendable {
             let plan = router.plan(for: text)
             return sentences.map { RoutedSentence(sentence: $0, plan: plan) }
         }
-        return sentences.enumerated().map { i, s in
-            RoutedSentence(sentence: s, plan: plan(for: s.text, previous: i > 0 ? sentences[i - 1].text : nil))
+        var routed: [RoutedSentence] = []
+        for (i, s) in sentences.enumerated() {
+            if let last = routed.last, s.text.split(whereSeparator: { $0 == " " || $0 == "\n" }).count <= 1 {
+                routed.append(RoutedSentence(sentence: s, plan: last.plan))
+            } else {
+                routed.append(RoutedSentence(sentence: s, plan: plan(for: s.text, previous: i > 0 ? sentences[i - 1].text : nil)))
+            }
         }
+        return routed
     }
 
     /// The plan of one sentence, given the text before it (the previous sentence, or recent output).
