@@ -26,7 +26,7 @@ struct EvalCommand: ParsableCommand {
         let modes = mode.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         for m in modes where !["base", "single", "dlp", "composite"].contains(m) { throw ValidationError("unknown mode '\(m)'") }
         let tasks = try data.map { try EvalTask.load(path: $0, limit: limit) }
-        let (loaded, _, router) = try options.load()
+        let (loaded, _, router) = try options.load(needsPlan: false)
         let evaluator = try Evaluator(loaded: loaded)
         let adapterNames = loaded.adapters.names
         if modes.contains("single") || modes.contains("composite"), adapterNames.isEmpty { throw ValidationError("single and composite modes need --adapters") }
@@ -70,7 +70,7 @@ struct EvalCommand: ParsableCommand {
             }])
             return
         }
-        let width = max(20, tasks.map(\.name.count).max() ?? 0)
+        let width = max(20, tasks.map(\.name.count).max() ?? 0) + 2
         print("task".padding(toLength: width, withPad: " ", startingAt: 0) + columns.map { $0.label.padding(toLength: max(10, $0.label.count), withPad: " ", startingAt: 0) }.joined(separator: " "))
         for task in tasks {
             let row = columns.map { c -> String in

@@ -36,7 +36,8 @@ struct ModelOptions: ParsableArguments {
     var routing: RoutingGranularity = .sentence
 
     /// The model with its adapters loaded, and how to apply them: a fixed plan, a router, or neither.
-    func load() throws -> (LoadedModel, FusionPlan?, SentenceRouter?) {
+    /// `needsPlan: false` (eval) accepts several adapters without --mix or --router.
+    func load(needsPlan: Bool = true) throws -> (LoadedModel, FusionPlan?, SentenceRouter?) {
         let backend = try KernelBackend.make(device: device, threads: threads) { note in
             FileHandle.standardError.write(Data((note + "\n").utf8))
         }
@@ -68,6 +69,8 @@ struct ModelOptions: ParsableArguments {
             plan = try FusionPlan(parsing: mix)
         } else if adapters.count == 1, let only = loaded.adapters.names.first {
             plan = FusionPlan([.init(adapter: only, weight: 1)])
+        } else if !needsPlan {
+            return (loaded, nil, nil)
         } else {
             throw ValidationError("\(adapters.count) adapters are loaded: say how to mix them with --mix name=weight,... (names: \(loaded.adapters.names.joined(separator: ", ")))")
         }
