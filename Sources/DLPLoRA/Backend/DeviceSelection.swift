@@ -24,6 +24,9 @@ extension KernelBackend {
         case .auto:
             do {
                 return try cudaPlugin()
+            } catch BackendError.unavailable(_, let reason) where reason.hasPrefix("no CUDA kernel plugin") {
+                note("using CPU (no CUDA kernel plugin libdlp_cuda.so found; DLP_CUDA_LIBRARY names one)")
+                return try cpu(threads: threads)
             } catch {
                 note("using CPU: \(error)")
                 return try cpu(threads: threads)
@@ -44,7 +47,7 @@ extension KernelBackend {
     static func cudaPlugin() throws -> KernelBackend {
         let candidates = pluginCandidates()
         guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw BackendError.unavailable(device: "cuda", reason: "libdlp_cuda.so not found (looked at \(candidates.joined(separator: ", "))); build it with `make cuda` or set DLP_CUDA_LIBRARY")
+            throw BackendError.unavailable(device: "cuda", reason: "no CUDA kernel plugin libdlp_cuda.so (looked at \(candidates.joined(separator: ", "))); set DLP_CUDA_LIBRARY to one")
         }
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
