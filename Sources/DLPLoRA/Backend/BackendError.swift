@@ -9,6 +9,8 @@ public enum BackendError: Error, CustomStringConvertible, Equatable {
     case missingEntryPoint(backend: String, name: String)
     /// No usable backend of the requested kind; `reason` says what is missing.
     case unavailable(device: String, reason: String)
+    /// No CUDA kernel plugin file at any of the places looked at.
+    case pluginNotFound(searched: [String])
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum BackendError: Error, CustomStringConvertible, Equatable {
             return "\(backend) backend: the kernel table has no '\(name)' entry"
         case let .unavailable(device, reason):
             return "device '\(device)' is not usable: \(reason)"
+        case let .pluginNotFound(searched):
+            return "device 'cuda' is not usable: no CUDA kernel plugin libdlp_cuda.so (looked at \(searched.joined(separator: ", "))); set DLP_CUDA_LIBRARY to one"
         }
     }
 

@@ -24,7 +24,7 @@ extension KernelBackend {
         case .auto:
             do {
                 return try cudaPlugin()
-            } catch BackendError.unavailable(_, let reason) where reason.hasPrefix("no CUDA kernel plugin") {
+            } catch BackendError.pluginNotFound {
                 note("using CPU (no CUDA kernel plugin libdlp_cuda.so found; DLP_CUDA_LIBRARY names one)")
                 return try cpu(threads: threads)
             } catch {
@@ -47,7 +47,7 @@ extension KernelBackend {
     static func cudaPlugin() throws -> KernelBackend {
         let candidates = pluginCandidates()
         guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw BackendError.unavailable(device: "cuda", reason: "no CUDA kernel plugin libdlp_cuda.so (looked at \(candidates.joined(separator: ", "))); set DLP_CUDA_LIBRARY to one")
+            throw BackendError.pluginNotFound(searched: candidates)
         }
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"

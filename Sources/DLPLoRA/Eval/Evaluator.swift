@@ -54,7 +54,7 @@ public final class Evaluator {
                                       logitRows: [n - 1], cache: cache,
                                       adapters: try SequencePlans.selection([plans], rows: plans.promptRows.map { (0, $0) }, bank: loaded.adapters, fused: true))
         return try continuations.map { ids in
-            var total = Self.logSoftmax(first[...], at: Int(ids[0]))
+            var total = LoadedModel.logSoftmax(first[...], at: Int(ids[0]))
             guard ids.count > 1 else { return total }
             let rows = ids.count - 1
             let logits = try model.forward(tokens: Array(ids.dropLast()), slots: Array(repeating: 0, count: rows),
@@ -62,15 +62,9 @@ public final class Evaluator {
                                            adapters: try SequencePlans.selection([plans], rows: Array(repeating: (0, plans.current), count: rows),
                                                                                  bank: loaded.adapters, fused: true))
             let vocab = model.config.vocabSize
-            for j in 0..<rows { total += Self.logSoftmax(logits[(j * vocab)..<((j + 1) * vocab)], at: Int(ids[j + 1])) }
+            for j in 0..<rows { total += LoadedModel.logSoftmax(logits[(j * vocab)..<((j + 1) * vocab)], at: Int(ids[j + 1])) }
             return total
         }
-    }
-
-    static func logSoftmax(_ row: ArraySlice<Float>, at index: Int) -> Double {
-        let top = Double(row.max() ?? 0)
-        let logSum = log(row.reduce(0.0) { $0 + exp(Double($1) - top) }) + top
-        return Double(row[row.startIndex + index]) - logSum
     }
 
     /// Greedy answer to `prompt`, up to the end of the line.

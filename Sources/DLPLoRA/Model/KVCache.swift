@@ -34,7 +34,4 @@ public final class KVCache: @unchecked Sendable {
 
     /// Bytes held by keys and values of all layers.
     public var byteCount: Int { layers.reduce(0) { $0 + $1.keys.byteCount + $1.values.byteCount } }
-
-    /// Forgets slot `slot` (its positions are overwritten by the next prefill).
-    public func reset(slot: Int) { if lengths.indices.contains(slot) { lengths[slot] = 0 } }
 }

@@ -45,11 +45,13 @@ public final class LoadedModel: @unchecked Sendable {
                                        positions: (0..<n).map(Int32.init), logitRows: Array(0..<(n - 1)), cache: cache,
                                        adapters: selection)
         let vocab = model.config.vocabSize
-        return (1..<n).map { i in
-            let row = logits[((i - 1) * vocab)..<(i * vocab)]
-            let top = Double(row.max() ?? 0)
-            let logSum = log(row.reduce(0.0) { $0 + exp(Double($1) - top) }) + top
-            return Double(row[row.startIndex + Int(ids[i])]) - logSum
-        }
+        return (1..<n).map { i in Self.logSoftmax(logits[((i - 1) * vocab)..<(i * vocab)], at: Int(ids[i])) }
+    }
+
+    /// log softmax(row)[index], in double precision.
+    static func logSoftmax(_ row: ArraySlice<Float>, at index: Int) -> Double {
+        let top = Double(row.max() ?? 0)
+        let logSum = log(row.reduce(0.0) { $0 + exp(Double($1) - top) }) + top
+        return Double(row[row.startIndex + index]) - logSum
     }
 }
