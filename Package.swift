@@ -17,6 +17,7 @@ let package = Package(
         .target(
             name: "CKernels",
             path: "CKernels",
+            exclude: ["cuda"],
             publicHeadersPath: "include",
             cSettings: [
                 // The kernels are the hot path: optimized even in debug builds, so `swift test` stays fast.

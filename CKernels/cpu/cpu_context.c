@@ -137,6 +137,8 @@ static const dlp_kernel_table cpu_table = {
     .argmax = dlp_cpu_argmax,
     .lora_shrink = dlp_cpu_lora_shrink,
     .lora_expand = dlp_cpu_lora_expand,
+    .sample = dlp_cpu_sample,
+    .route_top_p = dlp_cpu_route_top_p,
 };
 
 const dlp_kernel_table *dlp_cpu_kernel_table(void) { return &cpu_table; }

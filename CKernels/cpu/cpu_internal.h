@@ -126,5 +126,10 @@ dlp_status dlp_cpu_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int64
                                const float *t, const float *b_bank, int64_t n_adapters, const int32_t *ranks,
                                int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row,
                                float *y, int64_t ldy);
+dlp_status dlp_cpu_sample(dlp_context *ctx, int64_t m, int64_t n, const float *logits, int64_t ldl,
+                          float temperature, int32_t top_k, float top_p, const float *uniforms, int32_t *out);
+dlp_status dlp_cpu_route_top_p(dlp_context *ctx, int64_t s, int64_t n_classes, const float *logits, int64_t ldl,
+                               float top_p, int32_t k_max, int32_t weighting, int32_t *plan_adapters,
+                               float *plan_weights);
 
 #endif

@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 /* Bumped on every change of the table's layout or of an op's meaning. */
-#define DLP_KERNELS_API_VERSION 3
+#define DLP_KERNELS_API_VERSION 4
 
 /* The symbol a backend plugin (libdlp_cuda.so) exports, of type dlp_get_kernel_table_fn. */
 #define DLP_PLUGIN_ENTRY_SYMBOL "dlp_plugin_kernel_table"
@@ -54,7 +54,8 @@ typedef struct dlp_kernel_table {
 
     /* ---- lifetime ---- */
     /* n_threads: CPU worker threads (0 = all cores); device backends ignore it.
-     * flags: DLP_CONTEXT_* bits. */
+     * flags: DLP_CONTEXT_* bits. On failure *out_ctx is NULL, or a context that only answers last_error
+     * (say, "no CUDA device: ...") and must still be passed to context_destroy. */
     dlp_status (*context_create)(int32_t n_threads, uint32_t flags, dlp_context **out_ctx);
     void (*context_destroy)(dlp_context *ctx);
     /* The message of the last failed call on ctx (never NULL; "" when none). */
@@ -151,6 +152,30 @@ typedef struct dlp_kernel_table {
                               const float *t, const float *b_bank, int64_t n_adapters, const int32_t *ranks,
                               int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row,
                               float *y, int64_t ldy);
+
+    /* ---- decisions on the device (no host round trip for logits or router scores) ---- */
+
+    /* Next-token sampling for m rows of logits, the rule of the Swift reference (NucleusSampling.swift):
+     * temperature <= 0: the argmax (first index on ties). Otherwise the kept set starts as the tokens whose
+     * logit is >= the top_k-th largest logit (top_k <= 0 or >= n: every token), each weighted by
+     * e_i = exp((logit_i - max) / temperature); with top_p < 1 it shrinks to the tokens whose logit is >= v
+     * for the largest v at which the e-mass of {logit >= v} still reaches top_p of the kept mass (ties at a
+     * threshold are all kept). The draw walks the kept tokens in ascending id order and returns the first
+     * whose running e-sum exceeds uniforms[i] * (kept mass) (the last kept token if rounding leaves none).
+     * logits: f32 [m, n] (ld ldl); uniforms: f32 [m] in [0, 1), from the host's seeded generator;
+     * out: int32 [m]. */
+    dlp_status (*sample)(dlp_context *ctx, int64_t m, int64_t n, const float *logits, int64_t ldl,
+                         float temperature, int32_t top_k, float top_p, const float *uniforms, int32_t *out);
+
+    /* The DLP plugin's top-p mixing, fused: router logits of s sentences -> softmax -> classes sorted by
+     * probability (ties: lower class first) -> kept up to and including the one whose cumulative
+     * probability reaches top_p (at least 1, at most k_max) -> weights (weighting 0: softmax over the kept
+     * probabilities, as the DLP-LoRA code; 1: kept probabilities divided by their sum) -> one plan row per
+     * sentence, ready for lora_shrink. logits: f32 [s, n_classes] (ld ldl); plan_adapters: int32 [s, k_max]
+     * (class index, -1 after the kept ones); plan_weights: f32 [s, k_max] (0 after the kept ones). */
+    dlp_status (*route_top_p)(dlp_context *ctx, int64_t s, int64_t n_classes, const float *logits, int64_t ldl,
+                              float top_p, int32_t k_max, int32_t weighting, int32_t *plan_adapters,
+                              float *plan_weights);
 } dlp_kernel_table;
 
 typedef const dlp_kernel_table *(*dlp_get_kernel_table_fn)(void);

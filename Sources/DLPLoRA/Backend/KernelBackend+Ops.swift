@@ -98,3 +98,22 @@ extension KernelBackend {
             plans.planOfRow.int32s, y.floats, Int64(ldy)) }
     }
 }
+
+extension KernelBackend {
+    /// out[i] = the token drawn from row i of logits (f32 [m, n]) by the nucleus rule, with uniforms f32 [m].
+    func sample(rows m: Int, width n: Int, logits: DeviceTensor, temperature: Float, topK: Int, topP: Float,
+                uniforms: DeviceTensor, out: DeviceTensor) throws {
+        try run("sample") { try entry(table.sample, "sample")(
+            context, Int64(m), Int64(n), logits.floats, Int64(n), temperature, Int32(clamping: topK), topP,
+            uniforms.floats, out.int32s) }
+    }
+
+    /// Plan rows (adapters i32 [s, kMax], weights f32 [s, kMax]) from router logits f32 [s, classes].
+    func routeTopP(sentences s: Int, classes: Int, logits: DeviceTensor, selection: TopPSelection,
+                   planAdapters: DeviceTensor, planWeights: DeviceTensor) throws {
+        let weighting: Int32 = selection.weighting == .softmax ? 0 : 1
+        try run("route_top_p") { try entry(table.route_top_p, "route_top_p")(
+            context, Int64(s), Int64(classes), logits.floats, Int64(classes), selection.p,
+            Int32(clamping: max(selection.maxAdapters, 1)), weighting, planAdapters.int32s, planWeights.floats) }
+    }
+}

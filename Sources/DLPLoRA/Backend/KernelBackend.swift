@@ -1,5 +1,5 @@
 // KernelBackend.swift: the Swift face of one kernel table (dlp_kernels.h): a context on it, buffers, and
-// one throwing method per op. The CPU table is built in; a plugin table (CUDA) comes from PluginLoader.
+// one throwing method per op. The CPU table is built in; a plugin table (CUDA) comes from DeviceSelection.
 // Every pointer argument is a device address (DeviceTensor.address); nothing here dereferences one.
 import CKernels
 import Foundation
@@ -37,7 +37,12 @@ public final class KernelBackend: @unchecked Sendable {
         var ctx: OpaquePointer?
         let status = create(Int32(clamping: threads), flags, &ctx)
         guard status == DLP_STATUS_OK, let ctx else {
-            throw BackendError.unavailable(device: tableName, reason: "context_create returned \(BackendError.statusName(Int32(status.rawValue)))")
+            // a failed create may hand back a context that only carries the reason
+            let reason = ctx.flatMap { failed in table.last_error.flatMap { $0(failed) } }.map { String(cString: $0) }
+            if let ctx { table.context_destroy?(ctx) }
+            throw BackendError.unavailable(
+                device: tableName,
+                reason: reason.flatMap { $0.isEmpty ? nil : $0 } ?? "context_create returned \(BackendError.statusName(Int32(status.rawValue)))")
         }
         self.table = table
         self.context = ctx

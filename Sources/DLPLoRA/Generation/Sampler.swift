@@ -1,5 +1,5 @@
-// Sampler.swift: picks the next token from a row of logits: repetition penalty, then greedy, or
-// temperature -> top-k -> top-p -> a draw from a seeded xoshiro256** generator (so runs repeat).
+// Sampler.swift: picks the next token from a row of logits: repetition penalty, then greedy, or the
+// nucleus rule of NucleusSampling with a draw from a seeded xoshiro256** generator (so runs repeat).
 import Foundation
 
 /// xoshiro256** seeded through splitmix64: small, fast, and the same stream on every platform.
@@ -55,36 +55,9 @@ public struct Sampler: Sendable {
             }
         }
         if p.temperature == 0 {
-            var best = 0
-            for i in logits.indices where logits[i] > logits[best] { best = i }
-            return Int32(best)
+            return NucleusSampling.choose(logits[...], temperature: 0, topK: 0, topP: 1, uniform: 0)
         }
-        // candidates sorted by logit, descending; ties keep the lower id first
-        var order = Array(logits.indices)
-        order.sort { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
-        if p.topK > 0, p.topK < order.count { order.removeSubrange(p.topK...) }
-        let top = logits[order[0]]
-        var probabilities = order.map { exp(Double((logits[$0] - top) / p.temperature)) }
-        let total = probabilities.reduce(0, +)
-        probabilities = probabilities.map { $0 / total }
-        if p.topP < 1 {
-            var cumulative = 0.0
-            var keep = probabilities.count
-            for (i, q) in probabilities.enumerated() {
-                cumulative += q
-                if cumulative >= Double(p.topP) { keep = i + 1; break }
-            }
-            order.removeSubrange(keep...)
-            probabilities.removeSubrange(keep...)
-            let kept = probabilities.reduce(0, +)
-            probabilities = probabilities.map { $0 / kept }
-        }
-        let draw = generator.nextUnit()
-        var cumulative = 0.0
-        for (i, q) in probabilities.enumerated() {
-            cumulative += q
-            if draw < cumulative { return Int32(order[i]) }
-        }
-        return Int32(order[order.count - 1])
+        return NucleusSampling.choose(logits[...], temperature: p.temperature, topK: p.topK, topP: p.topP,
+                                      uniform: generator.nextUnit())
     }
 }

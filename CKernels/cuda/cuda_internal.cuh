@@ -1,0 +1,121 @@
+// cuda_internal.cuh: what the CUDA kernel files share: the context (device, stream, cuBLAS handle,
+// device scratch, the device error flag, the error text), argument checks, launch checks and the
+// f16/bf16 loads. Every op enqueues on ctx->stream; nothing here synchronizes except where noted.
+#ifndef DLP_CUDA_INTERNAL_CUH
+#define DLP_CUDA_INTERNAL_CUH
+
+#include "dlp_kernels.h"
+#include <cublas_v2.h>
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+struct dlp_context {
+    int device;
+    cudaStream_t stream;
+    cublasHandle_t cublas;
+    cudaDeviceProp properties;   // read once at context_create
+    double peak_bandwidth;       // bytes/s from the memory clock and bus width (0: unknown)
+    void *scratch;               // device scratch: split activations for cuBLAS, attention partials
+    size_t scratch_bytes;
+    int32_t *error_flag;         // device int32 [2]: a kernel's error code and its row (0: none)
+    int usable;                  // 0: a failed create that only carries its error text
+    char error[512];
+    char description[320];
+};
+
+struct dlp_buffer {
+    void *data;
+    size_t bytes;
+};
+
+// Error codes kernels write into ctx->error_flag[0] (reported by the next synchronize or download).
+enum { DLP_FLAG_TOKEN_OUT_OF_RANGE = 1, DLP_FLAG_UNIFORM_OUT_OF_RANGE = 2 };
+
+// Records a message on ctx and returns status (printf-style).
+dlp_status dlp_cuda_fail(dlp_context *ctx, dlp_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+// Checks the launch just made (no synchronization): a failure becomes DLP_STATUS_DEVICE_ERROR naming op.
+dlp_status dlp_cuda_check_launch(dlp_context *ctx, const char *op);
+
+// Device scratch of at least bytes (grows; growing waits for the stream), or NULL with the error recorded.
+void *dlp_cuda_scratch(dlp_context *ctx, size_t bytes);
+
+static inline int dlp_dtype_valid(dlp_dtype d) {
+    return d == DLP_DTYPE_F32 || d == DLP_DTYPE_F16 || d == DLP_DTYPE_BF16;
+}
+
+static inline unsigned dlp_blocks(int64_t items, int threads) {
+    return (unsigned)((items + threads - 1) / threads);
+}
+
+// Element i of a vector stored in dtype, as f32.
+__device__ __forceinline__ float dlp_load(const void *w, dlp_dtype dtype, int64_t i) {
+    switch (dtype) {
+    case DLP_DTYPE_F16: return __half2float(((const __half *)w)[i]);
+    case DLP_DTYPE_BF16: return __bfloat162float(((const __nv_bfloat16 *)w)[i]);
+    default: return ((const float *)w)[i];
+    }
+}
+
+__device__ __forceinline__ float dlp_warp_sum(float v) {
+    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
+    return v;
+}
+
+__device__ __forceinline__ float dlp_warp_max(float v) {
+    for (int offset = 16; offset > 0; offset >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, offset));
+    return v;
+}
+
+// Sum over a block of blockDim.x (a multiple of 32, <= 1024) threads; every thread gets the total.
+__device__ __forceinline__ float dlp_block_sum(float v, float *shared32) {
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    v = dlp_warp_sum(v);
+    __syncthreads();
+    if (lane == 0) shared32[warp] = v;
+    __syncthreads();
+    float total = lane < warps ? shared32[lane] : 0.0f;
+    return dlp_warp_sum(total);
+}
+
+// The op entry points, one file per group.
+dlp_status dlp_cuda_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
+                         const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
+                         float beta, float *y, int64_t ldy);
+dlp_status dlp_cuda_embedding(dlp_context *ctx, int64_t m, const int32_t *ids, const void *table,
+                              dlp_dtype table_dtype, int64_t vocab, int64_t dim, float *out, int64_t ldo);
+dlp_status dlp_cuda_rmsnorm(dlp_context *ctx, int64_t m, int64_t d, const float *x, int64_t ldx,
+                            const void *w, dlp_dtype w_dtype, float eps, float *y, int64_t ldy);
+dlp_status dlp_cuda_rope(dlp_context *ctx, int64_t m, int64_t n_heads, int64_t head_dim, int64_t rot_dim,
+                         float *x, int64_t ldx, const int32_t *positions, const float *inv_freq);
+dlp_status dlp_cuda_kv_store(dlp_context *ctx, int64_t m, int64_t n_kv, int64_t head_dim,
+                             const float *k, int64_t ldk, const float *v, int64_t ldv,
+                             float *k_cache, float *v_cache, int64_t n_slots, int64_t max_seq,
+                             const int32_t *slots, const int32_t *positions);
+dlp_status dlp_cuda_attention(dlp_context *ctx, int64_t m, int64_t n_heads, int64_t n_kv, int64_t head_dim,
+                              const float *q, int64_t ldq, const float *k_cache, const float *v_cache,
+                              int64_t n_slots, int64_t max_seq, const int32_t *slots, const int32_t *positions,
+                              int32_t window, float scale, float *out, int64_t ldo);
+dlp_status dlp_cuda_silu_mul(dlp_context *ctx, int64_t m, int64_t n, const float *gate, int64_t ldg,
+                             const float *up, int64_t ldu, float *out, int64_t ldo);
+dlp_status dlp_cuda_add(dlp_context *ctx, int64_t n, const float *x, float *y);
+dlp_status dlp_cuda_argmax(dlp_context *ctx, int64_t m, int64_t n, const float *x, int64_t ldx, int32_t *out);
+dlp_status dlp_cuda_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_t r_max, int64_t k_slots,
+                                const float *x, int64_t ldx, const float *a_bank, int64_t n_adapters,
+                                const int32_t *ranks, const float *scales, int64_t n_plans,
+                                const int32_t *plan_adapters, const float *plan_weights, const int32_t *plan_of_row,
+                                float *t);
+dlp_status dlp_cuda_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int64_t r_max, int64_t k_slots,
+                                const float *t, const float *b_bank, int64_t n_adapters, const int32_t *ranks,
+                                int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row,
+                                float *y, int64_t ldy);
+dlp_status dlp_cuda_sample(dlp_context *ctx, int64_t m, int64_t n, const float *logits, int64_t ldl,
+                           float temperature, int32_t top_k, float top_p, const float *uniforms, int32_t *out);
+dlp_status dlp_cuda_route_top_p(dlp_context *ctx, int64_t s, int64_t n_classes, const float *logits, int64_t ldl,
+                                float top_p, int32_t k_max, int32_t weighting, int32_t *plan_adapters,
+                                float *plan_weights);
+
+#endif

@@ -1,0 +1,179 @@
+// gemm.cu: y[m, n] = beta * y + x[m, k] * w[n, k]^T + bias, x and y f32, w in f32/f16/bf16.
+// Decode-sized batches (m <= 8) run a GEMV kernel that streams each weight row once for all m rows with
+// 16-byte loads (the memory-bound case); larger m run cuBLAS (cublasGemmEx, f32 accumulation). cuBLAS
+// needs x in w's dtype, so x is split into a high and a low 16-bit part and both are multiplied: the
+// product keeps about 16 mantissa bits of x instead of bf16's 8.
+#include "cuda_internal.cuh"
+
+#define GEMV_MAX_ROWS 8
+#define GEMV_WARPS 8
+
+// 8 consecutive weights from w (16-byte aligned) as f32.
+__device__ __forceinline__ void load8(const void *w, dlp_dtype dtype, int64_t index, float out[8]) {
+    if (dtype == DLP_DTYPE_F32) {
+        const float4 *p = (const float4 *)((const float *)w + index);
+        float4 a = __ldg(p), b = __ldg(p + 1);
+        out[0] = a.x; out[1] = a.y; out[2] = a.z; out[3] = a.w;
+        out[4] = b.x; out[5] = b.y; out[6] = b.z; out[7] = b.w;
+        return;
+    }
+    uint4 raw = __ldg((const uint4 *)((const uint16_t *)w + index));
+    const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
+    for (int i = 0; i < 4; i++) {
+        uint16_t lo = (uint16_t)(words[i] & 0xffffu), hi = (uint16_t)(words[i] >> 16);
+        if (dtype == DLP_DTYPE_F16) {
+            out[2 * i] = __half2float(__ushort_as_half(lo));
+            out[2 * i + 1] = __half2float(__ushort_as_half(hi));
+        } else {
+            out[2 * i] = __uint_as_float((uint32_t)lo << 16);
+            out[2 * i + 1] = __uint_as_float((uint32_t)hi << 16);
+        }
+    }
+}
+
+// One warp per output column n; lanes stride over k by 8 (vector path) or by 1 (any alignment).
+template <int M>
+__global__ void gemv_kernel(int64_t n, int64_t k, const float *__restrict__ x, int64_t ldx, const void *__restrict__ w,
+                            dlp_dtype w_dtype, int64_t ldw, const void *__restrict__ bias, dlp_dtype bias_dtype,
+                            float beta, float *__restrict__ y, int64_t ldy, int vectorized) {
+    int lane = threadIdx.x & 31;
+    int64_t col = (int64_t)blockIdx.x * GEMV_WARPS + (threadIdx.x >> 5);
+    if (col >= n) return;
+    float acc[M];
+    for (int r = 0; r < M; r++) acc[r] = 0.0f;
+    int64_t row_start = col * ldw;
+    int64_t done = 0;
+    if (vectorized) {
+        int64_t k8 = k & ~(int64_t)7;
+        for (int64_t j = (int64_t)lane * 8; j < k8; j += 32 * 8) {
+            float wv[8];
+            load8(w, w_dtype, row_start + j, wv);
+            for (int r = 0; r < M; r++) {
+                const float4 *xp = (const float4 *)(x + r * ldx + j);
+                float4 a = __ldg(xp), b = __ldg(xp + 1);
+                acc[r] += wv[0] * a.x + wv[1] * a.y + wv[2] * a.z + wv[3] * a.w +
+                          wv[4] * b.x + wv[5] * b.y + wv[6] * b.z + wv[7] * b.w;
+            }
+        }
+        done = k8;
+    }
+    for (int64_t j = done + lane; j < k; j += 32) {
+        float wj = dlp_load(w, w_dtype, row_start + j);
+        for (int r = 0; r < M; r++) acc[r] += wj * x[r * ldx + j];
+    }
+    for (int r = 0; r < M; r++) acc[r] = dlp_warp_sum(acc[r]);
+    if (lane == 0) {
+        float b = bias ? dlp_load(bias, bias_dtype, col) : 0.0f;
+        for (int r = 0; r < M; r++) {
+            float *out = y + r * ldy + col;
+            *out = (beta != 0.0f ? beta * *out : 0.0f) + acc[r] + b;
+        }
+    }
+}
+
+template <int M>
+static void launch_gemv(dlp_context *ctx, int64_t n, int64_t k, const float *x, int64_t ldx, const void *w,
+                        dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype, float beta, float *y,
+                        int64_t ldy, int vectorized) {
+    gemv_kernel<M><<<dlp_blocks(n, GEMV_WARPS), GEMV_WARPS * 32, 0, ctx->stream>>>(
+        n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy, vectorized);
+}
+
+// hi = x rounded to T, lo = (x - hi) rounded to T; both [m, k] dense.
+template <typename T>
+__global__ void split_kernel(int64_t m, int64_t k, const float *__restrict__ x, int64_t ldx, T *hi, T *lo);
+
+template <>
+__global__ void split_kernel<__half>(int64_t m, int64_t k, const float *__restrict__ x, int64_t ldx, __half *hi, __half *lo) {
+    int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= m * k) return;
+    float v = x[(i / k) * ldx + i % k];
+    __half h = __float2half_rn(v);
+    hi[i] = h;
+    lo[i] = __float2half_rn(v - __half2float(h));
+}
+
+template <>
+__global__ void split_kernel<__nv_bfloat16>(int64_t m, int64_t k, const float *__restrict__ x, int64_t ldx,
+                                            __nv_bfloat16 *hi, __nv_bfloat16 *lo) {
+    int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= m * k) return;
+    float v = x[(i / k) * ldx + i % k];
+    __nv_bfloat16 h = __float2bfloat16_rn(v);
+    hi[i] = h;
+    lo[i] = __float2bfloat16_rn(v - __bfloat162float(h));
+}
+
+__global__ void add_bias_kernel(int64_t m, int64_t n, const void *__restrict__ bias, dlp_dtype bias_dtype, float *y,
+                                int64_t ldy) {
+    int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= m * n) return;
+    y[(i / n) * ldy + i % n] += dlp_load(bias, bias_dtype, i % n);
+}
+
+static dlp_status blas_fail(dlp_context *ctx, cublasStatus_t status) {
+    return dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "gemm: cublasGemmEx failed with status %d", (int)status);
+}
+
+static dlp_status gemm_cublas(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
+                              const void *w, dlp_dtype w_dtype, int64_t ldw, float beta, float *y, int64_t ldy) {
+    // Column-major view: y^T [n, m] = w^T^T ... i.e. C(n x m, ld ldy) = op_T(W: k x n, ld ldw) * X(k x m, ld ldx)
+    const float one = 1.0f;
+    if (w_dtype == DLP_DTYPE_F32) {
+        cublasStatus_t s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, CUDA_R_32F,
+                                        (int)ldw, x, CUDA_R_32F, (int)ldx, &beta, y, CUDA_R_32F, (int)ldy,
+                                        CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+        return s == CUBLAS_STATUS_SUCCESS ? DLP_STATUS_OK : blas_fail(ctx, s);
+    }
+    size_t elements = (size_t)m * (size_t)k;
+    char *scratch = (char *)dlp_cuda_scratch(ctx, 2 * elements * 2);   // hi, lo: [m, k] 16-bit each
+    if (!scratch) return DLP_STATUS_OUT_OF_MEMORY;
+    cudaDataType_t type = w_dtype == DLP_DTYPE_F16 ? CUDA_R_16F : CUDA_R_16BF;
+    if (w_dtype == DLP_DTYPE_F16)
+        split_kernel<__half><<<dlp_blocks((int64_t)elements, 256), 256, 0, ctx->stream>>>(
+            m, k, x, ldx, (__half *)scratch, (__half *)(scratch + elements * 2));
+    else
+        split_kernel<__nv_bfloat16><<<dlp_blocks((int64_t)elements, 256), 256, 0, ctx->stream>>>(
+            m, k, x, ldx, (__nv_bfloat16 *)scratch, (__nv_bfloat16 *)(scratch + elements * 2));
+    dlp_status status = dlp_cuda_check_launch(ctx, "gemm (split)");
+    if (status != DLP_STATUS_OK) return status;
+    cublasStatus_t s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, type, (int)ldw,
+                                    scratch, type, (int)k, &beta, y, CUDA_R_32F, (int)ldy, CUBLAS_COMPUTE_32F,
+                                    CUBLAS_GEMM_DEFAULT);
+    if (s != CUBLAS_STATUS_SUCCESS) return blas_fail(ctx, s);
+    s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, type, (int)ldw,
+                     scratch + elements * 2, type, (int)k, &one, y, CUDA_R_32F, (int)ldy, CUBLAS_COMPUTE_32F,
+                     CUBLAS_GEMM_DEFAULT);
+    return s == CUBLAS_STATUS_SUCCESS ? DLP_STATUS_OK : blas_fail(ctx, s);
+}
+
+dlp_status dlp_cuda_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
+                         const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
+                         float beta, float *y, int64_t ldy) {
+    if (m < 0 || n <= 0 || k <= 0 || ldx < k || ldw < k || ldy < n || !dlp_dtype_valid(w_dtype) ||
+        (bias && !dlp_dtype_valid(bias_dtype)) || (beta != 0.0f && beta != 1.0f) || n > INT32_MAX || k > INT32_MAX ||
+        m > INT32_MAX)
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "gemm: bad arguments m=%lld n=%lld k=%lld beta=%g",
+                             (long long)m, (long long)n, (long long)k, (double)beta);
+    if (m == 0) return DLP_STATUS_OK;
+    if (m <= GEMV_MAX_ROWS) {
+        size_t element = w_dtype == DLP_DTYPE_F32 ? 4 : 2;
+        int vectorized = ((uintptr_t)w % 16 == 0) && ((size_t)ldw * element % 16 == 0) && ((uintptr_t)x % 16 == 0) &&
+                         (ldx % 4 == 0);
+        switch (m) {
+        case 1: launch_gemv<1>(ctx, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
+        case 2: launch_gemv<2>(ctx, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
+        case 3: launch_gemv<3>(ctx, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
+        case 4: launch_gemv<4>(ctx, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
+        case 5: launch_gemv<5>(ctx, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
+        case 6: launch_gemv<6>(ctx, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
+        case 7: launch_gemv<7>(ctx, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
+        default: launch_gemv<8>(ctx, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
+        }
+        return dlp_cuda_check_launch(ctx, "gemm (gemv)");
+    }
+    dlp_status status = gemm_cublas(ctx, m, n, k, x, ldx, w, w_dtype, ldw, beta, y, ldy);
+    if (status != DLP_STATUS_OK || !bias) return status;
+    add_bias_kernel<<<dlp_blocks(m * n, 256), 256, 0, ctx->stream>>>(m, n, bias, bias_dtype, y, ldy);
+    return dlp_cuda_check_launch(ctx, "gemm (bias)");
+}

@@ -1,0 +1,114 @@
+// rows.cu: the row-wise ops: embedding gather, RMSNorm, SiLU-mul, residual add, argmax.
+#include "cuda_internal.cuh"
+
+__global__ void embedding_kernel(int64_t m, const int32_t *__restrict__ ids, const void *__restrict__ table,
+                                 dlp_dtype dtype, int64_t vocab, int64_t dim, float *__restrict__ out, int64_t ldo,
+                                 int32_t *error_flag) {
+    int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= m * dim) return;
+    int64_t row = i / dim, col = i % dim;
+    int32_t id = ids[row];
+    if (id < 0 || id >= vocab) {
+        if (atomicCAS(error_flag, 0, DLP_FLAG_TOKEN_OUT_OF_RANGE) == 0) error_flag[1] = (int32_t)row;
+        out[row * ldo + col] = 0.0f;
+        return;
+    }
+    out[row * ldo + col] = dlp_load(table, dtype, (int64_t)id * dim + col);
+}
+
+dlp_status dlp_cuda_embedding(dlp_context *ctx, int64_t m, const int32_t *ids, const void *table,
+                              dlp_dtype table_dtype, int64_t vocab, int64_t dim, float *out, int64_t ldo) {
+    if (m < 0 || dim <= 0 || ldo < dim || vocab <= 0 || !dlp_dtype_valid(table_dtype))
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "embedding: bad sizes m=%lld dim=%lld vocab=%lld",
+                             (long long)m, (long long)dim, (long long)vocab);
+    if (m == 0) return DLP_STATUS_OK;
+    embedding_kernel<<<dlp_blocks(m * dim, 256), 256, 0, ctx->stream>>>(m, ids, table, table_dtype, vocab, dim, out, ldo,
+                                                                       ctx->error_flag);
+    return dlp_cuda_check_launch(ctx, "embedding");
+}
+
+// One block per row.
+__global__ void rmsnorm_kernel(int64_t d, const float *x, int64_t ldx, const void *__restrict__ w, dlp_dtype dtype,
+                               float eps, float *y, int64_t ldy) {
+    __shared__ float partial[32];
+    const float *xi = x + blockIdx.x * ldx;
+    float *yi = y + blockIdx.x * ldy;
+    float ss = 0.0f;
+    for (int64_t j = threadIdx.x; j < d; j += blockDim.x) ss += xi[j] * xi[j];
+    float inv = rsqrtf(dlp_block_sum(ss, partial) / (float)d + eps);
+    for (int64_t j = threadIdx.x; j < d; j += blockDim.x) yi[j] = xi[j] * inv * dlp_load(w, dtype, j);
+}
+
+dlp_status dlp_cuda_rmsnorm(dlp_context *ctx, int64_t m, int64_t d, const float *x, int64_t ldx,
+                            const void *w, dlp_dtype w_dtype, float eps, float *y, int64_t ldy) {
+    if (m < 0 || d <= 0 || ldx < d || ldy < d || !dlp_dtype_valid(w_dtype) || m > INT32_MAX)
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "rmsnorm: bad sizes m=%lld d=%lld", (long long)m, (long long)d);
+    if (m == 0) return DLP_STATUS_OK;
+    rmsnorm_kernel<<<(unsigned)m, 256, 0, ctx->stream>>>(d, x, ldx, w, w_dtype, eps, y, ldy);
+    return dlp_cuda_check_launch(ctx, "rmsnorm");
+}
+
+__global__ void silu_mul_kernel(int64_t m, int64_t n, const float *gate, int64_t ldg, const float *up, int64_t ldu,
+                                float *out, int64_t ldo) {
+    int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= m * n) return;
+    int64_t row = i / n, col = i % n;
+    float g = gate[row * ldg + col];
+    out[row * ldo + col] = g / (1.0f + expf(-g)) * up[row * ldu + col];
+}
+
+dlp_status dlp_cuda_silu_mul(dlp_context *ctx, int64_t m, int64_t n, const float *gate, int64_t ldg,
+                             const float *up, int64_t ldu, float *out, int64_t ldo) {
+    if (m < 0 || n <= 0 || ldg < n || ldu < n || ldo < n)
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "silu_mul: bad sizes m=%lld n=%lld", (long long)m, (long long)n);
+    if (m == 0) return DLP_STATUS_OK;
+    silu_mul_kernel<<<dlp_blocks(m * n, 256), 256, 0, ctx->stream>>>(m, n, gate, ldg, up, ldu, out, ldo);
+    return dlp_cuda_check_launch(ctx, "silu_mul");
+}
+
+__global__ void add_kernel(int64_t n, const float *x, float *y) {
+    int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) y[i] += x[i];
+}
+
+dlp_status dlp_cuda_add(dlp_context *ctx, int64_t n, const float *x, float *y) {
+    if (n < 0) return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "add: bad size n=%lld", (long long)n);
+    if (n == 0) return DLP_STATUS_OK;
+    add_kernel<<<dlp_blocks(n, 256), 256, 0, ctx->stream>>>(n, x, y);
+    return dlp_cuda_check_launch(ctx, "add");
+}
+
+// One block per row; ties keep the lower index.
+__global__ void argmax_kernel(int64_t n, const float *x, int64_t ldx, int32_t *out) {
+    __shared__ float best_value[32];
+    __shared__ int64_t best_index[32];
+    const float *xi = x + blockIdx.x * ldx;
+    float value = -INFINITY;
+    int64_t index = n;
+    for (int64_t j = threadIdx.x; j < n; j += blockDim.x)
+        if (xi[j] > value || index == n) { value = xi[j]; index = j; }
+    for (int offset = 16; offset > 0; offset >>= 1) {
+        float v = __shfl_xor_sync(0xffffffffu, value, offset);
+        int64_t i = __shfl_xor_sync(0xffffffffu, index, offset);
+        if (v > value || (v == value && i < index)) { value = v; index = i; }
+    }
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    if (lane == 0) { best_value[warp] = value; best_index[warp] = index; }
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        for (int w = 1; w < (int)(blockDim.x >> 5); w++)
+            if (best_value[w] > value || (best_value[w] == value && best_index[w] < index)) {
+                value = best_value[w];
+                index = best_index[w];
+            }
+        out[blockIdx.x] = (int32_t)(index < n ? index : 0);
+    }
+}
+
+dlp_status dlp_cuda_argmax(dlp_context *ctx, int64_t m, int64_t n, const float *x, int64_t ldx, int32_t *out) {
+    if (m < 0 || n <= 0 || ldx < n || m > INT32_MAX)
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "argmax: bad sizes m=%lld n=%lld", (long long)m, (long long)n);
+    if (m == 0) return DLP_STATUS_OK;
+    argmax_kernel<<<(unsigned)m, 256, 0, ctx->stream>>>(n, x, ldx, out);
+    return dlp_cuda_check_launch(ctx, "argmax");
+}
