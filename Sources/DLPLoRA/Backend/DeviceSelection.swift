@@ -44,8 +44,8 @@ extension KernelBackend {
         return paths
     }
 
-    static func cudaPlugin() throws -> KernelBackend {
-        let candidates = pluginCandidates()
+    /// The CUDA backend from the first plugin file of `candidates` that exists.
+    static func cudaPlugin(candidates: [String] = pluginCandidates()) throws -> KernelBackend {
         guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             throw BackendError.pluginNotFound(searched: candidates)
         }

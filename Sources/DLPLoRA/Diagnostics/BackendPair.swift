@@ -1,0 +1,85 @@
+// BackendPair.swift: the self test's two backends (the one under test and the reference), seeded random
+// inputs uploaded identically to both, and the comparison of an output tensor between them.
+import CKernels
+import Foundation
+
+final class BackendPair {
+    let target: KernelBackend
+    let reference: KernelBackend
+    private var random: SeededGenerator
+
+    init(target: KernelBackend, reference: KernelBackend, seed: UInt64) {
+        self.target = target
+        self.reference = reference
+        random = SeededGenerator(seed: seed)
+    }
+
+    /// n uniform values in [-scale, scale).
+    func floats(_ n: Int, scale: Float = 1) -> [Float] {
+        (0..<n).map { _ in Float(random.nextUnit() * 2 - 1) * scale }
+    }
+
+    /// n uniform integers in range.
+    func ints(_ n: Int, in range: Range<Int32>) -> [Int32] {
+        (0..<n).map { _ in range.lowerBound + Int32(random.nextUnit() * Double(range.count)) }
+    }
+
+    /// A uniform in [0, 1).
+    func unit() -> Float { min(Float(random.nextUnit()), 0x1.fffffep-1) }
+
+    /// The same values on both backends, stored as dtype (f16/bf16 rounded once, so both read equal bits).
+    func upload(_ values: [Float], dtype: DType = .f32, shape: [Int]) throws -> (DeviceTensor, DeviceTensor) {
+        func make(_ backend: KernelBackend) throws -> DeviceTensor {
+            let buffer = try backend.allocate(bytes: values.count * dtype.size)
+            switch dtype {
+            case .f32: try buffer.upload(values)
+            case .f16: try buffer.upload(values.map { dlp_f32_to_f16($0) })
+            case .bf16: try buffer.upload(values.map { dlp_f32_to_bf16($0) })
+            }
+            return DeviceTensor(buffer: buffer, dtype: dtype, shape: shape)
+        }
+        return (try make(target), try make(reference))
+    }
+
+    /// The same int32 values on both backends.
+    func upload(ints values: [Int32], shape: [Int]) throws -> (DeviceTensor, DeviceTensor) {
+        func make(_ backend: KernelBackend) throws -> DeviceTensor {
+            let buffer = try backend.allocate(bytes: max(values.count, 1) * 4)
+            try buffer.upload(values)
+            return DeviceTensor(buffer: buffer, dtype: .f32, shape: shape)
+        }
+        return (try make(target), try make(reference))
+    }
+
+    /// Runs `op` on both backends with their halves of the inputs.
+    func both(_ op: (KernelBackend, Side) throws -> Void) throws {
+        try op(target, .target)
+        try op(reference, .reference)
+    }
+
+    enum Side { case target, reference }
+
+    /// max |t - r| / max(1, max |r|) over the first `count` floats of the two tensors.
+    func relativeError(_ outputs: (DeviceTensor, DeviceTensor), count: Int) throws -> Double {
+        let t = try outputs.0.buffer.download(Float.self, count: count, at: outputs.0.byteOffset / 4)
+        let r = try outputs.1.buffer.download(Float.self, count: count, at: outputs.1.byteOffset / 4)
+        return BackendPair.relativeError(t, r)
+    }
+
+    static func relativeError(_ t: [Float], _ r: [Float]) -> Double {
+        var worst = 0.0, scale = 1.0
+        for (a, b) in zip(t, r) {
+            if a.isNaN != b.isNaN { return .infinity }
+            worst = max(worst, Double(abs(a - b)))
+            scale = max(scale, Double(abs(b)))
+        }
+        return worst / scale
+    }
+
+    /// Number of positions where the int32 outputs differ.
+    func mismatches(_ outputs: (DeviceTensor, DeviceTensor), count: Int) throws -> Double {
+        let t = try outputs.0.buffer.download(Int32.self, count: count)
+        let r = try outputs.1.buffer.download(Int32.self, count: count)
+        return Double(zip(t, r).filter { $0 != $1 }.count)
+    }
+}

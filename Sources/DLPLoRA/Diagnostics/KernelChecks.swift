@@ -1,0 +1,202 @@
+// KernelChecks.swift: every op of the kernel table on seeded random inputs of several shapes and dtypes,
+// run on the backend under test and on the reference, compared per op. Shapes cover the vectorized and
+// the scalar paths (k a multiple of 8 or not), decode-sized and prefill-sized batches (GEMV and cuBLAS on
+// CUDA), a sequence long enough to split attention, rows without adapters and adapters of several ranks.
+import Foundation
+
+enum KernelChecks {
+    static let f32Tolerance = 1e-4
+    static func tolerance(_ dtype: DType) -> Double { dtype == .f32 ? f32Tolerance : 1e-3 }
+
+    static func all(_ pair: BackendPair) throws -> [SelfTestCheck] {
+        var checks: [SelfTestCheck] = []
+        for dtype in DType.allCases {
+            for (m, n, k, bias, accumulate) in [(1, 64, 96, false, false), (3, 50, 77, true, true), (8, 130, 200, false, true),
+                                                (33, 96, 128, true, false), (64, 72, 136, false, true)] {
+                checks.append(try gemm(pair, m: m, n: n, k: k, dtype: dtype, bias: bias, accumulate: accumulate))
+            }
+            checks.append(try embedding(pair, m: 7, vocab: 100, dim: 64, dtype: dtype))
+            checks.append(try rmsnorm(pair, m: 4, d: 96, dtype: dtype))
+        }
+        checks.append(try rope(pair, m: 5, heads: 4, headDim: 32, rotaryDim: 32))
+        checks.append(try rope(pair, m: 3, heads: 2, headDim: 64, rotaryDim: 32))
+        for (heads, kvHeads, headDim, capacity, window) in [(4, 2, 32, 64, 0), (4, 4, 64, 1500, 0), (6, 2, 48, 300, 5), (2, 1, 128, 40, 0)] {
+            checks.append(contentsOf: try attention(pair, heads: heads, kvHeads: kvHeads, headDim: headDim, capacity: capacity, window: window))
+        }
+        checks.append(try siluMul(pair, m: 3, n: 200))
+        checks.append(try add(pair, n: 1000))
+        checks.append(try argmax(pair, m: 4, n: 3000))
+        for (rows, kSlots, dIn, dOut) in [(1, 1, 96, 80), (6, 3, 96, 80), (32, 4, 64, 200)] {
+            checks.append(contentsOf: try lora(pair, rows: rows, kSlots: kSlots, dIn: dIn, dOut: dOut))
+        }
+        return checks
+    }
+
+    static func gemm(_ pair: BackendPair, m: Int, n: Int, k: Int, dtype: DType, bias: Bool, accumulate: Bool) throws -> SelfTestCheck {
+        let x = try pair.upload(pair.floats(m * k), shape: [m, k])
+        let w = try pair.upload(pair.floats(n * k, scale: 0.2), dtype: dtype, shape: [n, k])
+        let b = bias ? try pair.upload(pair.floats(n), dtype: dtype, shape: [n]) : nil
+        let y = try pair.upload(pair.floats(m * n), shape: [m, n])
+        try pair.both { backend, side in
+            let pick = { (t: (DeviceTensor, DeviceTensor)) in side == .target ? t.0 : t.1 }
+            try backend.gemm(rows: m, x: pick(x), weight: pick(w), bias: b.map(pick), accumulate: accumulate, y: pick(y))
+        }
+        return SelfTestCheck(name: "gemm", shape: "m=\(m) n=\(n) k=\(k)\(bias ? " +bias" : "")\(accumulate ? " +=y" : "")",
+                             dtype: dtype.rawValue, maxError: try pair.relativeError(y, count: m * n), tolerance: tolerance(dtype))
+    }
+
+    static func embedding(_ pair: BackendPair, m: Int, vocab: Int, dim: Int, dtype: DType) throws -> SelfTestCheck {
+        let ids = try pair.upload(ints: pair.ints(m, in: 0..<Int32(vocab)), shape: [m])
+        let table = try pair.upload(pair.floats(vocab * dim), dtype: dtype, shape: [vocab, dim])
+        let out = try pair.upload([Float](repeating: 0, count: m * dim), shape: [m, dim])
+        try pair.both { backend, side in
+            side == .target ? try backend.embedding(rows: m, ids: ids.0, table: table.0, out: out.0)
+                            : try backend.embedding(rows: m, ids: ids.1, table: table.1, out: out.1)
+        }
+        return SelfTestCheck(name: "embedding", shape: "m=\(m) vocab=\(vocab) dim=\(dim)", dtype: dtype.rawValue,
+                             maxError: try pair.relativeError(out, count: m * dim), tolerance: f32Tolerance)
+    }
+
+    static func rmsnorm(_ pair: BackendPair, m: Int, d: Int, dtype: DType) throws -> SelfTestCheck {
+        let x = try pair.upload(pair.floats(m * d, scale: 3), shape: [m, d])
+        let w = try pair.upload(pair.floats(d), dtype: dtype, shape: [d])
+        let y = try pair.upload([Float](repeating: 0, count: m * d), shape: [m, d])
+        try pair.both { backend, side in
+            side == .target ? try backend.rmsnorm(rows: m, x: x.0, weight: w.0, eps: 1e-6, y: y.0)
+                            : try backend.rmsnorm(rows: m, x: x.1, weight: w.1, eps: 1e-6, y: y.1)
+        }
+        return SelfTestCheck(name: "rmsnorm", shape: "m=\(m) d=\(d)", dtype: dtype.rawValue,
+                             maxError: try pair.relativeError(y, count: m * d), tolerance: f32Tolerance)
+    }
+
+    static func rope(_ pair: BackendPair, m: Int, heads: Int, headDim: Int, rotaryDim: Int) throws -> SelfTestCheck {
+        let x = try pair.upload(pair.floats(m * heads * headDim), shape: [m, heads * headDim])
+        let positions = try pair.upload(ints: pair.ints(m, in: 0..<4096), shape: [m])
+        let inv = (0..<(rotaryDim / 2)).map { Float(pow(10000.0, -2.0 * Double($0) / Double(rotaryDim))) }
+        let frequencies = try pair.upload(inv, shape: [inv.count])
+        try pair.both { backend, side in
+            side == .target
+                ? try backend.rope(rows: m, heads: heads, headDim: headDim, rotaryDim: rotaryDim, x: x.0, positions: positions.0, inverseFrequencies: frequencies.0)
+                : try backend.rope(rows: m, heads: heads, headDim: headDim, rotaryDim: rotaryDim, x: x.1, positions: positions.1, inverseFrequencies: frequencies.1)
+        }
+        return SelfTestCheck(name: "rope", shape: "m=\(m) heads=\(heads) head_dim=\(headDim) rot=\(rotaryDim)", dtype: "-",
+                             maxError: try pair.relativeError(x, count: m * heads * headDim), tolerance: f32Tolerance)
+    }
+
+    /// Two slots: a prefill of most of the capacity in slot 0, then single decode rows in both slots,
+    /// attended all together (prefill-sized) and the three decode rows alone (few rows over a long
+    /// sequence: the split-sequence path on CUDA).
+    static func attention(_ pair: BackendPair, heads: Int, kvHeads: Int, headDim: Int, capacity: Int, window: Int) throws -> [SelfTestCheck] {
+        let prefill = capacity - 4
+        var slotsOfRows = [Int32](repeating: 0, count: prefill), positionsOfRows = (0..<prefill).map(Int32.init)
+        slotsOfRows += [1, 1, 0]
+        positionsOfRows += [0, 1, Int32(prefill)]
+        let m = slotsOfRows.count, qWidth = heads * headDim, kvWidth = kvHeads * headDim
+        let layer = { (backend: KernelBackend) throws -> KVCache.Layer in
+            let shape = [2, kvHeads, capacity, headDim], bytes = shape.reduce(1, *) * 4
+            return KVCache.Layer(keys: DeviceTensor(buffer: try backend.allocate(bytes: bytes), dtype: .f32, shape: shape),
+                                 values: DeviceTensor(buffer: try backend.allocate(bytes: bytes), dtype: .f32, shape: shape),
+                                 slots: 2, capacity: capacity)
+        }
+        let caches = (try layer(pair.target), try layer(pair.reference))
+        let q = try pair.upload(pair.floats(m * qWidth), shape: [m, qWidth])
+        let k = try pair.upload(pair.floats(m * kvWidth), shape: [m, kvWidth])
+        let v = try pair.upload(pair.floats(m * kvWidth), shape: [m, kvWidth])
+        let slots = try pair.upload(ints: slotsOfRows, shape: [m])
+        let positions = try pair.upload(ints: positionsOfRows, shape: [m])
+        let out = try pair.upload([Float](repeating: 0, count: m * qWidth), shape: [m, qWidth])
+        let decodeOut = try pair.upload([Float](repeating: 0, count: 3 * qWidth), shape: [3, qWidth])
+        let scale = 1 / Float(headDim).squareRoot()
+        try pair.both { backend, side in
+            let t = side == .target
+            let cache = t ? caches.0 : caches.1
+            let (rowSlots, rowPositions) = t ? (slots.0, positions.0) : (slots.1, positions.1)
+            try backend.kvStore(rows: m, kvHeads: kvHeads, headDim: headDim, k: t ? k.0 : k.1, v: t ? v.0 : v.1, cache: cache,
+                                slots: rowSlots, positions: rowPositions)
+            try backend.attention(rows: m, heads: heads, kvHeads: kvHeads, headDim: headDim, q: t ? q.0 : q.1, cache: cache,
+                                  slots: rowSlots, positions: rowPositions, window: window, scale: scale, out: t ? out.0 : out.1)
+            try backend.attention(rows: 3, heads: heads, kvHeads: kvHeads, headDim: headDim, q: (t ? q.0 : q.1).rows(m - 3, 3),
+                                  cache: cache, slots: rowSlots.rows(m - 3, 3), positions: rowPositions.rows(m - 3, 3),
+                                  window: window, scale: scale, out: t ? decodeOut.0 : decodeOut.1)
+        }
+        let shape = "heads=\(heads)/\(kvHeads) hd=\(headDim) ctx=\(capacity)\(window > 0 ? " win=\(window)" : "")"
+        return [SelfTestCheck(name: "kv_store+attention", shape: "rows=\(m) " + shape, dtype: "-",
+                              maxError: try pair.relativeError(out, count: m * qWidth), tolerance: f32Tolerance),
+                SelfTestCheck(name: "attention decode", shape: "rows=3 " + shape, dtype: "-",
+                              maxError: try pair.relativeError(decodeOut, count: 3 * qWidth), tolerance: f32Tolerance)]
+    }
+
+    static func siluMul(_ pair: BackendPair, m: Int, n: Int) throws -> SelfTestCheck {
+        let gate = try pair.upload(pair.floats(m * n, scale: 4), shape: [m, n])
+        let up = try pair.upload(pair.floats(m * n), shape: [m, n])
+        try pair.both { backend, side in
+            side == .target ? try backend.siluMul(rows: m, width: n, gate: gate.0, up: up.0, out: gate.0)
+                            : try backend.siluMul(rows: m, width: n, gate: gate.1, up: up.1, out: gate.1)
+        }
+        return SelfTestCheck(name: "silu_mul", shape: "m=\(m) n=\(n)", dtype: "-",
+                             maxError: try pair.relativeError(gate, count: m * n), tolerance: f32Tolerance)
+    }
+
+    static func add(_ pair: BackendPair, n: Int) throws -> SelfTestCheck {
+        let x = try pair.upload(pair.floats(n), shape: [n])
+        let y = try pair.upload(pair.floats(n), shape: [n])
+        try pair.both { backend, side in
+            side == .target ? try backend.add(count: n, x: x.0, into: y.0) : try backend.add(count: n, x: x.1, into: y.1)
+        }
+        return SelfTestCheck(name: "add", shape: "n=\(n)", dtype: "-", maxError: try pair.relativeError(y, count: n), tolerance: f32Tolerance)
+    }
+
+    static func argmax(_ pair: BackendPair, m: Int, n: Int) throws -> SelfTestCheck {
+        var values = pair.floats(m * n)
+        values[n + 17] = 5; values[n + 900] = 5            // a tie in row 1: the lower index wins
+        let x = try pair.upload(values, shape: [m, n])
+        let out = try pair.upload(ints: [Int32](repeating: -1, count: m), shape: [m])
+        try pair.both { backend, side in
+            side == .target ? try backend.argmax(rows: m, width: n, x: x.0, out: out.0) : try backend.argmax(rows: m, width: n, x: x.1, out: out.1)
+        }
+        return SelfTestCheck(name: "argmax", shape: "m=\(m) n=\(n) (with a tie)", dtype: "-",
+                             maxError: try pair.mismatches(out, count: m), tolerance: 0)
+    }
+
+    /// Shrink then expand over a bank of 5 adapters (ranks 4, 8, 0, 2, 8; r_max 8), plans with empty
+    /// slots, and a row without adapters.
+    static func lora(_ pair: BackendPair, rows: Int, kSlots: Int, dIn: Int, dOut: Int) throws -> [SelfTestCheck] {
+        let ranks: [Int32] = [4, 8, 0, 2, 8], rMax = 8, count = ranks.count
+        var a = pair.floats(count * rMax * dIn, scale: 0.3), b = pair.floats(count * rMax * dOut, scale: 0.3)
+        for (i, r) in ranks.enumerated() {                  // zero padding past each rank, as the bank stores it
+            for j in Int(r)..<rMax {
+                for c in 0..<dIn { a[(i * rMax + j) * dIn + c] = 0 }
+                for c in 0..<dOut { b[(i * rMax + j) * dOut + c] = 0 }
+            }
+        }
+        let plans = 3
+        var planAdapters = pair.ints(plans * kSlots, in: 0..<Int32(count))
+        if kSlots > 1 { planAdapters[kSlots - 1] = -1 }     // an empty slot
+        let planWeights = pair.floats(plans * kSlots)
+        var planOfRow = pair.ints(rows, in: 0..<Int32(plans))
+        if rows > 1 { planOfRow[rows - 1] = -1 }            // a row on the base model alone
+        let x = try pair.upload(pair.floats(rows * dIn), shape: [rows, dIn])
+        let y = try pair.upload(pair.floats(rows * dOut), shape: [rows, dOut])
+        let t = try pair.upload([Float](repeating: 0, count: rows * kSlots * rMax), shape: [rows, kSlots * rMax])
+        let aBank = try pair.upload(a, shape: [count, rMax, dIn]), bBank = try pair.upload(b, shape: [count, rMax, dOut])
+        let rankTensor = try pair.upload(ints: ranks, shape: [count])
+        let scales = try pair.upload([0.5, 2, 1, 4, 0.25], shape: [count])
+        let adapters = try pair.upload(ints: planAdapters, shape: [plans, kSlots])
+        let weights = try pair.upload(planWeights, shape: [plans, kSlots])
+        let rowPlans = try pair.upload(ints: planOfRow, shape: [rows])
+        try pair.both { backend, side in
+            let s = side == .target
+            let stack = AdapterBank.Stack(dIn: dIn, dOut: dOut, rMax: rMax, adapterCount: count, a: s ? aBank.0 : aBank.1,
+                                          b: s ? bBank.0 : bBank.1, ranks: s ? rankTensor.0 : rankTensor.1, scales: s ? scales.0 : scales.1)
+            let table = KernelBackend.LoRAPlanTensors(kSlots: kSlots, planCount: plans, planAdapters: s ? adapters.0 : adapters.1,
+                                                      planWeights: s ? weights.0 : weights.1, planOfRow: s ? rowPlans.0 : rowPlans.1)
+            try backend.loraShrink(rows: rows, x: s ? x.0 : x.1, ldx: dIn, bank: stack, plans: table, t: s ? t.0 : t.1)
+            try backend.loraExpand(rows: rows, t: s ? t.0 : t.1, bank: stack, plans: table, y: s ? y.0 : y.1, ldy: dOut)
+        }
+        let shape = "rows=\(rows) K=\(kSlots) r<=8 \(dIn)->\(dOut)"
+        return [SelfTestCheck(name: "lora_shrink", shape: shape, dtype: "f32",
+                              maxError: try pair.relativeError(t, count: rows * kSlots * rMax), tolerance: f32Tolerance),
+                SelfTestCheck(name: "lora_expand", shape: shape, dtype: "f32",
+                              maxError: try pair.relativeError(y, count: rows * dOut), tolerance: f32Tolerance)]
+    }
+}

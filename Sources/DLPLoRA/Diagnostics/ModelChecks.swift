@@ -1,0 +1,81 @@
+// ModelChecks.swift: whole models on the backend under test against the reference backend: the tiny
+// fixture models (f32 Llama, bf16 Qwen2, f16 sharded Mistral) prefill and decode, and the fused
+// multi-LoRA path against the unfused one (one adapter at a time) on the tested backend.
+import Foundation
+
+enum ModelChecks {
+    static let fixtureModels = ["tiny-llama", "tiny-qwen2", "tiny-mistral"]
+    static let prompt: [Int32] = [1, 17, 301, 44, 260, 9, 33]
+    static let decodeSteps: [Int32] = [5, 77, 140]
+
+    /// Logits tolerance (absolute) for a model whose weights are in `dtypes`: 1e-4 in f32, 2e-2 otherwise.
+    static func tolerance(_ dtypes: [DType: Int]) -> Double { dtypes.keys.allSatisfy { $0 == .f32 } ? 1e-4 : 2e-2 }
+
+    static func all(_ pair: BackendPair, fixtures: String) throws -> [SelfTestCheck] {
+        var checks: [SelfTestCheck] = []
+        for name in fixtureModels {
+            let path = (fixtures as NSString).appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            let (target, _) = try ModelLoader.load(path: path, backend: pair.target)
+            let (reference, _) = try ModelLoader.load(path: path, backend: pair.reference)
+            let error = maxAbsDifference(try logits(target, adapters: nil), try logits(reference, adapters: nil))
+            let dtype = target.weightBytes.keys.map(\.rawValue).sorted().joined(separator: "+")
+            checks.append(SelfTestCheck(name: "model \(name)", shape: "prefill \(prompt.count) + decode \(decodeSteps.count)",
+                                        dtype: dtype, maxError: error, tolerance: tolerance(target.weightBytes)))
+        }
+        let llama = (fixtures as NSString).appendingPathComponent("tiny-llama")
+        if FileManager.default.fileExists(atPath: llama) {
+            checks.append(contentsOf: try fusedLoRA(pair, path: llama))
+        }
+        return checks
+    }
+
+    /// Three random adapters (ranks 4, 8, 2, all seven projections), one K=3 plan: fused against unfused on
+    /// the tested backend, and fused against the reference backend.
+    static func fusedLoRA(_ pair: BackendPair, path: String) throws -> [SelfTestCheck] {
+        let (target, _) = try ModelLoader.load(path: path, backend: pair.target)
+        let (reference, _) = try ModelLoader.load(path: path, backend: pair.reference)
+        let config = target.config
+        var adapters: [LoRAAdapter] = []
+        for (name, rank) in [("a", 4), ("b", 8), ("c", 2)] {
+            var weights: [Int: [Projection: (a: [Float], b: [Float])]] = [:]
+            for layer in 0..<config.numHiddenLayers {
+                for p in Projection.allCases {
+                    let (dIn, dOut) = p.dimensions(config)
+                    weights[layer, default: [:]][p] = (pair.floats(rank * dIn, scale: 0.3), pair.floats(dOut * rank, scale: 0.3))
+                }
+            }
+            adapters.append(try LoRAAdapter(name: name, baseConfig: config, rank: rank, alpha: Double(2 * rank), weights: weights))
+        }
+        let plan = try FusionPlan(parsing: "a=0.6,b=0.3,c=0.1")
+        func selection(_ model: TransformerModel, fused: Bool) throws -> (Int) -> AdapterSelection {
+            let bank = AdapterBank(config: config, backend: model.backend)
+            for adapter in adapters { try bank.add(adapter) }
+            return { rows in AdapterSelection(bank: bank, plans: [plan], planOfRow: Array(repeating: 0, count: rows), fused: fused) }
+        }
+        let fused = try logits(target, adapters: try selection(target, fused: true))
+        let unfused = try logits(target, adapters: try selection(target, fused: false))
+        let onReference = try logits(reference, adapters: try selection(reference, fused: true))
+        let shape = "tiny-llama, K=3 (r 4,8,2), 7 projections"
+        return [SelfTestCheck(name: "lora fused=unfused", shape: shape, dtype: "f32", maxError: maxAbsDifference(fused, unfused), tolerance: 1e-4),
+                SelfTestCheck(name: "lora fused vs ref", shape: shape, dtype: "f32", maxError: maxAbsDifference(fused, onReference), tolerance: 1e-4)]
+    }
+
+    /// Logits of every prompt row, then of each greedy-free decode step (fixed tokens), as one array.
+    static func logits(_ model: TransformerModel, adapters: ((Int) -> AdapterSelection)?) throws -> [Float] {
+        let cache = try model.makeCache(slots: 1, capacity: 32)
+        let n = prompt.count
+        var out = try model.forward(tokens: prompt, slots: Array(repeating: 0, count: n), positions: (0..<n).map(Int32.init),
+                                    logitRows: Array(0..<n), cache: cache, adapters: adapters?(n))
+        for (step, token) in decodeSteps.enumerated() {
+            out += try model.forward(tokens: [token], slots: [0], positions: [Int32(n + step)], logitRows: [0], cache: cache,
+                                     adapters: adapters?(1))
+        }
+        return out
+    }
+
+    static func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Double {
+        guard a.count == b.count else { return .infinity }
+        return zip(a, b).reduce(0.0) { max($0, Double(abs($1.0 - $1.1)).isNaN ? .infinity : Double(abs($1.0 - $1.1))) }
+    }
+}
