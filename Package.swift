@@ -2,7 +2,14 @@
 // dlp-gpu: a LoRA-fusing inference engine. CKernels is the C kernel target (the kernel ABI and the CPU
 // kernels; the CUDA plugin in CKernels/cuda is built by its own Makefile), DLPLoRA the library, dlp-gpu
 // the command-line tool.
+import Foundation
 import PackageDescription
+
+// DLP_STATIC_OPENBLAS=1 links OpenBLAS's static archive (scripts/package-gpu-check.sh: a binary for GPU
+// machines that have no OpenBLAS); otherwise the shared library.
+let openBLAS: [LinkerSetting] = ProcessInfo.processInfo.environment["DLP_STATIC_OPENBLAS"] == "1"
+    ? [.unsafeFlags(["-Xlinker", "-l:libopenblas.a"])]
+    : [.linkedLibrary("openblas")]
 
 let package = Package(
     name: "dlp-gpu",
@@ -23,7 +30,7 @@ let package = Package(
                 // The kernels are the hot path: optimized even in debug builds, so `swift test` stays fast.
                 .unsafeFlags(["-O3", "-fno-math-errno", "-Wall"]),
             ],
-            linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("m"), .linkedLibrary("pthread")]
+            linkerSettings: openBLAS + [.linkedLibrary("m"), .linkedLibrary("pthread")]
         ),
         .target(
             name: "DLPLoRA",

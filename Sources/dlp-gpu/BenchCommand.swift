@@ -65,6 +65,8 @@ struct BenchCommand: ParsableCommand {
         let bank: AdapterBank?
         let plan: FusionPlan?
         let fused: Bool
+        /// mixed: sequence s of the batch gets its own plan (adapters s, s+1, ..., s+K-1 mod N)
+        var distinctPlans = false
         var prefill: [Double] = [], decode: [Double] = []
     }
 
@@ -77,8 +79,8 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let backend = try KernelBackend.make(device: device, threads: threads) { printError($0) }
         let modeList = modes.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        for m in modeList where !["base", "single", "merged", "dlp", "unfused"].contains(m) {
-            throw ValidationError("unknown mode '\(m)' (base, single, merged, dlp, unfused)")
+        for m in modeList where !["base", "single", "merged", "dlp", "mixed", "unfused"].contains(m) {
+            throw ValidationError("unknown mode '\(m)' (base, single, merged, dlp, mixed, unfused)")
         }
         let ns = try list(loaded, "loaded"), ks = try list(fused, "fused")
         let projections: [Projection] = targets == "all" ? Projection.allCases : try targets.split(separator: ",").map {
@@ -100,6 +102,10 @@ struct BenchCommand: ParsableCommand {
             banks[n] = bank
         }
         func mix(_ k: Int) -> FusionPlan { FusionPlan((0..<k).map { .init(adapter: "a\($0)", weight: 1 / Float(k)) }) }
+        // sequence s: adapters s ..< s + k (mod n), weights that differ per sequence
+        func rotated(_ k: Int, _ n: Int, _ s: Int) -> FusionPlan {
+            FusionPlan((0..<k).map { .init(adapter: "a\((s + $0) % n)", weight: Float(k - $0) / Float(k * (k + 1) / 2) + Float(s % 7) * 0.01) })
+        }
         var cases: [Case] = []
         if modeList.contains("base") { cases.append(Case(label: "base", mode: "base", k: 0, n: 0, model: base, bank: nil, plan: nil, fused: true)) }
         if modeList.contains("single") {
@@ -115,6 +121,13 @@ struct BenchCommand: ParsableCommand {
                 cases.append(Case(label: "dlp K=\(k) N=\(n)", mode: "dlp", k: k, n: n, model: base, bank: banks[n], plan: mix(k), fused: true))
             } }
         }
+        if modeList.contains("mixed") {
+            for n in ns { for k in ks where k <= n {
+                var c = Case(label: "mixed K=\(k) N=\(n)", mode: "mixed", k: k, n: n, model: base, bank: banks[n], plan: mix(k), fused: true)
+                c.distinctPlans = true
+                cases.append(c)
+            } }
+        }
         if modeList.contains("unfused") {
             for k in ks { cases.append(Case(label: "unfused K=\(k)", mode: "unfused", k: k, n: ns[0], model: base, bank: banks[max(ns[0], k)], plan: mix(k), fused: false)) }
         }
@@ -126,7 +139,9 @@ struct BenchCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\r\u{1B}[K[\(round < warmup ? "warm-up" : "round \(round - warmup + 1)/\(repeats)")] \(cases[i].label)".utf8))
                 let c = cases[i]
                 let generator = Generator(model: c.model, tokenizer: nil, contextLength: promptTokens + generate + 1, adapters: c.bank, fusedAdapters: c.fused)
-                let requests = (0..<batch).map { _ in GenerationRequest(promptIDs: prompt, maxTokens: generate, plan: c.plan) }
+                let requests = (0..<batch).map { s in
+                    GenerationRequest(promptIDs: prompt, maxTokens: generate, plan: c.distinctPlans ? rotated(c.k, c.n, s) : c.plan)
+                }
                 let result = try generator.generate(requests)[0]
                 guard round >= warmup else { continue }
                 cases[i].prefill.append(Double(batch * promptTokens) / result.prefillSeconds)
@@ -138,24 +153,28 @@ struct BenchCommand: ParsableCommand {
         let singleDecode = cases.first { $0.mode == "single" }.map { median($0.decode) }
         let baseDecode = cases.first { $0.mode == "base" }.map { median($0.decode) }
         let peak = Self.peakResidentMiB()
+        // weight bytes streamed per decode step (the tied head read again), for the bandwidth roofline
+        let weightBytes = Double(base.decodeWeightBytes)
+        func gbps(_ ms: Double) -> Double { ms > 0 ? weightBytes / (ms / 1000) / 1e9 : 0 }
         let setup = "\(model ?? "synthetic \(shape.rawValue) \(dtype.rawValue)"), \(backend.deviceDescription), r=\(rank) on \(projections.map(\.rawValue).joined(separator: ",")), batch \(batch), prompt \(promptTokens), generate \(generate), \(repeats) rounds"
         if json {
-            try printJSON(["setup": setup, "peak_rss_mib": peak, "results": cases.map { c -> [String: Any] in
+            try printJSON(["setup": setup, "peak_rss_mib": peak, "weight_bytes_per_step": weightBytes, "results": cases.map { c -> [String: Any] in
                 let d = median(c.decode)
                 return ["case": c.label, "mode": c.mode, "k": c.k, "n": c.n, "prefill_tokens_per_second": median(c.prefill),
+                        "decode_weight_gb_per_second": gbps(d), "decode_tokens_per_second": d > 0 ? Double(batch) * 1000 / d : 0,
                         "decode_ms_per_token": ["median": d, "min": c.decode.min() ?? 0, "max": c.decode.max() ?? 0],
                         "ratio_to_single": singleDecode.map { d / $0 } ?? NSNull(), "ratio_to_base": baseDecode.map { d / $0 } ?? NSNull()]
             }])
             return
         }
         print("# \(setup)")
-        print("case                 prefill tok/s   decode ms/token (min-max)   vs single   vs base")
+        print("case                 prefill tok/s   decode ms/step (min-max)    vs single   vs base   weights GB/s")
         for c in cases {
             let d = median(c.decode)
             let vsSingle = singleDecode.map { String(format: "%6.3fx", d / $0) } ?? "     -"
             let vsBase = baseDecode.map { String(format: "%6.3fx", d / $0) } ?? "     -"
             print(c.label.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %13.1f   %7.2f (%.2f-%.2f)", median(c.prefill), d, c.decode.min() ?? 0, c.decode.max() ?? 0)
-                  + "      \(vsSingle)   \(vsBase)")
+                  + "      \(vsSingle)   \(vsBase)   " + String(format: "%8.1f", gbps(d)))
         }
         print(String(format: "peak resident memory: %.0f MiB", peak))
     }

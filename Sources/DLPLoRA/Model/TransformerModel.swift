@@ -59,6 +59,12 @@ public final class TransformerModel: @unchecked Sendable {
     /// Bytes of weights per dtype.
     public var weightBytes: [DType: Int] { weights.bytesByType }
 
+    /// Weight bytes one decode step streams: every layer and the LM head (an untied embedding table is
+    /// only gathered from, one row per token). The numerator of the memory-bandwidth roofline.
+    public var decodeWeightBytes: Int {
+        weightBytes.values.reduce(0, +) - (tiedEmbeddings ? 0 : weights.embedTokens.byteCount)
+    }
+
     /// The LM head is the embedding matrix.
     public var tiedEmbeddings: Bool { weights.lmHead.buffer === weights.embedTokens.buffer }
 
