@@ -2,8 +2,8 @@
 # Everything a GPU machine needs to check the CUDA backend, in one run (under 8 minutes): build
 # libdlp_cuda.so with the local nvcc, run `dlp-gpu selftest --device cuda` against the CPU reference
 # kernels, then the GPU benchmark suite and its targets. The GPU machine has no Swift: pass a static
-# dlp-gpu built elsewhere (scripts/package-gpu-check.sh puts one in gpu-pack/). Results go to OUT_DIR.
-# Usage: scripts/gpu-check.sh DLP_GPU_BINARY OUT_DIR
+# dlp-gpu built elsewhere (scripts/package-gpu-check.sh puts one, gzip'ed, in gpu-pack/). Results go to
+# OUT_DIR. Usage: scripts/gpu-check.sh DLP_GPU_BINARY[.gz] OUT_DIR
 set -u
 if [ $# -ne 2 ]; then echo "usage: $0 DLP_GPU_BINARY OUT_DIR" >&2; exit 2; fi
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,6 +11,9 @@ cd "$top"
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 out=$2
 mkdir -p "$out"
+case "$bin" in
+  *.gz) unpacked=$(mktemp -d) && gunzip -c "$bin" > "$unpacked/dlp-gpu" && chmod +x "$unpacked/dlp-gpu" && bin=$unpacked/dlp-gpu ;;
+esac
 export PATH="$PATH:/usr/local/cuda/bin"
 status=0
 start=$(date +%s)
