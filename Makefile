@@ -7,7 +7,7 @@ SWIFT ?= swift
 APT_PACKAGES = libopenblas-dev pkg-config
 SMOLLM2 = .cache/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 LLAMA_VOCAB = .cache/llama-vocab/.complete-0.3.36
-BIGBENCH = .cache/bigbench/.complete-1.0.0
+BIGBENCH = .cache/bigbench/.complete-1.0.0-demo2
 
 .PHONY: deps data build demo test cuda clean
 

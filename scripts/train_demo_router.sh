@@ -5,7 +5,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-data=$(scripts/fetch-bigbench.sh)
+data=$(dirname "$(scripts/fetch-bigbench.sh)")/demo-router
 swift build -c release >/dev/null
 .build/release/dlp-gpu train-router --seed 1 --buckets 16384 --embed-dim 32 --out demo/router.safetensors \
-  --data "$data/sports_understanding.json" "$data/navigate.json" "$data/date_understanding.json" "$data/intent_recognition.json" 2>/dev/null
+  --data "$data/date_understanding.json" "$data/intent_recognition.json" "$data/reasoning_about_colored_objects.json" \
+  "$data/social_support.json" 2>/dev/null

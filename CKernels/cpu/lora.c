@@ -1,6 +1,6 @@
 /* lora.c: the multi-LoRA shrink and expand over a stacked adapter bank, for a batch of rows that each
  * point at a plan of up to k_slots (adapter, weight) pairs (the layout is in dlp_kernels.h). The shrink
- * is a dot product per (row, slot, rank index), split over (row, slot) pairs; the expand is a run of
+ * is a dot product per (row, slot, rank index), split over those triples; the expand is a run of
  * vector axpys over B's transposed rows, split over output features when there is enough of them.
  * Slot coefficients (weight * scale) are folded into t by the shrink. */
 #include "cpu_internal.h"
@@ -15,22 +15,22 @@ typedef struct {
     float *t;
 } shrink_args;
 
+/* items are (row, slot, rank index) triples, so a single decode row's dots still split over threads */
 static void shrink_range(void *p, int64_t begin, int64_t end, int32_t thread) {
     (void)thread;
     const shrink_args *a = p;
     for (int64_t item = begin; item < end; item++) {
-        int64_t i = item / a->k_slots, s = item % a->k_slots;
-        float *ts = a->t + (i * a->k_slots + s) * a->r_max;
+        int64_t i = item / (a->k_slots * a->r_max), s = (item / a->r_max) % a->k_slots, j = item % a->r_max;
+        float *tj = a->t + (i * a->k_slots + s) * a->r_max + j;
         int32_t plan = a->plan_of_row[i];
         int32_t adapter = plan < 0 ? -1 : a->plan_adapters[plan * a->k_slots + s];
-        int64_t rank = adapter < 0 ? 0 : a->ranks[adapter];
-        float coefficient = rank > 0 ? a->plan_weights[plan * a->k_slots + s] * a->scales[adapter] : 0.0f;
-        const float *xi = a->x + i * a->ldx;
-        for (int64_t j = 0; j < rank; j++) {
-            const float *arow = a->a_bank + ((size_t)adapter * a->r_max + j) * a->d_in;
-            ts[j] = coefficient * dlp_cpu_dot(a->ctx, xi, arow, DLP_DTYPE_F32, a->d_in);
+        if (adapter < 0 || j >= a->ranks[adapter]) {
+            *tj = 0.0f;
+            continue;
         }
-        for (int64_t j = rank; j < a->r_max; j++) ts[j] = 0.0f;
+        float coefficient = a->plan_weights[plan * a->k_slots + s] * a->scales[adapter];
+        const float *arow = a->a_bank + ((size_t)adapter * a->r_max + j) * a->d_in;
+        *tj = coefficient * dlp_cpu_dot(a->ctx, a->x + i * a->ldx, arow, DLP_DTYPE_F32, a->d_in);
     }
 }
 
@@ -63,8 +63,8 @@ dlp_status dlp_cpu_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_
     dlp_status status = check_plans(ctx, "lora_shrink", m, n_adapters, ranks, r_max, k_slots, n_plans, plan_adapters, plan_of_row);
     if (status != DLP_STATUS_OK) return status;
     shrink_args args = {ctx, d_in, r_max, k_slots, x, ldx, a_bank, ranks, scales, plan_adapters, plan_weights, plan_of_row, t};
-    /* each item is rank dot products of length d_in: split only when there is enough of them */
-    dlp_parallel_for(ctx->pool, m * k_slots, d_in * r_max >= 32768 ? 1 : 32768 / (d_in * r_max) + 1, shrink_range, &args);
+    /* each item is one dot product of length d_in: split once a thread gets ~4K multiply-adds */
+    dlp_parallel_for(ctx->pool, m * k_slots * r_max, d_in >= 4096 ? 1 : 4096 / d_in + 1, shrink_range, &args);
     return DLP_STATUS_OK;
 }
 
@@ -110,7 +110,7 @@ dlp_status dlp_cpu_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int64
     expand_args args = {ctx, m, d_out, r_max, k_slots, t, b_bank, ranks, plan_adapters, plan_of_row, y, ldy};
     /* split output features only when each thread gets enough vector work to pay for the wake-up */
     int64_t work_per_feature = m * k_slots * r_max;
-    int64_t grain = 32768 / (work_per_feature + 1) + 64;
+    int64_t grain = 4096 / (work_per_feature + 1) + 16;
     dlp_parallel_for(ctx->pool, d_out, grain, expand_range, &args);
     return DLP_STATUS_OK;
 }

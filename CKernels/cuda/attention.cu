@@ -11,13 +11,17 @@
 
 __global__ void kv_store_kernel(int64_t m, int64_t n_kv, int64_t head_dim, const float *k, int64_t ldk, const float *v,
                                 int64_t ldv, float *k_cache, float *v_cache, int64_t n_slots, int64_t max_seq,
-                                const int32_t *__restrict__ slots, const int32_t *__restrict__ positions) {
+                                const int32_t *__restrict__ slots, const int32_t *__restrict__ positions,
+                                int32_t *error_flag) {
     int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
     int64_t width = n_kv * head_dim;
     if (i >= m * width) return;
     int64_t row = i / width, h = (i % width) / head_dim, d = i % head_dim;
     int32_t slot = slots[row], pos = positions[row];
-    if (slot < 0 || slot >= n_slots || pos < 0 || pos >= max_seq) return;   // checked by the host before the call
+    if (slot < 0 || slot >= n_slots || pos < 0 || pos >= max_seq) {
+        dlp_flag(error_flag, DLP_FLAG_SLOT_OUT_OF_RANGE, row);
+        return;
+    }
     size_t at = (((size_t)slot * n_kv + h) * max_seq + pos) * head_dim + d;
     k_cache[at] = k[row * ldk + h * head_dim + d];
     v_cache[at] = v[row * ldv + h * head_dim + d];
@@ -27,33 +31,39 @@ dlp_status dlp_cuda_kv_store(dlp_context *ctx, int64_t m, int64_t n_kv, int64_t 
                              const float *k, int64_t ldk, const float *v, int64_t ldv,
                              float *k_cache, float *v_cache, int64_t n_slots, int64_t max_seq,
                              const int32_t *slots, const int32_t *positions) {
+    dlp_cuda_enter(ctx);
     if (m < 0 || n_kv <= 0 || head_dim <= 0 || ldk < n_kv * head_dim || ldv < n_kv * head_dim || n_slots <= 0 ||
         max_seq <= 0)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "kv_store: bad sizes m=%lld kv=%lld head_dim=%lld",
                              (long long)m, (long long)n_kv, (long long)head_dim);
     if (m == 0) return DLP_STATUS_OK;
     kv_store_kernel<<<dlp_blocks(m * n_kv * head_dim, 256), 256, 0, ctx->stream>>>(
-        m, n_kv, head_dim, k, ldk, v, ldv, k_cache, v_cache, n_slots, max_seq, slots, positions);
+        m, n_kv, head_dim, k, ldk, v, ldv, k_cache, v_cache, n_slots, max_seq, slots, positions, ctx->error_flag);
     return dlp_cuda_check_launch(ctx, "kv_store");
 }
 
 // grid (m * n_heads, n_split), ATTENTION_WARPS warps. partial_*: [m * n_heads, n_split] (+ head_dim for acc).
 __global__ void attention_chunk_kernel(int64_t n_heads, int64_t n_kv, int64_t head_dim, const float *__restrict__ q,
                                        int64_t ldq, const float *__restrict__ k_cache, const float *__restrict__ v_cache,
-                                       int64_t max_seq, const int32_t *__restrict__ slots,
+                                       int64_t n_slots, int64_t max_seq, const int32_t *__restrict__ slots,
                                        const int32_t *__restrict__ positions, int32_t window, float scale,
                                        float *__restrict__ partial_max, float *__restrict__ partial_sum,
-                                       float *__restrict__ partial_acc, float *__restrict__ out, int64_t ldo) {
+                                       float *__restrict__ partial_acc, float *__restrict__ out, int64_t ldo,
+                                       int32_t *error_flag) {
     __shared__ float warp_max[ATTENTION_WARPS], warp_sum[ATTENTION_WARPS];
     __shared__ float warp_acc[ATTENTION_WARPS][ATTENTION_MAX_HEAD_DIM];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     int64_t pair = blockIdx.x, row = pair / n_heads, h = pair % n_heads;
     int64_t n_split = gridDim.y, split = blockIdx.y;
     int64_t pos = positions[row];
+    if (slots[row] < 0 || slots[row] >= n_slots || pos < 0 || pos >= max_seq) {   // the same for the whole block
+        if (threadIdx.x == 0) dlp_flag(error_flag, DLP_FLAG_SLOT_OUT_OF_RANGE, row);
+        pos = -1;                                      // an empty range: the output row becomes zeros
+    }
     int64_t first = window > 0 && pos - window + 1 > 0 ? pos - window + 1 : 0;
     int64_t chunk = (pos - first + 1 + n_split - 1) / n_split;
     int64_t start = first + split * chunk, end = start + chunk < pos + 1 ? start + chunk : pos + 1;
-    size_t base = ((size_t)slots[row] * n_kv + (size_t)(h / (n_heads / n_kv))) * max_seq * head_dim;
+    size_t base = pos < 0 ? 0 : ((size_t)slots[row] * n_kv + (size_t)(h / (n_heads / n_kv))) * max_seq * head_dim;
     const float *kc = k_cache + base, *vc = v_cache + base;
     float qv[ATTENTION_DIMS_PER_LANE], acc[ATTENTION_DIMS_PER_LANE];
     for (int j = 0; j < ATTENTION_DIMS_PER_LANE; j++) {
@@ -128,6 +138,7 @@ dlp_status dlp_cuda_attention(dlp_context *ctx, int64_t m, int64_t n_heads, int6
                               const float *q, int64_t ldq, const float *k_cache, const float *v_cache,
                               int64_t n_slots, int64_t max_seq, const int32_t *slots, const int32_t *positions,
                               int32_t window, float scale, float *out, int64_t ldo) {
+    dlp_cuda_enter(ctx);
     if (m < 0 || n_heads <= 0 || n_kv <= 0 || n_heads % n_kv != 0 || head_dim <= 0 || ldq < n_heads * head_dim ||
         ldo < n_heads * head_dim || n_slots <= 0 || max_seq <= 0 || m * n_heads > INT32_MAX)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "attention: bad sizes m=%lld heads=%lld kv=%lld head_dim=%lld",
@@ -154,8 +165,8 @@ dlp_status dlp_cuda_attention(dlp_context *ctx, int64_t m, int64_t n_heads, int6
     }
     dim3 grid((unsigned)pairs, (unsigned)n_split);
     attention_chunk_kernel<<<grid, ATTENTION_WARPS * 32, 0, ctx->stream>>>(
-        n_heads, n_kv, head_dim, q, ldq, k_cache, v_cache, max_seq, slots, positions, window, scale, partial_max,
-        partial_sum, partial_acc, out, ldo);
+        n_heads, n_kv, head_dim, q, ldq, k_cache, v_cache, n_slots, max_seq, slots, positions, window, scale, partial_max,
+        partial_sum, partial_acc, out, ldo, ctx->error_flag);
     dlp_status status = dlp_cuda_check_launch(ctx, "attention");
     if (status != DLP_STATUS_OK || n_split == 1) return status;
     attention_merge_kernel<<<(unsigned)pairs, 128, 0, ctx->stream>>>(n_heads, head_dim, n_split, partial_max, partial_sum,

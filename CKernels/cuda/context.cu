@@ -23,7 +23,11 @@ dlp_status dlp_cuda_check_launch(dlp_context *ctx, const char *op) {
 void *dlp_cuda_scratch(dlp_context *ctx, size_t bytes) {
     if (ctx->scratch_bytes >= bytes) return ctx->scratch;
     size_t grown = bytes > 2 * ctx->scratch_bytes ? bytes : 2 * ctx->scratch_bytes;
-    cudaStreamSynchronize(ctx->stream);          // the old scratch may still be read by queued kernels
+    cudaError_t err = cudaStreamSynchronize(ctx->stream);   // the old scratch may still be read by queued kernels
+    if (err != cudaSuccess) {
+        dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "a queued kernel failed: %s", cudaGetErrorString(err));
+        return NULL;
+    }
     cudaFree(ctx->scratch);
     ctx->scratch = NULL;
     ctx->scratch_bytes = 0;
@@ -80,7 +84,8 @@ static dlp_status context_create(int32_t n_threads, uint32_t flags, dlp_context 
         return context_failed(ctx, out_ctx, DLP_STATUS_DEVICE_ERROR);
     }
     if (cudaMalloc(&ctx->error_flag, 2 * sizeof(int32_t)) != cudaSuccess ||
-        cudaMemset(ctx->error_flag, 0, 2 * sizeof(int32_t)) != cudaSuccess) {
+        cudaMemsetAsync(ctx->error_flag, 0, 2 * sizeof(int32_t), ctx->stream) != cudaSuccess ||
+        cudaStreamSynchronize(ctx->stream) != cudaSuccess) {
         dlp_cuda_fail(ctx, DLP_STATUS_OUT_OF_MEMORY, "cannot allocate the device error flag");
         return context_failed(ctx, out_ctx, DLP_STATUS_OUT_OF_MEMORY);
     }
@@ -116,6 +121,7 @@ static const char *last_error(const dlp_context *ctx) { return ctx ? ctx->error 
 static const char *device_description(const dlp_context *ctx) { return ctx ? ctx->description : "cuda"; }
 
 static dlp_status buffer_alloc(dlp_context *ctx, size_t bytes, dlp_buffer **out_buf) {
+    dlp_cuda_enter(ctx);
     dlp_buffer *buf = (dlp_buffer *)calloc(1, sizeof(dlp_buffer));
     if (!buf) return dlp_cuda_fail(ctx, DLP_STATUS_OUT_OF_MEMORY, "buffer_alloc: out of host memory");
     buf->bytes = bytes;
@@ -153,6 +159,7 @@ static dlp_status buffer_from_host(dlp_context *ctx, const void *host, size_t by
 
 static void buffer_free(dlp_context *ctx, dlp_buffer *buf) {
     if (!buf) return;
+    dlp_cuda_enter(ctx);
     if (buf->data) {
         cudaStreamSynchronize(ctx->stream);       // queued kernels may still read it
         cudaFree(buf->data);
@@ -164,6 +171,7 @@ static void *buffer_data(const dlp_buffer *buf) { return buf ? buf->data : NULL;
 static size_t buffer_size(const dlp_buffer *buf) { return buf ? buf->bytes : 0; }
 
 static dlp_status buffer_upload(dlp_context *ctx, dlp_buffer *buf, size_t offset, const void *src, size_t bytes) {
+    dlp_cuda_enter(ctx);
     if (offset > buf->bytes || bytes > buf->bytes - offset)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "upload of %zu bytes at %zu past a buffer of %zu",
                              bytes, offset, buf->bytes);
@@ -178,6 +186,7 @@ static dlp_status buffer_upload(dlp_context *ctx, dlp_buffer *buf, size_t offset
 
 // Waits for the stream, then reports (and clears) an error a kernel flagged since the last check.
 static dlp_status synchronize(dlp_context *ctx) {
+    dlp_cuda_enter(ctx);
     cudaError_t err = cudaStreamSynchronize(ctx->stream);
     if (err != cudaSuccess)
         return dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "a queued kernel failed: %s", cudaGetErrorString(err));
@@ -186,18 +195,28 @@ static dlp_status synchronize(dlp_context *ctx) {
     if (err != cudaSuccess)
         return dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "cannot read the error flag: %s", cudaGetErrorString(err));
     if (flag[0] == 0) return DLP_STATUS_OK;
-    cudaMemset(ctx->error_flag, 0, sizeof flag);
+    err = cudaMemsetAsync(ctx->error_flag, 0, sizeof flag, ctx->stream);    // ordered before later kernels
+    if (err == cudaSuccess) err = cudaStreamSynchronize(ctx->stream);
+    if (err != cudaSuccess)
+        return dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "cannot clear the error flag: %s", cudaGetErrorString(err));
     switch (flag[0]) {
     case DLP_FLAG_TOKEN_OUT_OF_RANGE:
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "embedding: a token id at row %d is outside the vocabulary", flag[1]);
     case DLP_FLAG_UNIFORM_OUT_OF_RANGE:
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "sample: the uniform of row %d is outside [0, 1)", flag[1]);
+    case DLP_FLAG_SLOT_OUT_OF_RANGE:
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "kv_store/attention: row %d has a slot or position outside the cache", flag[1]);
+    case DLP_FLAG_PLAN_OUT_OF_RANGE:
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora: row %d points at a plan, adapter or rank outside the bank", flag[1]);
+    case DLP_FLAG_NEGATIVE_POSITION:
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "rope: negative position at row %d", flag[1]);
     default:
         return dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "a kernel flagged error %d at row %d", flag[0], flag[1]);
     }
 }
 
 static dlp_status buffer_download(dlp_context *ctx, const dlp_buffer *buf, size_t offset, void *dst, size_t bytes) {
+    dlp_cuda_enter(ctx);
     if (offset > buf->bytes || bytes > buf->bytes - offset)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "download of %zu bytes at %zu past a buffer of %zu",
                              bytes, offset, buf->bytes);

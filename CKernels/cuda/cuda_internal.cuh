@@ -31,7 +31,21 @@ struct dlp_buffer {
 };
 
 // Error codes kernels write into ctx->error_flag[0] (reported by the next synchronize or download).
-enum { DLP_FLAG_TOKEN_OUT_OF_RANGE = 1, DLP_FLAG_UNIFORM_OUT_OF_RANGE = 2 };
+enum {
+    DLP_FLAG_TOKEN_OUT_OF_RANGE = 1,
+    DLP_FLAG_UNIFORM_OUT_OF_RANGE = 2,
+    DLP_FLAG_SLOT_OUT_OF_RANGE = 3,      // kv_store/attention: a slot or position outside the cache
+    DLP_FLAG_PLAN_OUT_OF_RANGE = 4,      // lora: a plan, adapter or rank outside the bank
+    DLP_FLAG_NEGATIVE_POSITION = 5,      // rope
+};
+
+// Records the first flagged error of a kernel (code, row); later ones are dropped until it is reported.
+__device__ __forceinline__ void dlp_flag(int32_t *error_flag, int32_t code, int64_t row) {
+    if (atomicCAS(error_flag, 0, code) == 0) error_flag[1] = (int32_t)row;
+}
+
+// Makes ctx's device current on the calling thread (Swift may call from any thread); cheap.
+static inline void dlp_cuda_enter(const dlp_context *ctx) { cudaSetDevice(ctx->device); }
 
 // Records a message on ctx and returns status (printf-style).
 dlp_status dlp_cuda_fail(dlp_context *ctx, dlp_status status, const char *fmt, ...)
@@ -79,6 +93,18 @@ __device__ __forceinline__ float dlp_block_sum(float v, float *shared32) {
     __syncthreads();
     float total = lane < warps ? shared32[lane] : 0.0f;
     return dlp_warp_sum(total);
+}
+
+// Double-precision sum over a block (the sampler's masses, so thresholds match the CPU's double sums).
+__device__ __forceinline__ double dlp_block_sum_double(double v, double *shared32) {
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
+    __syncthreads();
+    if (lane == 0) shared32[warp] = v;
+    __syncthreads();
+    double total = lane < warps ? shared32[lane] : 0.0;
+    for (int offset = 16; offset > 0; offset >>= 1) total += __shfl_xor_sync(0xffffffffu, total, offset);
+    return total;
 }
 
 // The op entry points, one file per group.

@@ -2,7 +2,8 @@
 // Decode-sized batches (m <= 8) run a GEMV kernel that streams each weight row once for all m rows with
 // 16-byte loads (the memory-bound case); larger m run cuBLAS (cublasGemmEx, f32 accumulation). cuBLAS
 // needs x in w's dtype, so x is split into a high and a low 16-bit part and both are multiplied: the
-// product keeps about 16 mantissa bits of x instead of bf16's 8.
+// product keeps about 16 mantissa bits of x instead of bf16's 8 (f16 rows are scaled by a power of two
+// first, so large activations cannot overflow f16's range).
 #include "cuda_internal.cuh"
 
 #define GEMV_MAX_ROWS 8
@@ -79,29 +80,52 @@ static void launch_gemv(dlp_context *ctx, int64_t n, int64_t k, const float *x, 
         n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy, vectorized);
 }
 
-// hi = x rounded to T, lo = (x - hi) rounded to T; both [m, k] dense.
-template <typename T>
-__global__ void split_kernel(int64_t m, int64_t k, const float *__restrict__ x, int64_t ldx, T *hi, T *lo);
-
-template <>
-__global__ void split_kernel<__half>(int64_t m, int64_t k, const float *__restrict__ x, int64_t ldx, __half *hi, __half *lo) {
-    int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= m * k) return;
-    float v = x[(i / k) * ldx + i % k];
-    __half h = __float2half_rn(v);
-    hi[i] = h;
-    lo[i] = __float2half_rn(v - __half2float(h));
-}
-
-template <>
-__global__ void split_kernel<__nv_bfloat16>(int64_t m, int64_t k, const float *__restrict__ x, int64_t ldx,
-                                            __nv_bfloat16 *hi, __nv_bfloat16 *lo) {
+// bf16 (f32's exponent range): hi = bf16(x), lo = bf16(x - hi); both [m, k] dense.
+__global__ void split_bf16_kernel(int64_t m, int64_t k, const float *__restrict__ x, int64_t ldx, __nv_bfloat16 *hi,
+                                  __nv_bfloat16 *lo) {
     int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= m * k) return;
     float v = x[(i / k) * ldx + i % k];
     __nv_bfloat16 h = __float2bfloat16_rn(v);
     hi[i] = h;
     lo[i] = __float2bfloat16_rn(v - __bfloat162float(h));
+}
+
+// f16 has 5 exponent bits: each row is first scaled by a power of two that brings its largest magnitude
+// to about 2^10 (no overflow, no subnormals for the values that matter); row_scale[r] undoes it later.
+// One block per row.
+__global__ void split_f16_kernel(int64_t k, const float *__restrict__ x, int64_t ldx, __half *hi, __half *lo,
+                                 float *row_scale) {
+    __shared__ float partial[32];
+    const float *xr = x + blockIdx.x * ldx;
+    float largest = 0.0f;
+    for (int64_t j = threadIdx.x; j < k; j += blockDim.x) largest = fmaxf(largest, fabsf(xr[j]));
+    largest = dlp_warp_max(largest);
+    __syncthreads();
+    if ((threadIdx.x & 31) == 0) partial[threadIdx.x >> 5] = largest;
+    __syncthreads();
+    largest = (threadIdx.x & 31) < (blockDim.x >> 5) ? partial[threadIdx.x & 31] : 0.0f;
+    largest = dlp_warp_max(largest);
+    float scale = largest > 0.0f && isfinite(largest) ? exp2f(ceilf(log2f(largest)) - 10.0f) : 1.0f;
+    if (threadIdx.x == 0) row_scale[blockIdx.x] = scale;
+    __half *h = hi + blockIdx.x * k, *l = lo + blockIdx.x * k;
+    for (int64_t j = threadIdx.x; j < k; j += blockDim.x) {
+        float v = xr[j] / scale;
+        __half rounded = __float2half_rn(v);
+        h[j] = rounded;
+        l[j] = __float2half_rn(v - __half2float(rounded));
+    }
+}
+
+// y = beta * y + row_scale[r] * product + bias (the f16 path's product is of the scaled rows).
+__global__ void f16_epilogue_kernel(int64_t m, int64_t n, const float *__restrict__ product,
+                                    const float *__restrict__ row_scale, const void *__restrict__ bias, dlp_dtype bias_dtype,
+                                    float beta, float *y, int64_t ldy) {
+    int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= m * n) return;
+    int64_t r = i / n, c = i % n;
+    float *out = y + r * ldy + c;
+    *out = (beta != 0.0f ? *out : 0.0f) + row_scale[r] * product[i] + (bias ? dlp_load(bias, bias_dtype, c) : 0.0f);
 }
 
 __global__ void add_bias_kernel(int64_t m, int64_t n, const void *__restrict__ bias, dlp_dtype bias_dtype, float *y,
@@ -115,8 +139,10 @@ static dlp_status blas_fail(dlp_context *ctx, cublasStatus_t status) {
     return dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "gemm: cublasGemmEx failed with status %d", (int)status);
 }
 
+// The f16 path adds the bias in its epilogue; the caller adds it after f32 and bf16.
 static dlp_status gemm_cublas(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
-                              const void *w, dlp_dtype w_dtype, int64_t ldw, float beta, float *y, int64_t ldy) {
+                              const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
+                              float beta, float *y, int64_t ldy) {
     // Column-major view: y^T [n, m] = w^T^T ... i.e. C(n x m, ld ldy) = op_T(W: k x n, ld ldw) * X(k x m, ld ldx)
     const float one = 1.0f;
     if (w_dtype == DLP_DTYPE_F32) {
@@ -126,33 +152,52 @@ static dlp_status gemm_cublas(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
         return s == CUBLAS_STATUS_SUCCESS ? DLP_STATUS_OK : blas_fail(ctx, s);
     }
     size_t elements = (size_t)m * (size_t)k;
-    char *scratch = (char *)dlp_cuda_scratch(ctx, 2 * elements * 2);   // hi, lo: [m, k] 16-bit each
-    if (!scratch) return DLP_STATUS_OUT_OF_MEMORY;
-    cudaDataType_t type = w_dtype == DLP_DTYPE_F16 ? CUDA_R_16F : CUDA_R_16BF;
-    if (w_dtype == DLP_DTYPE_F16)
-        split_kernel<__half><<<dlp_blocks((int64_t)elements, 256), 256, 0, ctx->stream>>>(
-            m, k, x, ldx, (__half *)scratch, (__half *)(scratch + elements * 2));
-    else
-        split_kernel<__nv_bfloat16><<<dlp_blocks((int64_t)elements, 256), 256, 0, ctx->stream>>>(
+    if (w_dtype == DLP_DTYPE_BF16) {
+        char *scratch = (char *)dlp_cuda_scratch(ctx, 2 * elements * 2);   // hi, lo: bf16 [m, k] each
+        if (!scratch) return DLP_STATUS_OUT_OF_MEMORY;
+        split_bf16_kernel<<<dlp_blocks((int64_t)elements, 256), 256, 0, ctx->stream>>>(
             m, k, x, ldx, (__nv_bfloat16 *)scratch, (__nv_bfloat16 *)(scratch + elements * 2));
+        dlp_status status = dlp_cuda_check_launch(ctx, "gemm (split)");
+        if (status != DLP_STATUS_OK) return status;
+        cublasStatus_t s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, CUDA_R_16BF,
+                                        (int)ldw, scratch, CUDA_R_16BF, (int)k, &beta, y, CUDA_R_32F, (int)ldy,
+                                        CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+        if (s != CUBLAS_STATUS_SUCCESS) return blas_fail(ctx, s);
+        s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, CUDA_R_16BF, (int)ldw,
+                         scratch + elements * 2, CUDA_R_16BF, (int)k, &one, y, CUDA_R_32F, (int)ldy, CUBLAS_COMPUTE_32F,
+                         CUBLAS_GEMM_DEFAULT);
+        return s == CUBLAS_STATUS_SUCCESS ? DLP_STATUS_OK : blas_fail(ctx, s);
+    }
+    // f16: scaled rows; scratch = hi, lo (f16 [m, k]), product (f32 [m, n]), row scales (f32 [m])
+    size_t product_offset = (4 * elements + 15) / 16 * 16, scale_offset = product_offset + (size_t)m * (size_t)n * 4;
+    char *scratch = (char *)dlp_cuda_scratch(ctx, scale_offset + (size_t)m * 4);
+    if (!scratch) return DLP_STATUS_OUT_OF_MEMORY;
+    float *product = (float *)(scratch + product_offset), *row_scale = (float *)(scratch + scale_offset);
+    split_f16_kernel<<<(unsigned)m, 256, 0, ctx->stream>>>(k, x, ldx, (__half *)scratch, (__half *)(scratch + elements * 2),
+                                                          row_scale);
     dlp_status status = dlp_cuda_check_launch(ctx, "gemm (split)");
     if (status != DLP_STATUS_OK) return status;
-    cublasStatus_t s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, type, (int)ldw,
-                                    scratch, type, (int)k, &beta, y, CUDA_R_32F, (int)ldy, CUBLAS_COMPUTE_32F,
-                                    CUBLAS_GEMM_DEFAULT);
+    const float zero = 0.0f;
+    cublasStatus_t s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, CUDA_R_16F,
+                                    (int)ldw, scratch, CUDA_R_16F, (int)k, &zero, product, CUDA_R_32F, (int)n,
+                                    CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
     if (s != CUBLAS_STATUS_SUCCESS) return blas_fail(ctx, s);
-    s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, type, (int)ldw,
-                     scratch + elements * 2, type, (int)k, &one, y, CUDA_R_32F, (int)ldy, CUBLAS_COMPUTE_32F,
+    s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, CUDA_R_16F, (int)ldw,
+                     scratch + elements * 2, CUDA_R_16F, (int)k, &one, product, CUDA_R_32F, (int)n, CUBLAS_COMPUTE_32F,
                      CUBLAS_GEMM_DEFAULT);
-    return s == CUBLAS_STATUS_SUCCESS ? DLP_STATUS_OK : blas_fail(ctx, s);
+    if (s != CUBLAS_STATUS_SUCCESS) return blas_fail(ctx, s);
+    f16_epilogue_kernel<<<dlp_blocks(m * n, 256), 256, 0, ctx->stream>>>(m, n, product, row_scale, bias, bias_dtype, beta,
+                                                                         y, ldy);
+    return dlp_cuda_check_launch(ctx, "gemm (f16 epilogue)");
 }
 
 dlp_status dlp_cuda_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
                          const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
                          float beta, float *y, int64_t ldy) {
+    dlp_cuda_enter(ctx);
     if (m < 0 || n <= 0 || k <= 0 || ldx < k || ldw < k || ldy < n || !dlp_dtype_valid(w_dtype) ||
         (bias && !dlp_dtype_valid(bias_dtype)) || (beta != 0.0f && beta != 1.0f) || n > INT32_MAX || k > INT32_MAX ||
-        m > INT32_MAX)
+        m > INT32_MAX || ldx > INT32_MAX || ldw > INT32_MAX || ldy > INT32_MAX || !x || !w || !y)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "gemm: bad arguments m=%lld n=%lld k=%lld beta=%g",
                              (long long)m, (long long)n, (long long)k, (double)beta);
     if (m == 0) return DLP_STATUS_OK;
@@ -172,8 +217,8 @@ dlp_status dlp_cuda_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, cons
         }
         return dlp_cuda_check_launch(ctx, "gemm (gemv)");
     }
-    dlp_status status = gemm_cublas(ctx, m, n, k, x, ldx, w, w_dtype, ldw, beta, y, ldy);
-    if (status != DLP_STATUS_OK || !bias) return status;
+    dlp_status status = gemm_cublas(ctx, m, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy);
+    if (status != DLP_STATUS_OK || !bias || w_dtype == DLP_DTYPE_F16) return status;
     add_bias_kernel<<<dlp_blocks(m * n, 256), 256, 0, ctx->stream>>>(m, n, bias, bias_dtype, y, ldy);
     return dlp_cuda_check_launch(ctx, "gemm (bias)");
 }

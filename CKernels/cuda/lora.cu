@@ -7,18 +7,38 @@
 #define SHRINK_WARPS 4
 
 // grid (m, k_slots, ceil(r_max / SHRINK_WARPS)); one warp per rank index j: one dot of length d_in.
+// The adapter of (row, slot) and its rank, or -1 when the row or slot has none. Indices outside the bank
+// (which the CPU rejects up front; here they are only visible on the device) are flagged and skipped.
+__device__ __forceinline__ int32_t slot_adapter(int64_t row, int64_t slot, int64_t k_slots, int64_t r_max,
+                                                int64_t n_plans, int64_t n_adapters, const int32_t *plan_of_row,
+                                                const int32_t *plan_adapters, const int32_t *ranks, int32_t *rank,
+                                                int32_t *error_flag) {
+    int32_t plan = plan_of_row[row];
+    if (plan < 0) return -1;
+    if (plan >= n_plans) { dlp_flag(error_flag, DLP_FLAG_PLAN_OUT_OF_RANGE, row); return -1; }
+    int32_t adapter = plan_adapters[plan * k_slots + slot];
+    if (adapter < 0) return -1;
+    if (adapter >= n_adapters || ranks[adapter] < 0 || ranks[adapter] > r_max) {
+        dlp_flag(error_flag, DLP_FLAG_PLAN_OUT_OF_RANGE, row);
+        return -1;
+    }
+    *rank = ranks[adapter];
+    return adapter;
+}
+
 __global__ void lora_shrink_kernel(int64_t d_in, int64_t r_max, int64_t k_slots, const float *__restrict__ x, int64_t ldx,
-                                   const float *__restrict__ a_bank, const int32_t *__restrict__ ranks,
-                                   const float *__restrict__ scales, const int32_t *__restrict__ plan_adapters,
+                                   const float *__restrict__ a_bank, int64_t n_adapters, const int32_t *__restrict__ ranks,
+                                   const float *__restrict__ scales, int64_t n_plans, const int32_t *__restrict__ plan_adapters,
                                    const float *__restrict__ plan_weights, const int32_t *__restrict__ plan_of_row,
-                                   float *__restrict__ t) {
+                                   float *__restrict__ t, int32_t *error_flag) {
     int lane = threadIdx.x & 31;
     int64_t row = blockIdx.x, slot = blockIdx.y, j = (int64_t)blockIdx.z * SHRINK_WARPS + (threadIdx.x >> 5);
     if (j >= r_max) return;
-    int32_t plan = plan_of_row[row];
-    int32_t adapter = plan >= 0 ? plan_adapters[plan * k_slots + slot] : -1;
+    int32_t rank = 0;
+    int32_t adapter = slot_adapter(row, slot, k_slots, r_max, n_plans, n_adapters, plan_of_row, plan_adapters, ranks, &rank,
+                                   error_flag);
     float *out = t + row * k_slots * r_max + slot * r_max + j;
-    if (adapter < 0 || j >= ranks[adapter]) {
+    if (adapter < 0 || j >= rank) {
         if (lane == 0) *out = 0.0f;
         return;
     }
@@ -26,32 +46,34 @@ __global__ void lora_shrink_kernel(int64_t d_in, int64_t r_max, int64_t k_slots,
     float sum = 0.0f;
     for (int64_t k = lane; k < d_in; k += 32) sum += xi[k] * a[k];
     sum = dlp_warp_sum(sum);
-    if (lane == 0) *out = plan_weights[plan * k_slots + slot] * scales[adapter] * sum;
+    if (lane == 0) *out = plan_weights[plan_of_row[row] * k_slots + slot] * scales[adapter] * sum;
 }
 
-// grid (ceil(d_out / 256), m); thread per output column, every slot and rank of the row's plan.
+// grid (m, ceil(d_out / 256)); thread per output column, every slot and rank of the row's plan.
 __global__ void lora_expand_kernel(int64_t d_out, int64_t r_max, int64_t k_slots, const float *__restrict__ t,
-                                   const float *__restrict__ b_bank, const int32_t *__restrict__ ranks,
-                                   const int32_t *__restrict__ plan_adapters, const int32_t *__restrict__ plan_of_row,
-                                   float *__restrict__ y, int64_t ldy) {
-    int64_t row = blockIdx.y, col = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
-    int32_t plan = plan_of_row[row];
-    if (plan < 0 || col >= d_out) return;
+                                   const float *__restrict__ b_bank, int64_t n_adapters, const int32_t *__restrict__ ranks,
+                                   int64_t n_plans, const int32_t *__restrict__ plan_adapters,
+                                   const int32_t *__restrict__ plan_of_row, float *__restrict__ y, int64_t ldy,
+                                   int32_t *error_flag) {
+    int64_t row = blockIdx.x, col = (int64_t)blockIdx.y * blockDim.x + threadIdx.x;
+    if (col >= d_out) return;
     const float *ti = t + row * k_slots * r_max;
     float sum = 0.0f;
     for (int64_t slot = 0; slot < k_slots; slot++) {
-        int32_t adapter = plan_adapters[plan * k_slots + slot];
+        int32_t rank = 0;
+        int32_t adapter = slot_adapter(row, slot, k_slots, r_max, n_plans, n_adapters, plan_of_row, plan_adapters, ranks,
+                                       &rank, error_flag);
         if (adapter < 0) continue;
-        int32_t rank = ranks[adapter];
         const float *b = b_bank + (size_t)adapter * r_max * d_out + col;
         for (int32_t j = 0; j < rank; j++) sum += b[(size_t)j * d_out] * ti[slot * r_max + j];
     }
-    y[row * ldy + col] += sum;
+    if (plan_of_row[row] >= 0) y[row * ldy + col] += sum;
 }
 
 static dlp_status check_plans(dlp_context *ctx, const char *op, int64_t m, int64_t r_max, int64_t k_slots,
                               int64_t n_adapters, int64_t n_plans) {
-    if (m < 0 || r_max < 0 || k_slots <= 0 || n_adapters < 0 || n_plans < 0 || m > 65535 || k_slots > 65535)
+    if (m < 0 || r_max < 0 || k_slots <= 0 || n_adapters < 0 || n_plans < 0 || m > INT32_MAX || k_slots > 65535 ||
+        r_max > 65535 * 4)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "%s: bad sizes m=%lld r_max=%lld k=%lld adapters=%lld plans=%lld",
                              op, (long long)m, (long long)r_max, (long long)k_slots, (long long)n_adapters,
                              (long long)n_plans);
@@ -63,6 +85,7 @@ dlp_status dlp_cuda_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64
                                 const int32_t *ranks, const float *scales, int64_t n_plans,
                                 const int32_t *plan_adapters, const float *plan_weights, const int32_t *plan_of_row,
                                 float *t) {
+    dlp_cuda_enter(ctx);
     dlp_status status = check_plans(ctx, "lora_shrink", m, r_max, k_slots, n_adapters, n_plans);
     if (status != DLP_STATUS_OK) return status;
     if (d_in <= 0 || ldx < d_in)
@@ -70,8 +93,9 @@ dlp_status dlp_cuda_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64
                              (long long)ldx);
     if (m == 0 || r_max == 0) return DLP_STATUS_OK;
     dim3 grid((unsigned)m, (unsigned)k_slots, dlp_blocks(r_max, SHRINK_WARPS));
-    lora_shrink_kernel<<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(d_in, r_max, k_slots, x, ldx, a_bank, ranks, scales,
-                                                                    plan_adapters, plan_weights, plan_of_row, t);
+    lora_shrink_kernel<<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(d_in, r_max, k_slots, x, ldx, a_bank, n_adapters, ranks,
+                                                                    scales, n_plans, plan_adapters, plan_weights, plan_of_row,
+                                                                    t, ctx->error_flag);
     return dlp_cuda_check_launch(ctx, "lora_shrink");
 }
 
@@ -79,14 +103,17 @@ dlp_status dlp_cuda_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int6
                                 const float *t, const float *b_bank, int64_t n_adapters, const int32_t *ranks,
                                 int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row,
                                 float *y, int64_t ldy) {
+    dlp_cuda_enter(ctx);
     dlp_status status = check_plans(ctx, "lora_expand", m, r_max, k_slots, n_adapters, n_plans);
     if (status != DLP_STATUS_OK) return status;
     if (d_out <= 0 || ldy < d_out)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_expand: bad d_out=%lld ldy=%lld", (long long)d_out,
                              (long long)ldy);
     if (m == 0 || r_max == 0) return DLP_STATUS_OK;
-    dim3 grid(dlp_blocks(d_out, 256), (unsigned)m);
-    lora_expand_kernel<<<grid, 256, 0, ctx->stream>>>(d_out, r_max, k_slots, t, b_bank, ranks, plan_adapters, plan_of_row,
-                                                      y, ldy);
+    if (d_out > 65535LL * 256)
+        return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "lora_expand: d_out=%lld is too wide", (long long)d_out);
+    dim3 grid((unsigned)m, dlp_blocks(d_out, 256));
+    lora_expand_kernel<<<grid, 256, 0, ctx->stream>>>(d_out, r_max, k_slots, t, b_bank, n_adapters, ranks, n_plans,
+                                                      plan_adapters, plan_of_row, y, ldy, ctx->error_flag);
     return dlp_cuda_check_launch(ctx, "lora_expand");
 }

@@ -47,6 +47,7 @@ __global__ void route_top_p_kernel(int64_t s, int64_t n_classes, const float *__
 dlp_status dlp_cuda_route_top_p(dlp_context *ctx, int64_t s, int64_t n_classes, const float *logits, int64_t ldl,
                                 float top_p, int32_t k_max, int32_t weighting, int32_t *plan_adapters,
                                 float *plan_weights) {
+    dlp_cuda_enter(ctx);
     if (s < 0 || n_classes <= 0 || ldl < n_classes || k_max <= 0 || (weighting != 0 && weighting != 1) ||
         !(top_p > 0.0f && top_p <= 1.0f))
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT,

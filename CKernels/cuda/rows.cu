@@ -9,7 +9,7 @@ __global__ void embedding_kernel(int64_t m, const int32_t *__restrict__ ids, con
     int64_t row = i / dim, col = i % dim;
     int32_t id = ids[row];
     if (id < 0 || id >= vocab) {
-        if (atomicCAS(error_flag, 0, DLP_FLAG_TOKEN_OUT_OF_RANGE) == 0) error_flag[1] = (int32_t)row;
+        dlp_flag(error_flag, DLP_FLAG_TOKEN_OUT_OF_RANGE, row);
         out[row * ldo + col] = 0.0f;
         return;
     }
@@ -18,6 +18,7 @@ __global__ void embedding_kernel(int64_t m, const int32_t *__restrict__ ids, con
 
 dlp_status dlp_cuda_embedding(dlp_context *ctx, int64_t m, const int32_t *ids, const void *table,
                               dlp_dtype table_dtype, int64_t vocab, int64_t dim, float *out, int64_t ldo) {
+    dlp_cuda_enter(ctx);
     if (m < 0 || dim <= 0 || ldo < dim || vocab <= 0 || !dlp_dtype_valid(table_dtype))
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "embedding: bad sizes m=%lld dim=%lld vocab=%lld",
                              (long long)m, (long long)dim, (long long)vocab);
@@ -41,6 +42,7 @@ __global__ void rmsnorm_kernel(int64_t d, const float *x, int64_t ldx, const voi
 
 dlp_status dlp_cuda_rmsnorm(dlp_context *ctx, int64_t m, int64_t d, const float *x, int64_t ldx,
                             const void *w, dlp_dtype w_dtype, float eps, float *y, int64_t ldy) {
+    dlp_cuda_enter(ctx);
     if (m < 0 || d <= 0 || ldx < d || ldy < d || !dlp_dtype_valid(w_dtype) || m > INT32_MAX)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "rmsnorm: bad sizes m=%lld d=%lld", (long long)m, (long long)d);
     if (m == 0) return DLP_STATUS_OK;
@@ -59,6 +61,7 @@ __global__ void silu_mul_kernel(int64_t m, int64_t n, const float *gate, int64_t
 
 dlp_status dlp_cuda_silu_mul(dlp_context *ctx, int64_t m, int64_t n, const float *gate, int64_t ldg,
                              const float *up, int64_t ldu, float *out, int64_t ldo) {
+    dlp_cuda_enter(ctx);
     if (m < 0 || n <= 0 || ldg < n || ldu < n || ldo < n)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "silu_mul: bad sizes m=%lld n=%lld", (long long)m, (long long)n);
     if (m == 0) return DLP_STATUS_OK;
@@ -72,6 +75,7 @@ __global__ void add_kernel(int64_t n, const float *x, float *y) {
 }
 
 dlp_status dlp_cuda_add(dlp_context *ctx, int64_t n, const float *x, float *y) {
+    dlp_cuda_enter(ctx);
     if (n < 0) return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "add: bad size n=%lld", (long long)n);
     if (n == 0) return DLP_STATUS_OK;
     add_kernel<<<dlp_blocks(n, 256), 256, 0, ctx->stream>>>(n, x, y);
@@ -106,6 +110,7 @@ __global__ void argmax_kernel(int64_t n, const float *x, int64_t ldx, int32_t *o
 }
 
 dlp_status dlp_cuda_argmax(dlp_context *ctx, int64_t m, int64_t n, const float *x, int64_t ldx, int32_t *out) {
+    dlp_cuda_enter(ctx);
     if (m < 0 || n <= 0 || ldx < n || m > INT32_MAX)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "argmax: bad sizes m=%lld n=%lld", (long long)m, (long long)n);
     if (m == 0) return DLP_STATUS_OK;

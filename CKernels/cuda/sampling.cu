@@ -1,6 +1,7 @@
 // sampling.cu: the `sample` op on the device, one block per row: argmax, or the top-k and top-p
 // thresholds found by bisection over the ordered bit patterns of the logits (32 block reductions each),
-// then a block-wide scan in id order to find the token whose running weight passes the draw.
+// then a block-wide scan in id order to find the token whose running weight passes the draw. Masses are
+// summed in double, as on the CPU, so both keep the same set and draw the same token.
 #include "cuda_internal.cuh"
 
 #define SAMPLE_THREADS 1024
@@ -11,17 +12,21 @@ __device__ __forceinline__ uint32_t order_key(float f) {
 }
 
 // Count (mass == 0) or e-mass (mass == 1) of the row's entries with key >= bound, over the whole block.
-__device__ float block_measure(const float *row, int64_t n, uint32_t bound, int mass, float max, float temperature,
-                               float *shared32) {
-    float local = 0.0f;
+__device__ __forceinline__ double token_weight(float logit, float max, float temperature) {
+    return exp((double)(logit - max) / (double)temperature);
+}
+
+__device__ double block_measure(const float *row, int64_t n, uint32_t bound, int mass, float max, float temperature,
+                                double *shared32) {
+    double local = 0.0;
     for (int64_t j = threadIdx.x; j < n; j += blockDim.x)
-        if (order_key(row[j]) >= bound) local += mass ? expf((row[j] - max) / temperature) : 1.0f;
-    return dlp_block_sum(local, shared32);
+        if (order_key(row[j]) >= bound) local += mass ? token_weight(row[j], max, temperature) : 1.0;
+    return dlp_block_sum_double(local, shared32);
 }
 
 // Largest key >= floor_key whose measure still reaches target (the measure only shrinks as the key grows).
-__device__ uint32_t block_largest_key(const float *row, int64_t n, uint32_t floor_key, int mass, float target, float max,
-                                      float temperature, float *shared32) {
+__device__ uint32_t block_largest_key(const float *row, int64_t n, uint32_t floor_key, int mass, double target, float max,
+                                      float temperature, double *shared32) {
     uint64_t lo = floor_key, hi = 1ull << 32;
     while (hi - lo > 1) {
         uint64_t mid = lo + (hi - lo) / 2;
@@ -30,14 +35,15 @@ __device__ uint32_t block_largest_key(const float *row, int64_t n, uint32_t floo
     return (uint32_t)lo;
 }
 
-__global__ void sample_kernel(int64_t n, const float *__restrict__ logits, int64_t ldl, float temperature, int32_t top_k,
+__global__ void __launch_bounds__(SAMPLE_THREADS) sample_kernel(int64_t n, const float *__restrict__ logits, int64_t ldl, float temperature, int32_t top_k,
                               float top_p, const float *__restrict__ uniforms, int32_t *__restrict__ out,
                               int32_t *error_flag) {
-    __shared__ float shared32[32];
+    __shared__ double shared32[32];
     __shared__ float best_value[32];
     __shared__ int64_t best_index[32];
-    __shared__ float prefix[SAMPLE_THREADS];
+    __shared__ double prefix[SAMPLE_THREADS];
     __shared__ int64_t last_index[SAMPLE_THREADS / 32];
+    __shared__ int owner;
     __shared__ int64_t chosen;
     const float *row = logits + blockIdx.x * ldl;
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
@@ -72,46 +78,48 @@ __global__ void sample_kernel(int64_t n, const float *__restrict__ logits, int64
     float u = uniforms[blockIdx.x];
     if (!(u >= 0.0f && u < 1.0f)) {
         if (threadIdx.x == 0) {
-            if (atomicCAS(error_flag, 0, DLP_FLAG_UNIFORM_OUT_OF_RANGE) == 0) error_flag[1] = (int32_t)blockIdx.x;
+            dlp_flag(error_flag, DLP_FLAG_UNIFORM_OUT_OF_RANGE, blockIdx.x);
             out[blockIdx.x] = (int32_t)argmax;
         }
         return;
     }
     uint32_t floor_key = 0;
     if (top_k > 0 && top_k < n)
-        floor_key = block_largest_key(row, n, 0, 0, (float)top_k, max, temperature, shared32);
-    float kept_mass = block_measure(row, n, floor_key, 1, max, temperature, shared32);
+        floor_key = block_largest_key(row, n, 0, 0, (double)top_k, max, temperature, shared32);
+    double kept_mass = block_measure(row, n, floor_key, 1, max, temperature, shared32);
     if (top_p < 1.0f) {
-        floor_key = block_largest_key(row, n, floor_key, 1, top_p * kept_mass, max, temperature, shared32);
+        floor_key = block_largest_key(row, n, floor_key, 1, (double)top_p * kept_mass, max, temperature, shared32);
         kept_mass = block_measure(row, n, floor_key, 1, max, temperature, shared32);
     }
     // each thread owns a contiguous chunk of ids; an inclusive scan of the chunk masses finds the owner
     int64_t chunk = (n + blockDim.x - 1) / blockDim.x;
     int64_t begin = threadIdx.x * chunk, end = begin + chunk < n ? begin + chunk : n;
-    float local = 0.0f;
+    double local = 0.0;
     int64_t last_kept = -1;
     for (int64_t j = begin; j < end; j++)
-        if (order_key(row[j]) >= floor_key) { local += expf((row[j] - max) / temperature); last_kept = j; }
+        if (order_key(row[j]) >= floor_key) { local += token_weight(row[j], max, temperature); last_kept = j; }
     prefix[threadIdx.x] = local;
-    if (threadIdx.x == 0) chosen = -1;
+    if (threadIdx.x == 0) { chosen = -1; owner = (int)blockDim.x; }
     __syncthreads();
     for (int offset = 1; offset < (int)blockDim.x; offset <<= 1) {     // Hillis-Steele inclusive scan
-        float add = threadIdx.x >= (unsigned)offset ? prefix[threadIdx.x - offset] : 0.0f;
+        double add = threadIdx.x >= (unsigned)offset ? prefix[threadIdx.x - offset] : 0.0;
         __syncthreads();
         prefix[threadIdx.x] += add;
         __syncthreads();
     }
-    float target = u * prefix[blockDim.x - 1];
-    float before = threadIdx.x > 0 ? prefix[threadIdx.x - 1] : 0.0f;
-    if (local > 0.0f && target >= before && target < prefix[threadIdx.x]) {
-        float cumulative = before;
+    double target = (double)u * prefix[blockDim.x - 1];
+    // the owner is the lowest thread whose chunk holds kept mass and whose running total passes the draw
+    if (local > 0.0 && target < prefix[threadIdx.x]) atomicMin(&owner, (int)threadIdx.x);
+    __syncthreads();
+    if ((int)threadIdx.x == owner) {
+        double cumulative = threadIdx.x > 0 ? prefix[threadIdx.x - 1] : 0.0;
         int64_t pick = last_kept;
         for (int64_t j = begin; j < end; j++) {
             if (order_key(row[j]) < floor_key) continue;
-            cumulative += expf((row[j] - max) / temperature);
+            cumulative += token_weight(row[j], max, temperature);
             if (target < cumulative) { pick = j; break; }
         }
-        chosen = pick;                                                 // exactly one thread's range holds target
+        chosen = pick;
     }
     __syncthreads();
     if (chosen < 0) {                                                  // rounding: the last kept token
@@ -134,6 +142,7 @@ __global__ void sample_kernel(int64_t n, const float *__restrict__ logits, int64
 
 dlp_status dlp_cuda_sample(dlp_context *ctx, int64_t m, int64_t n, const float *logits, int64_t ldl,
                            float temperature, int32_t top_k, float top_p, const float *uniforms, int32_t *out) {
+    dlp_cuda_enter(ctx);
     if (m < 0 || n <= 0 || ldl < n || !(top_p > 0.0f && top_p <= 1.0f) || !(temperature >= 0.0f && temperature < INFINITY) ||
         m > INT32_MAX)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "sample: bad arguments m=%lld n=%lld temperature=%g top_p=%g",

@@ -11,6 +11,9 @@
  *   the kernels; accumulation is always f32.
  * - Ops enqueue work; results are visible to the host after buffer_download (which synchronizes).
  * - A non-zero status means nothing useful was written; last_error(ctx) says what and where.
+ * - Index arrays (ids, slots, positions, plans) live in device memory, so a device backend can only see
+ *   a bad index inside its kernels: it skips the row and reports INVALID_ARGUMENT at the next
+ *   synchronize or buffer_download rather than from the op. The CPU backend reports it from the op.
  */
 #ifndef DLP_KERNELS_H
 #define DLP_KERNELS_H

@@ -29,7 +29,8 @@ import Testing
     func bigBenchSplitMatchesTheTrainingScript() throws {
         let data = try #require(BigBench.routerData)
         // counts printed by scripts/demo_tasks.py for the same rule
-        let expected = ["sports_understanding": 196, "navigate": 205, "date_understanding": 70, "intent_recognition": 144]
+        let expected = ["sports_understanding": 196, "navigate": 205, "date_understanding": 70, "intent_recognition": 144,
+                        "reasoning_about_colored_objects": 405, "social_support": 176]
         for (task, count) in expected {
             let path = URL(fileURLWithPath: data).deletingLastPathComponent().appendingPathComponent("tasks/\(task)").path
             #expect(try EvalTask.load(path: path).examples.count == count, "\(task)")

@@ -11,7 +11,7 @@ scripts/fetch-smollm2.sh >/dev/null
 scripts/fetch-bigbench.sh >/dev/null
 swift build -c release >/dev/null
 t=.cache/bigbench/tasks
-tasks="$t/sports_understanding $t/navigate $t/date_understanding $t/intent_recognition"
+tasks="$t/date_understanding $t/intent_recognition $t/reasoning_about_colored_objects $t/social_support"
 echo "# dlp-gpu eval --mode base,single,dlp --limit ${LIMIT:-100}, $(date -u +%F), held-out split of scripts/demo_tasks.py"
 # shellcheck disable=SC2086
 .build/release/dlp-gpu eval --device cpu --data $tasks --mode base,single,dlp --limit "${LIMIT:-100}" 2>/dev/null
