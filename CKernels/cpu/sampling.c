@@ -1,8 +1,10 @@
 /* sampling.c: the CPU `sample` op: argmax, or top-k -> temperature softmax -> top-p -> a draw in
- * ascending id order (the rule in dlp_kernels.h). Thresholds are found by bisection over the ordered
- * bit patterns of the logits, the same search the CUDA kernel runs, so both keep the same set. */
+ * ascending id order (the rule in dlp_kernels.h). Each threshold is the largest logit whose count or
+ * weight mass from the top still reaches the target, found by a 4-pass radix select over the ordered bit
+ * patterns of the logits (the CUDA kernel bisects over the same keys and finds the same threshold). */
 #include "cpu_internal.h"
 #include <math.h>
+#include <stdlib.h>
 
 /* A uint32 key that orders like the float (NaN aside). */
 static inline uint32_t order_key(float f) {
@@ -11,61 +13,56 @@ static inline uint32_t order_key(float f) {
     return (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
 }
 
-/* Largest key k such that pred(k) holds, for a predicate that holds at 0 and only gets false as k grows. */
-typedef int (*key_predicate)(const float *row, int64_t n, uint32_t key, const void *arg);
-
-static uint32_t largest_key(const float *row, int64_t n, key_predicate pred, const void *arg) {
-    uint64_t lo = 0, hi = 1ull << 32;       /* pred(lo) true, pred(hi) false */
-    while (hi - lo > 1) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (pred(row, n, (uint32_t)mid, arg)) lo = mid; else hi = mid;
+/* The largest key k >= floor_key with sum over {key >= k} of weight (1 per token when weights is NULL)
+ * >= target: a radix select, 8 bits per pass from the top. */
+static uint32_t largest_key(const float *row, int64_t n, uint32_t floor_key, const double *weights, double target) {
+    uint32_t prefix = 0, mask = 0;
+    double above = 0.0;                       /* weight of keys above the range still open */
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        double histogram[256] = {0};
+        for (int64_t j = 0; j < n; j++) {
+            uint32_t key = order_key(row[j]);
+            if (key < floor_key || (key & mask) != prefix) continue;
+            histogram[(key >> shift) & 0xffu] += weights ? weights[j] : 1.0;
+        }
+        int bucket = 0;
+        for (int b = 255; b >= 0; b--) {
+            if (above + histogram[b] >= target) { bucket = b; break; }
+            above += histogram[b];
+        }
+        prefix |= (uint32_t)bucket << shift;
+        mask |= 0xffu << shift;
     }
-    return (uint32_t)lo;
+    return prefix > floor_key ? prefix : floor_key;
 }
 
-typedef struct { int64_t k; } count_arg;
-static int count_reaches(const float *row, int64_t n, uint32_t key, const void *arg) {
-    int64_t count = 0;
-    for (int64_t j = 0; j < n; j++) count += order_key(row[j]) >= key;
-    return count >= ((const count_arg *)arg)->k;
-}
-
-typedef struct { uint32_t floor_key; float max; float temperature; double target; } mass_arg;
-static int mass_reaches(const float *row, int64_t n, uint32_t key, const void *arg) {
-    const mass_arg *a = arg;
-    uint32_t bound = key > a->floor_key ? key : a->floor_key;
-    double mass = 0.0;
-    for (int64_t j = 0; j < n; j++)
-        if (order_key(row[j]) >= bound) mass += exp((double)(row[j] - a->max) / a->temperature);
-    return mass >= a->target;
-}
-
-static int32_t sample_row(const float *row, int64_t n, float temperature, int32_t top_k, float top_p, float u) {
+static int32_t sample_row(const float *row, int64_t n, float temperature, int32_t top_k, float top_p, float u,
+                          double *weights) {
     int64_t best = 0;
     for (int64_t j = 1; j < n; j++)
         if (row[j] > row[best]) best = j;
     if (!(temperature > 0)) return (int32_t)best;
     float max = row[best];
     uint32_t floor_key = 0;
-    if (top_k > 0 && top_k < n) {
-        count_arg k = { top_k };
-        floor_key = largest_key(row, n, count_reaches, &k);
-    }
+    if (top_k > 0 && top_k < n) floor_key = largest_key(row, n, 0, NULL, (double)top_k);
     double kept_mass = 0.0;
-    for (int64_t j = 0; j < n; j++)
-        if (order_key(row[j]) >= floor_key) kept_mass += exp((double)(row[j] - max) / temperature);
+    for (int64_t j = 0; j < n; j++) {
+        weights[j] = order_key(row[j]) >= floor_key ? exp((double)(row[j] - max) / temperature) : 0.0;
+        kept_mass += weights[j];
+    }
     if (top_p < 1) {
-        mass_arg a = { floor_key, max, temperature, (double)top_p * kept_mass };
-        floor_key = largest_key(row, n, mass_reaches, &a);
+        floor_key = largest_key(row, n, floor_key, weights, (double)top_p * kept_mass);
         kept_mass = 0.0;
-        for (int64_t j = 0; j < n; j++)
-            if (order_key(row[j]) >= floor_key) kept_mass += exp((double)(row[j] - max) / temperature);
+        for (int64_t j = 0; j < n; j++) {
+            if (order_key(row[j]) < floor_key) weights[j] = 0.0;
+            kept_mass += weights[j];
+        }
     }
     double target = (double)u * kept_mass, cumulative = 0.0;
     int64_t last = best;
     for (int64_t j = 0; j < n; j++) {
-        if (order_key(row[j]) < floor_key) continue;
-        cumulative += exp((double)(row[j] - max) / temperature);
+        if (weights[j] == 0.0 && order_key(row[j]) < floor_key) continue;
+        cumulative += weights[j];
         last = j;
         if (target < cumulative) return (int32_t)j;
     }
@@ -77,11 +74,17 @@ dlp_status dlp_cpu_sample(dlp_context *ctx, int64_t m, int64_t n, const float *l
     if (m < 0 || n <= 0 || ldl < n || !(top_p > 0 && top_p <= 1) || !(temperature >= 0) || !isfinite(temperature))
         return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "sample: bad arguments m=%lld n=%lld temperature=%g top_p=%g",
                             (long long)m, (long long)n, (double)temperature, (double)top_p);
+    double *weights = NULL;                   /* f64 [n]: e_i of the kept tokens, 0 for the others */
+    if (temperature > 0 && m > 0) {
+        float *scratch = dlp_cpu_scratch(ctx, (size_t)n * 2);
+        if (!scratch) return DLP_STATUS_OUT_OF_MEMORY;
+        weights = (double *)scratch;
+    }
     for (int64_t i = 0; i < m; i++) {
-        if (!(uniforms[i] >= 0 && uniforms[i] < 1))
+        if (temperature > 0 && !(uniforms[i] >= 0 && uniforms[i] < 1))
             return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "sample: uniform %g of row %lld is outside [0, 1)",
                                 (double)uniforms[i], (long long)i);
-        out[i] = sample_row(logits + i * ldl, n, temperature, top_k, top_p, uniforms[i]);
+        out[i] = sample_row(logits + i * ldl, n, temperature, top_k, top_p, uniforms[i], weights);
     }
     return DLP_STATUS_OK;
 }

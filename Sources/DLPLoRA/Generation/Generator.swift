@@ -1,6 +1,8 @@
 // Generator.swift: the generate loop. All requests are prefilled together in one forward pass, then
 // every step decodes one token for each unfinished sequence in one batched forward pass; each sequence
-// has its own sampler, stop conditions and streaming detokenizer.
+// has its own sampler, stop conditions and streaming detokenizer. When no request needs the host (a
+// repetition penalty, or different sampling settings per request) the backend picks the tokens itself
+// (the `sample` op with each sampler's next draw), so only ids cross from the device each step.
 import Foundation
 
 /// Generates continuations with a model (and its tokenizer, for text and stop strings).
@@ -67,10 +69,26 @@ public final class Generator: @unchecked Sendable {
             lastRows.append(tokens.count - 1)
             rowPlans += plans[i].promptRows.map { (i, $0) }
         }
+        // the backend chooses the next tokens when every request samples the same way without a penalty
+        // (only ids come back instead of rows x vocab logits); otherwise the host samplers do
+        let onDevice = samplers.allSatisfy(\.canChooseOnDevice)
+            && Set(requests.map { [$0.sampling.temperature, Float($0.sampling.topK), $0.sampling.topP] }).count == 1
+        let shared = requests[0].sampling
+        func step(tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int], sequences: [Int],
+                  selection: AdapterSelection?) throws -> Choices {
+            if onDevice {
+                let draws = sequences.map { samplers[$0].nextDraw() }
+                return .tokens(try model.forwardChoosing(tokens: tokens, slots: slots, positions: positions, logitRows: logitRows,
+                                                         cache: cache, adapters: selection, temperature: shared.temperature,
+                                                         topK: shared.topK, topP: shared.topP, uniforms: draws))
+            }
+            return .logits(try model.forward(tokens: tokens, slots: slots, positions: positions, logitRows: logitRows,
+                                             cache: cache, adapters: selection))
+        }
         let prefillStart = Date()
-        var logits = try model.forward(tokens: tokens, slots: slots, positions: positions,
-                                       logitRows: active.map { lastRows[$0] }, cache: cache,
-                                       adapters: try SequencePlans.selection(plans, rows: rowPlans, bank: adapters, fused: fusedAdapters))
+        var choices = try step(tokens: tokens, slots: slots, positions: positions, logitRows: active.map { lastRows[$0] },
+                               sequences: active,
+                               selection: try SequencePlans.selection(plans, rows: rowPlans, bank: adapters, fused: fusedAdapters))
         let prefillSeconds = Date().timeIntervalSince(prefillStart)
         for i in 0..<n { results[i].prefillSeconds = prefillSeconds }
 
@@ -79,7 +97,11 @@ public final class Generator: @unchecked Sendable {
         while !active.isEmpty {
             var stillActive: [Int] = []
             for (row, i) in active.enumerated() {
-                let next = samplers[i].next(logits: logits[(row * vocab)..<((row + 1) * vocab)], history: histories[i])
+                let next: Int32
+                switch choices {
+                case let .tokens(ids): next = ids[row]
+                case let .logits(logits): next = samplers[i].next(logits: logits[(row * vocab)..<((row + 1) * vocab)], history: histories[i])
+                }
                 histories[i].append(next)
                 results[i].tokenIDs.append(next)
                 if requests[i].stopTokenIDs.contains(next) {
@@ -110,12 +132,12 @@ public final class Generator: @unchecked Sendable {
             active = stillActive
             guard !active.isEmpty else { break }
             let stepStart = Date()
-            logits = try model.forward(tokens: active.map { histories[$0][histories[$0].count - 1] },
-                                       slots: active.map { Int32($0) },
-                                       positions: active.map { Int32(histories[$0].count - 1) },
-                                       logitRows: Array(0..<active.count), cache: cache,
-                                       adapters: try SequencePlans.selection(plans, rows: active.map { ($0, plans[$0].current) },
-                                                                             bank: adapters, fused: fusedAdapters))
+            choices = try step(tokens: active.map { histories[$0][histories[$0].count - 1] },
+                               slots: active.map { Int32($0) },
+                               positions: active.map { Int32(histories[$0].count - 1) },
+                               logitRows: Array(0..<active.count), sequences: active,
+                               selection: try SequencePlans.selection(plans, rows: active.map { ($0, plans[$0].current) },
+                                                                      bank: adapters, fused: fusedAdapters))
             decodeSeconds += Date().timeIntervalSince(stepStart)
         }
         for i in 0..<n { results[i].decodeSeconds = decodeSeconds }
@@ -143,4 +165,10 @@ public final class Generator: @unchecked Sendable {
 public enum GenerationEvent: Sendable {
     case text(String)
     case finished(GenerationResult)
+}
+
+/// What one forward step of the generate loop returns: the tokens the backend chose, or logits to sample.
+private enum Choices {
+    case tokens([Int32])
+    case logits([Float])
 }

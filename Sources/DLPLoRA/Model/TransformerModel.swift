@@ -101,6 +101,34 @@ public final class TransformerModel: @unchecked Sendable {
                         cache: KVCache, adapters: AdapterSelection? = nil) throws -> [Float] {
         lock.lock()
         defer { lock.unlock() }
+        guard let ws = try run(tokens: tokens, slots: slots, positions: positions, logitRows: logitRows, cache: cache,
+                               adapters: adapters) else { return [] }
+        return try ws.logits.buffer.download(Float.self, count: logitRows.count * config.vocabSize)
+    }
+
+    /// Like `forward`, but the next token of each logit row is chosen on the backend (the `sample` op: the
+    /// argmax when `temperature` is 0, else the NucleusSampling rule with the draw `uniforms[j]` in [0, 1)),
+    /// so only the ids come back instead of rows x vocab logits.
+    public func forwardChoosing(tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int],
+                                cache: KVCache, adapters: AdapterSelection? = nil, temperature: Float, topK: Int,
+                                topP: Float, uniforms: [Float]) throws -> [Int32] {
+        guard uniforms.count == logitRows.count else {
+            throw InferenceError.invalidRequest("\(uniforms.count) uniforms for \(logitRows.count) logit rows")
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        guard let ws = try run(tokens: tokens, slots: slots, positions: positions, logitRows: logitRows, cache: cache,
+                               adapters: adapters) else { return [] }
+        let rows = logitRows.count
+        try ws.uniforms.buffer.upload(uniforms)
+        try backend.sample(rows: rows, width: config.vocabSize, logits: ws.logits, temperature: temperature, topK: topK,
+                           topP: topP, uniforms: ws.uniforms, out: ws.choices)
+        return try ws.choices.buffer.download(Int32.self, count: rows)
+    }
+
+    /// The forward pass; the logits of `logitRows` are left in the workspace (nil when none were asked for).
+    private func run(tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int],
+                     cache: KVCache, adapters: AdapterSelection?) throws -> Workspace? {
         let m = tokens.count
         guard m > 0, slots.count == m, positions.count == m else {
             throw InferenceError.invalidRequest("forward needs the same number (> 0) of tokens, slots and positions")
@@ -166,11 +194,11 @@ public final class TransformerModel: @unchecked Sendable {
             let slot = Int(slots[i])
             cache.lengths[slot] = max(cache.lengths[slot], Int(positions[i]) + 1)
         }
-        guard !logitRows.isEmpty else { return [] }
+        guard !logitRows.isEmpty else { return nil }
         for (j, row) in logitRows.enumerated() {
             try b.rmsnorm(rows: 1, x: ws.hidden.rows(row, 1), weight: weights.norm, eps: eps, y: ws.finalRows.rows(j, 1))
         }
         try b.gemm(rows: logitRows.count, x: ws.finalRows, weight: weights.lmHead, bias: nil, y: ws.logits)
-        return try ws.logits.buffer.download(Float.self, count: logitRows.count * c.vocabSize)
+        return ws
     }
 }

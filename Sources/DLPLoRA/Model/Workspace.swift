@@ -17,6 +17,8 @@ final class Workspace {
     let positions: DeviceTensor   // i32 [rows]
     let finalRows: DeviceTensor   // f32 [logitRows, hidden]: normed rows whose logits are wanted
     let logits: DeviceTensor      // f32 [logitRows, vocab]
+    let uniforms: DeviceTensor    // f32 [logitRows]: the draws of on-device sampling
+    let choices: DeviceTensor     // i32 [logitRows]: the tokens it chose
 
     init(backend: KernelBackend, config: ModelConfig, rows: Int, logitRows: Int) throws {
         self.rows = rows
@@ -39,5 +41,7 @@ final class Workspace {
         positions = try f32(rows, 1)
         finalRows = try f32(logitRows, config.hiddenSize)
         logits = try f32(logitRows, config.vocabSize)
+        uniforms = try f32(logitRows, 1)
+        choices = try f32(logitRows, 1)
     }
 }
