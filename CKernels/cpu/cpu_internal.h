@@ -89,8 +89,8 @@ static inline size_t dlp_dtype_size(dlp_dtype d) { return d == DLP_DTYPE_F32 ? 4
 
 /* Widens row[0..n) of dtype to f32 (AVX2 path when available). */
 void dlp_cpu_widen_row(const dlp_context *ctx, const void *row, dlp_dtype dtype, int64_t n, float *out);
-/* y[i] += alpha * x[i] for i < n (AVX2 path when available). */
-void dlp_cpu_axpy(const dlp_context *ctx, float alpha, const float *x, float *y, int64_t n);
+/* y[i] += alpha * x[i] for i < n, x in dtype (AVX2 path when available). */
+void dlp_cpu_axpy(const dlp_context *ctx, float alpha, const void *x, dlp_dtype dtype, float *y, int64_t n);
 /* sum_i x[i] * w[i], w in dtype (AVX2 path when available). */
 float dlp_cpu_dot(const dlp_context *ctx, const float *x, const void *w, dlp_dtype dtype, int64_t n);
 
@@ -118,12 +118,13 @@ dlp_status dlp_cpu_add(dlp_context *ctx, int64_t n, const float *x, float *y);
 dlp_status dlp_cpu_argmax(dlp_context *ctx, int64_t m, int64_t n, const float *x, int64_t ldx, int32_t *out);
 
 dlp_status dlp_cpu_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_t r_max, int64_t k_slots,
-                               const float *x, int64_t ldx, const float *a_bank, int64_t n_adapters,
+                               const float *x, int64_t ldx, const void *a_bank, dlp_dtype bank_dtype, int64_t n_adapters,
                                const int32_t *ranks, const float *scales, int64_t n_plans,
                                const int32_t *plan_adapters, const float *plan_weights, const int32_t *plan_of_row,
                                float *t);
 dlp_status dlp_cpu_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int64_t r_max, int64_t k_slots,
-                               const float *t, const float *b_bank, int64_t n_adapters, const int32_t *ranks,
+                               const float *t, const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters,
+                               const int32_t *ranks,
                                int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row,
                                float *y, int64_t ldy);
 dlp_status dlp_cpu_sample(dlp_context *ctx, int64_t m, int64_t n, const float *logits, int64_t ldl,

@@ -9,7 +9,7 @@ typedef struct {
     const dlp_context *ctx;
     int64_t d_in, r_max, k_slots;
     const float *x; int64_t ldx;
-    const float *a_bank;
+    const void *a_bank; dlp_dtype bank_dtype;
     const int32_t *ranks; const float *scales;
     const int32_t *plan_adapters; const float *plan_weights; const int32_t *plan_of_row;
     float *t;
@@ -29,8 +29,8 @@ static void shrink_range(void *p, int64_t begin, int64_t end, int32_t thread) {
             continue;
         }
         float coefficient = a->plan_weights[plan * a->k_slots + s] * a->scales[adapter];
-        const float *arow = a->a_bank + ((size_t)adapter * a->r_max + j) * a->d_in;
-        *tj = coefficient * dlp_cpu_dot(a->ctx, a->x + i * a->ldx, arow, DLP_DTYPE_F32, a->d_in);
+        const char *arow = (const char *)a->a_bank + ((size_t)adapter * a->r_max + j) * a->d_in * dlp_dtype_size(a->bank_dtype);
+        *tj = coefficient * dlp_cpu_dot(a->ctx, a->x + i * a->ldx, arow, a->bank_dtype, a->d_in);
     }
 }
 
@@ -53,16 +53,17 @@ static dlp_status check_plans(dlp_context *ctx, const char *op, int64_t m, int64
 }
 
 dlp_status dlp_cpu_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_t r_max, int64_t k_slots,
-                               const float *x, int64_t ldx, const float *a_bank, int64_t n_adapters,
+                               const float *x, int64_t ldx, const void *a_bank, dlp_dtype bank_dtype, int64_t n_adapters,
                                const int32_t *ranks, const float *scales, int64_t n_plans,
                                const int32_t *plan_adapters, const float *plan_weights, const int32_t *plan_of_row,
                                float *t) {
-    if (m < 0 || d_in <= 0 || r_max <= 0 || k_slots <= 0 || ldx < d_in || n_adapters <= 0 || n_plans < 0)
+    if (m < 0 || d_in <= 0 || r_max <= 0 || k_slots <= 0 || ldx < d_in || n_adapters <= 0 || n_plans < 0 ||
+        !dlp_dtype_valid(bank_dtype))
         return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_shrink: bad sizes m=%lld d_in=%lld r_max=%lld k=%lld",
                             (long long)m, (long long)d_in, (long long)r_max, (long long)k_slots);
     dlp_status status = check_plans(ctx, "lora_shrink", m, n_adapters, ranks, r_max, k_slots, n_plans, plan_adapters, plan_of_row);
     if (status != DLP_STATUS_OK) return status;
-    shrink_args args = {ctx, d_in, r_max, k_slots, x, ldx, a_bank, ranks, scales, plan_adapters, plan_weights, plan_of_row, t};
+    shrink_args args = {ctx, d_in, r_max, k_slots, x, ldx, a_bank, bank_dtype, ranks, scales, plan_adapters, plan_weights, plan_of_row, t};
     /* each item is one dot product of length d_in: split once a thread gets ~4K multiply-adds */
     dlp_parallel_for(ctx->pool, m * k_slots * r_max, d_in >= 4096 ? 1 : 4096 / d_in + 1, shrink_range, &args);
     return DLP_STATUS_OK;
@@ -72,7 +73,7 @@ typedef struct {
     const dlp_context *ctx;
     int64_t m, d_out, r_max, k_slots;
     const float *t;
-    const float *b_bank;
+    const void *b_bank; dlp_dtype bank_dtype;
     const int32_t *ranks;
     const int32_t *plan_adapters; const int32_t *plan_of_row;
     float *y; int64_t ldy;
@@ -91,23 +92,27 @@ static void expand_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread
             if (adapter < 0) continue;
             int64_t rank = a->ranks[adapter];
             const float *ts = a->t + (i * a->k_slots + s) * a->r_max;
-            const float *bank = a->b_bank + (size_t)adapter * a->r_max * a->d_out;
+            size_t element = dlp_dtype_size(a->bank_dtype);
+            const char *bank = (const char *)a->b_bank + (size_t)adapter * a->r_max * a->d_out * element;
             for (int64_t j = 0; j < rank; j++)
-                if (ts[j] != 0.0f) dlp_cpu_axpy(a->ctx, ts[j], bank + j * a->d_out + n_begin, yi, n_end - n_begin);
+                if (ts[j] != 0.0f)
+                    dlp_cpu_axpy(a->ctx, ts[j], bank + (j * a->d_out + n_begin) * element, a->bank_dtype, yi, n_end - n_begin);
         }
     }
 }
 
 dlp_status dlp_cpu_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int64_t r_max, int64_t k_slots,
-                               const float *t, const float *b_bank, int64_t n_adapters, const int32_t *ranks,
+                               const float *t, const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters,
+                               const int32_t *ranks,
                                int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row,
                                float *y, int64_t ldy) {
-    if (m < 0 || d_out <= 0 || r_max <= 0 || k_slots <= 0 || ldy < d_out || n_adapters <= 0 || n_plans < 0)
+    if (m < 0 || d_out <= 0 || r_max <= 0 || k_slots <= 0 || ldy < d_out || n_adapters <= 0 || n_plans < 0 ||
+        !dlp_dtype_valid(bank_dtype))
         return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_expand: bad sizes m=%lld d_out=%lld r_max=%lld k=%lld",
                             (long long)m, (long long)d_out, (long long)r_max, (long long)k_slots);
     dlp_status status = check_plans(ctx, "lora_expand", m, n_adapters, ranks, r_max, k_slots, n_plans, plan_adapters, plan_of_row);
     if (status != DLP_STATUS_OK) return status;
-    expand_args args = {ctx, m, d_out, r_max, k_slots, t, b_bank, ranks, plan_adapters, plan_of_row, y, ldy};
+    expand_args args = {ctx, m, d_out, r_max, k_slots, t, b_bank, bank_dtype, ranks, plan_adapters, plan_of_row, y, ldy};
     /* split output features only when each thread gets enough vector work to pay for the wake-up */
     int64_t work_per_feature = m * k_slots * r_max;
     int64_t grain = 4096 / (work_per_feature + 1) + 16;

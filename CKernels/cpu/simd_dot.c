@@ -1,5 +1,5 @@
 /* simd_dot.c: the inner loops the kernels share: widening a row of f32/f16/bf16 weights to f32, an
- * f32-by-weight dot product, and an f32 axpy. Scalar reference plus an AVX2+FMA+F16C path chosen
+ * f32-by-weight dot product, and an axpy of a weight row into f32. Scalar reference plus an AVX2+FMA+F16C path chosen
  * at run time (never -march=native: the same binary runs on any x86-64). */
 #include "cpu_internal.h"
 #if defined(__x86_64__)
@@ -21,18 +21,11 @@ static float dot_scalar(const float *x, const void *w, dlp_dtype dtype, int64_t 
     return sum;
 }
 
-static void axpy_scalar(float alpha, const float *x, float *y, int64_t n) {
-    for (int64_t i = 0; i < n; i++) y[i] += alpha * x[i];
+static void axpy_scalar(float alpha, const void *x, dlp_dtype dtype, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] += alpha * dlp_load_weight(x, dtype, i);
 }
 
 #if defined(__x86_64__)
-DLP_TARGET_AVX2 static void axpy_avx2(float alpha, const float *x, float *y, int64_t n) {
-    __m256 a = _mm256_set1_ps(alpha);
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(a, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
-    for (; i < n; i++) y[i] += alpha * x[i];
-}
-
 DLP_TARGET_AVX2 static inline __m256 load8_weights(const void *w, dlp_dtype dtype, int64_t i) {
     switch (dtype) {
     case DLP_DTYPE_F16:
@@ -52,6 +45,14 @@ DLP_TARGET_AVX2 static inline float hsum256(__m256 v) {
     lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
     lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
     return _mm_cvtss_f32(lo);
+}
+
+DLP_TARGET_AVX2 static void axpy_avx2(float alpha, const void *x, dlp_dtype dtype, float *y, int64_t n) {
+    __m256 a = _mm256_set1_ps(alpha);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(a, load8_weights(x, dtype, i), _mm256_loadu_ps(y + i)));
+    for (; i < n; i++) y[i] += alpha * dlp_load_weight(x, dtype, i);
 }
 
 DLP_TARGET_AVX2 static void widen_row_avx2(const void *row, dlp_dtype dtype, int64_t n, float *out) {
@@ -84,12 +85,12 @@ void dlp_cpu_widen_row(const dlp_context *ctx, const void *row, dlp_dtype dtype,
     widen_row_scalar(row, dtype, n, out);
 }
 
-void dlp_cpu_axpy(const dlp_context *ctx, float alpha, const float *x, float *y, int64_t n) {
+void dlp_cpu_axpy(const dlp_context *ctx, float alpha, const void *x, dlp_dtype dtype, float *y, int64_t n) {
 #if defined(__x86_64__)
-    if (ctx->has_avx2) { axpy_avx2(alpha, x, y, n); return; }
+    if (ctx->has_avx2) { axpy_avx2(alpha, x, dtype, y, n); return; }
 #endif
     (void)ctx;
-    axpy_scalar(alpha, x, y, n);
+    axpy_scalar(alpha, x, dtype, y, n);
 }
 
 float dlp_cpu_dot(const dlp_context *ctx, const float *x, const void *w, dlp_dtype dtype, int64_t n) {

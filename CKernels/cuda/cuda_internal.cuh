@@ -130,12 +130,13 @@ dlp_status dlp_cuda_silu_mul(dlp_context *ctx, int64_t m, int64_t n, const float
 dlp_status dlp_cuda_add(dlp_context *ctx, int64_t n, const float *x, float *y);
 dlp_status dlp_cuda_argmax(dlp_context *ctx, int64_t m, int64_t n, const float *x, int64_t ldx, int32_t *out);
 dlp_status dlp_cuda_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_t r_max, int64_t k_slots,
-                                const float *x, int64_t ldx, const float *a_bank, int64_t n_adapters,
+                                const float *x, int64_t ldx, const void *a_bank, dlp_dtype bank_dtype, int64_t n_adapters,
                                 const int32_t *ranks, const float *scales, int64_t n_plans,
                                 const int32_t *plan_adapters, const float *plan_weights, const int32_t *plan_of_row,
                                 float *t);
 dlp_status dlp_cuda_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int64_t r_max, int64_t k_slots,
-                                const float *t, const float *b_bank, int64_t n_adapters, const int32_t *ranks,
+                                const float *t, const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters,
+                                const int32_t *ranks,
                                 int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row,
                                 float *y, int64_t ldy);
 dlp_status dlp_cuda_sample(dlp_context *ctx, int64_t m, int64_t n, const float *logits, int64_t ldl,

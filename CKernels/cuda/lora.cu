@@ -27,7 +27,8 @@ __device__ __forceinline__ int32_t slot_adapter(int64_t row, int64_t slot, int64
 }
 
 __global__ void lora_shrink_kernel(int64_t d_in, int64_t r_max, int64_t k_slots, const float *__restrict__ x, int64_t ldx,
-                                   const float *__restrict__ a_bank, int64_t n_adapters, const int32_t *__restrict__ ranks,
+                                   const void *__restrict__ a_bank, dlp_dtype bank_dtype, int64_t n_adapters,
+                                   const int32_t *__restrict__ ranks,
                                    const float *__restrict__ scales, int64_t n_plans, const int32_t *__restrict__ plan_adapters,
                                    const float *__restrict__ plan_weights, const int32_t *__restrict__ plan_of_row,
                                    float *__restrict__ t, int32_t *error_flag) {
@@ -42,16 +43,18 @@ __global__ void lora_shrink_kernel(int64_t d_in, int64_t r_max, int64_t k_slots,
         if (lane == 0) *out = 0.0f;
         return;
     }
-    const float *a = a_bank + ((size_t)adapter * r_max + j) * d_in, *xi = x + row * ldx;
+    size_t a_row = ((size_t)adapter * r_max + j) * d_in;
+    const float *xi = x + row * ldx;
     float sum = 0.0f;
-    for (int64_t k = lane; k < d_in; k += 32) sum += xi[k] * a[k];
+    for (int64_t k = lane; k < d_in; k += 32) sum += xi[k] * dlp_load(a_bank, bank_dtype, a_row + k);
     sum = dlp_warp_sum(sum);
     if (lane == 0) *out = plan_weights[plan_of_row[row] * k_slots + slot] * scales[adapter] * sum;
 }
 
 // grid (m, ceil(d_out / 256)); thread per output column, every slot and rank of the row's plan.
 __global__ void lora_expand_kernel(int64_t d_out, int64_t r_max, int64_t k_slots, const float *__restrict__ t,
-                                   const float *__restrict__ b_bank, int64_t n_adapters, const int32_t *__restrict__ ranks,
+                                   const void *__restrict__ b_bank, dlp_dtype bank_dtype, int64_t n_adapters,
+                                   const int32_t *__restrict__ ranks,
                                    int64_t n_plans, const int32_t *__restrict__ plan_adapters,
                                    const int32_t *__restrict__ plan_of_row, float *__restrict__ y, int64_t ldy,
                                    int32_t *error_flag) {
@@ -64,15 +67,15 @@ __global__ void lora_expand_kernel(int64_t d_out, int64_t r_max, int64_t k_slots
         int32_t adapter = slot_adapter(row, slot, k_slots, r_max, n_plans, n_adapters, plan_of_row, plan_adapters, ranks,
                                        &rank, error_flag);
         if (adapter < 0) continue;
-        const float *b = b_bank + (size_t)adapter * r_max * d_out + col;
-        for (int32_t j = 0; j < rank; j++) sum += b[(size_t)j * d_out] * ti[slot * r_max + j];
+        size_t b_column = (size_t)adapter * r_max * d_out + col;
+        for (int32_t j = 0; j < rank; j++) sum += dlp_load(b_bank, bank_dtype, b_column + (size_t)j * d_out) * ti[slot * r_max + j];
     }
     if (plan_of_row[row] >= 0) y[row * ldy + col] += sum;
 }
 
 static dlp_status check_plans(dlp_context *ctx, const char *op, int64_t m, int64_t r_max, int64_t k_slots,
-                              int64_t n_adapters, int64_t n_plans) {
-    if (m < 0 || r_max < 0 || k_slots <= 0 || n_adapters < 0 || n_plans < 0 || m > INT32_MAX || k_slots > 65535 ||
+                              int64_t n_adapters, int64_t n_plans, dlp_dtype bank_dtype) {
+    if (!dlp_dtype_valid(bank_dtype) || m < 0 || r_max < 0 || k_slots <= 0 || n_adapters < 0 || n_plans < 0 || m > INT32_MAX || k_slots > 65535 ||
         r_max > 65535 * 4)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "%s: bad sizes m=%lld r_max=%lld k=%lld adapters=%lld plans=%lld",
                              op, (long long)m, (long long)r_max, (long long)k_slots, (long long)n_adapters,
@@ -81,30 +84,31 @@ static dlp_status check_plans(dlp_context *ctx, const char *op, int64_t m, int64
 }
 
 dlp_status dlp_cuda_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_t r_max, int64_t k_slots,
-                                const float *x, int64_t ldx, const float *a_bank, int64_t n_adapters,
+                                const float *x, int64_t ldx, const void *a_bank, dlp_dtype bank_dtype, int64_t n_adapters,
                                 const int32_t *ranks, const float *scales, int64_t n_plans,
                                 const int32_t *plan_adapters, const float *plan_weights, const int32_t *plan_of_row,
                                 float *t) {
     dlp_cuda_enter(ctx);
-    dlp_status status = check_plans(ctx, "lora_shrink", m, r_max, k_slots, n_adapters, n_plans);
+    dlp_status status = check_plans(ctx, "lora_shrink", m, r_max, k_slots, n_adapters, n_plans, bank_dtype);
     if (status != DLP_STATUS_OK) return status;
     if (d_in <= 0 || ldx < d_in)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_shrink: bad d_in=%lld ldx=%lld", (long long)d_in,
                              (long long)ldx);
     if (m == 0 || r_max == 0) return DLP_STATUS_OK;
     dim3 grid((unsigned)m, (unsigned)k_slots, dlp_blocks(r_max, SHRINK_WARPS));
-    lora_shrink_kernel<<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(d_in, r_max, k_slots, x, ldx, a_bank, n_adapters, ranks,
+    lora_shrink_kernel<<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(d_in, r_max, k_slots, x, ldx, a_bank, bank_dtype, n_adapters, ranks,
                                                                     scales, n_plans, plan_adapters, plan_weights, plan_of_row,
                                                                     t, ctx->error_flag);
     return dlp_cuda_check_launch(ctx, "lora_shrink");
 }
 
 dlp_status dlp_cuda_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int64_t r_max, int64_t k_slots,
-                                const float *t, const float *b_bank, int64_t n_adapters, const int32_t *ranks,
+                                const float *t, const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters,
+                                const int32_t *ranks,
                                 int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row,
                                 float *y, int64_t ldy) {
     dlp_cuda_enter(ctx);
-    dlp_status status = check_plans(ctx, "lora_expand", m, r_max, k_slots, n_adapters, n_plans);
+    dlp_status status = check_plans(ctx, "lora_expand", m, r_max, k_slots, n_adapters, n_plans, bank_dtype);
     if (status != DLP_STATUS_OK) return status;
     if (d_out <= 0 || ldy < d_out)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_expand: bad d_out=%lld ldy=%lld", (long long)d_out,
@@ -113,7 +117,7 @@ dlp_status dlp_cuda_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int6
     if (d_out > 65535LL * 256)
         return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "lora_expand: d_out=%lld is too wide", (long long)d_out);
     dim3 grid((unsigned)m, dlp_blocks(d_out, 256));
-    lora_expand_kernel<<<grid, 256, 0, ctx->stream>>>(d_out, r_max, k_slots, t, b_bank, n_adapters, ranks, n_plans,
+    lora_expand_kernel<<<grid, 256, 0, ctx->stream>>>(d_out, r_max, k_slots, t, b_bank, bank_dtype, n_adapters, ranks, n_plans,
                                                       plan_adapters, plan_of_row, y, ldy, ctx->error_flag);
     return dlp_cuda_check_launch(ctx, "lora_expand");
 }

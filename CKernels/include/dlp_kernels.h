@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 /* Bumped on every change of the table's layout or of an op's meaning. */
-#define DLP_KERNELS_API_VERSION 4
+#define DLP_KERNELS_API_VERSION 5
 
 /* The symbol a backend plugin (libdlp_cuda.so) exports, of type dlp_get_kernel_table_fn. */
 #define DLP_PLUGIN_ENTRY_SYMBOL "dlp_plugin_kernel_table"
@@ -136,10 +136,11 @@ typedef struct dlp_kernel_table {
      *   plan_weights:  f32   [n_plans, k_slots]
      *   ranks:         int32 [n_adapters], rank of each adapter at this projection (0: not adapted here)
      *   scales:        f32   [n_adapters], alpha / r (or alpha / sqrt(r) with rsLoRA)
-     *   a_bank:        f32   [n_adapters, r_max, d_in]   (rows >= rank are zero padding)
-     *   b_bank:        f32   [n_adapters, r_max, d_out]  B transposed: row j is column j of B, so the
-     *                                                     expand is a run of contiguous axpys (rows >= rank
-     *                                                     are zero padding)
+     *   a_bank:        [n_adapters, r_max, d_in] in bank_dtype   (rows >= rank are zero padding)
+     *   b_bank:        [n_adapters, r_max, d_out] in bank_dtype  B transposed: row j is column j of B, so
+     *                                                     the expand is a run of contiguous axpys (rows >=
+     *                                                     rank are zero padding)
+     *   bank_dtype:    f32, or f16/bf16 to halve the adapter bytes each token streams
      *   t:             f32   [m, k_slots * r_max], the intermediate, kept in f32
      * Shrink, every slot of every row at once:
      *   t[i, s*r_max + j] = weight(p, s) * scale(a) * sum_k x[i, k] * A[a, j, k]   (j < rank(a); else 0)
@@ -147,13 +148,14 @@ typedef struct dlp_kernel_table {
      *   y[i, n] += sum_s sum_{j < rank(a)} b_bank[a, j, n] * t[i, s*r_max + j]
      * so k fused adapters of rank r cost about one adapter of rank k*r. */
     dlp_status (*lora_shrink)(dlp_context *ctx, int64_t m, int64_t d_in, int64_t r_max, int64_t k_slots,
-                              const float *x, int64_t ldx, const float *a_bank, int64_t n_adapters,
+                              const float *x, int64_t ldx, const void *a_bank, dlp_dtype bank_dtype, int64_t n_adapters,
                               const int32_t *ranks, const float *scales, int64_t n_plans,
                               const int32_t *plan_adapters, const float *plan_weights, const int32_t *plan_of_row,
                               float *t);
     dlp_status (*lora_expand)(dlp_context *ctx, int64_t m, int64_t d_out, int64_t r_max, int64_t k_slots,
-                              const float *t, const float *b_bank, int64_t n_adapters, const int32_t *ranks,
-                              int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row,
+                              const float *t, const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters,
+                              const int32_t *ranks, int64_t n_plans, const int32_t *plan_adapters,
+                              const int32_t *plan_of_row,
                               float *y, int64_t ldy);
 
     /* ---- decisions on the device (no host round trip for logits or router scores) ---- */

@@ -97,7 +97,7 @@ struct BenchCommand: ParsableCommand {
         let adapters = try (0..<ns.max()!).map { try LoRAAdapter.random(name: "a\($0)", config: config, rank: rank, projections: projections, seed: UInt64(100 + $0)) }
         var banks: [Int: AdapterBank] = [:]
         for n in Set(ns + [ks.max()!]) {
-            let bank = AdapterBank(config: config, backend: backend)
+            let bank = AdapterBank(config: config, backend: backend, storage: base.adapterStorage)
             for a in adapters.prefix(n) { try bank.add(a) }
             banks[n] = bank
         }
@@ -156,7 +156,7 @@ struct BenchCommand: ParsableCommand {
         // weight bytes streamed per decode step (the tied head read again), for the bandwidth roofline
         let weightBytes = Double(base.decodeWeightBytes)
         func gbps(_ ms: Double) -> Double { ms > 0 ? weightBytes / (ms / 1000) / 1e9 : 0 }
-        let setup = "\(model ?? "synthetic \(shape.rawValue) \(dtype.rawValue)"), \(backend.deviceDescription), r=\(rank) on \(projections.map(\.rawValue).joined(separator: ",")), batch \(batch), prompt \(promptTokens), generate \(generate), \(repeats) rounds"
+        let setup = "\(model ?? "synthetic \(shape.rawValue) \(dtype.rawValue)"), \(backend.deviceDescription), r=\(rank) on \(projections.map(\.rawValue).joined(separator: ",")) (\(base.adapterStorage.rawValue) bank), batch \(batch), prompt \(promptTokens), generate \(generate), \(repeats) rounds"
         if json {
             try printJSON(["setup": setup, "peak_rss_mib": peak, "weight_bytes_per_step": weightBytes, "results": cases.map { c -> [String: Any] in
                 let d = median(c.decode)

@@ -143,3 +143,33 @@ func randomAdapter(_ name: String, config: ModelConfig, rank: Int, projections: 
         #expect(maxAbsDifference(fused, expected) < 1e-4)
     }
 }
+
+@Suite struct AdapterStorageTests {
+    /// An f16 model stacks its adapters in f16 (half the bytes per token); the logits stay within f16's
+    /// rounding of the f32 bank's.
+    @Test func f16BankOnAnF16ModelMatchesTheF32Bank() throws {
+        let (model, _) = try ModelLoader.load(path: Fixtures.path("tiny-mistral"), backend: Fixtures.cpu)
+        #expect(model.adapterStorage == .f16)
+        let adapters = try [("x", 4), ("y", 8)].enumerated().map {
+            try randomAdapter($0.element.0, config: model.config, rank: $0.element.1, projections: Projection.allCases, seed: UInt64(7 + $0.offset))
+        }
+        let plan = try FusionPlan(parsing: "x=0.7,y=0.3")
+        func logits(_ storage: DType) throws -> [Float] {
+            let bank = AdapterBank(config: model.config, backend: Fixtures.cpu, storage: storage)
+            for a in adapters { try bank.add(a) }
+            #expect(bank.storage == storage)
+            return try model.forward(tokens: [1, 88, 140, 511], slots: [0, 0, 0, 0], positions: [0, 1, 2, 3], logitRows: [3],
+                                     cache: try model.makeCache(capacity: 8),
+                                     adapters: AdapterSelection(bank: bank, plans: [plan], planOfRow: [0, 0, 0, 0]))
+        }
+        let f32 = try logits(.f32), f16 = try logits(.f16)
+        let base = try model.forward(tokens: [1, 88, 140, 511], slots: [0, 0, 0, 0], positions: [0, 1, 2, 3], logitRows: [3],
+                                     cache: try model.makeCache(capacity: 8))
+        #expect(maxAbsDifference(f32, base) > 1e-2, "the adapters must change the logits for the comparison to mean something")
+        #expect(maxAbsDifference(f16, f32) < 2e-3)
+        let f32Bytes = AdapterBank(config: model.config, backend: Fixtures.cpu, storage: .f32)
+        let f16Bytes = AdapterBank(config: model.config, backend: Fixtures.cpu, storage: .f16)
+        for a in adapters { try f32Bytes.add(a); try f16Bytes.add(a) }
+        #expect(f16Bytes.byteCount < f32Bytes.byteCount * 6 / 10)
+    }
+}

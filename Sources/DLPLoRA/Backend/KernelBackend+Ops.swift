@@ -86,15 +86,15 @@ extension KernelBackend {
     func loraShrink(rows m: Int, x: DeviceTensor, ldx: Int, bank: AdapterBank.Stack, plans: LoRAPlanTensors, t: DeviceTensor) throws {
         try run("lora_shrink") { try entry(table.lora_shrink, "lora_shrink")(
             context, Int64(m), Int64(bank.dIn), Int64(bank.rMax), Int64(plans.kSlots), x.floats, Int64(ldx),
-            bank.a.floats, Int64(bank.adapterCount), bank.ranks.int32s, bank.scales.floats, Int64(plans.planCount),
+            bank.a.address, bank.a.dtype.kernelType, Int64(bank.adapterCount), bank.ranks.int32s, bank.scales.floats, Int64(plans.planCount),
             plans.planAdapters.int32s, plans.planWeights.floats, plans.planOfRow.int32s, t.floats) }
     }
 
     /// y += B t over every slot. y: f32 [m, dOut] (ld ldy).
     func loraExpand(rows m: Int, t: DeviceTensor, bank: AdapterBank.Stack, plans: LoRAPlanTensors, y: DeviceTensor, ldy: Int) throws {
         try run("lora_expand") { try entry(table.lora_expand, "lora_expand")(
-            context, Int64(m), Int64(bank.dOut), Int64(bank.rMax), Int64(plans.kSlots), t.floats, bank.b.floats,
-            Int64(bank.adapterCount), bank.ranks.int32s, Int64(plans.planCount), plans.planAdapters.int32s,
+            context, Int64(m), Int64(bank.dOut), Int64(bank.rMax), Int64(plans.kSlots), t.floats, bank.b.address,
+            bank.b.dtype.kernelType, Int64(bank.adapterCount), bank.ranks.int32s, Int64(plans.planCount), plans.planAdapters.int32s,
             plans.planOfRow.int32s, y.floats, Int64(ldy)) }
     }
 }

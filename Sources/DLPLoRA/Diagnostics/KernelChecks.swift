@@ -26,8 +26,9 @@ enum KernelChecks {
         checks.append(try siluMul(pair, m: 3, n: 200))
         checks.append(try add(pair, n: 1000))
         checks.append(try argmax(pair, m: 4, n: 3000))
-        for (rows, kSlots, dIn, dOut) in [(1, 1, 96, 80), (6, 3, 96, 80), (32, 4, 64, 200)] {
-            checks.append(contentsOf: try lora(pair, rows: rows, kSlots: kSlots, dIn: dIn, dOut: dOut))
+        for (rows, kSlots, dIn, dOut, bank) in [(1, 1, 96, 80, DType.f32), (6, 3, 96, 80, .f32), (32, 4, 64, 200, .f32),
+                                                 (1, 3, 96, 80, .f16), (6, 3, 64, 200, .f16), (5, 2, 96, 80, .bf16)] {
+            checks.append(contentsOf: try lora(pair, rows: rows, kSlots: kSlots, dIn: dIn, dOut: dOut, bankDtype: bank))
         }
         return checks
     }
@@ -160,7 +161,7 @@ enum KernelChecks {
 
     /// Shrink then expand over a bank of 5 adapters (ranks 4, 8, 0, 2, 8; r_max 8), plans with empty
     /// slots, and a row without adapters.
-    static func lora(_ pair: BackendPair, rows: Int, kSlots: Int, dIn: Int, dOut: Int) throws -> [SelfTestCheck] {
+    static func lora(_ pair: BackendPair, rows: Int, kSlots: Int, dIn: Int, dOut: Int, bankDtype: DType) throws -> [SelfTestCheck] {
         let ranks: [Int32] = [4, 8, 0, 2, 8], rMax = 8, count = ranks.count
         var a = pair.floats(count * rMax * dIn, scale: 0.3), b = pair.floats(count * rMax * dOut, scale: 0.3)
         for (i, r) in ranks.enumerated() {                  // zero padding past each rank, as the bank stores it
@@ -178,7 +179,8 @@ enum KernelChecks {
         let x = try pair.upload(pair.floats(rows * dIn), shape: [rows, dIn])
         let y = try pair.upload(pair.floats(rows * dOut), shape: [rows, dOut])
         let t = try pair.upload([Float](repeating: 0, count: rows * kSlots * rMax), shape: [rows, kSlots * rMax])
-        let aBank = try pair.upload(a, shape: [count, rMax, dIn]), bBank = try pair.upload(b, shape: [count, rMax, dOut])
+        let aBank = try pair.upload(a, dtype: bankDtype, shape: [count, rMax, dIn])
+        let bBank = try pair.upload(b, dtype: bankDtype, shape: [count, rMax, dOut])
         let rankTensor = try pair.upload(ints: ranks, shape: [count])
         let scales = try pair.upload([0.5, 2, 1, 4, 0.25], shape: [count])
         let adapters = try pair.upload(ints: planAdapters, shape: [plans, kSlots])
@@ -194,9 +196,9 @@ enum KernelChecks {
             try backend.loraExpand(rows: rows, t: s ? t.0 : t.1, bank: stack, plans: table, y: s ? y.0 : y.1, ldy: dOut)
         }
         let shape = "rows=\(rows) K=\(kSlots) r<=8 \(dIn)->\(dOut)"
-        return [SelfTestCheck(name: "lora_shrink", shape: shape, dtype: "f32",
+        return [SelfTestCheck(name: "lora_shrink", shape: shape, dtype: bankDtype.rawValue,
                               maxError: try pair.relativeError(t, count: rows * kSlots * rMax), tolerance: f32Tolerance),
-                SelfTestCheck(name: "lora_expand", shape: shape, dtype: "f32",
+                SelfTestCheck(name: "lora_expand", shape: shape, dtype: bankDtype.rawValue,
                               maxError: try pair.relativeError(y, count: rows * dOut), tolerance: f32Tolerance)]
     }
 }

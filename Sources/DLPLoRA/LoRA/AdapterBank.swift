@@ -2,7 +2,9 @@
 // A as [N, r_max, d_in] and B transposed as [N, r_max, d_out], zero-padded to the largest rank, with per-adapter
 // rank (0 where an adapter leaves the projection alone) and scale. Loading or unloading an adapter
 // rebuilds the stacks it touches; base weights are never touched. Adding the hundredth adapter costs
-// memory, not time: kernels index the stack by adapter number.
+// memory, not time: kernels index the stack by adapter number. The stacks are stored in f32, or in f16
+// (half the bytes each token streams) when the bank is made for an f16 model.
+import CKernels
 import Foundation
 
 /// The adapters loaded for one model.
@@ -10,8 +12,8 @@ public final class AdapterBank: @unchecked Sendable {
     /// One (layer, projection)'s stack.
     struct Stack {
         let dIn: Int, dOut: Int, rMax: Int, adapterCount: Int
-        let a: DeviceTensor          // f32 [adapterCount, rMax, dIn]
-        let b: DeviceTensor          // f32 [adapterCount, rMax, dOut]: B transposed
+        let a: DeviceTensor          // [adapterCount, rMax, dIn] in the bank's storage dtype
+        let b: DeviceTensor          // [adapterCount, rMax, dOut] in the bank's storage dtype: B transposed
         let ranks: DeviceTensor      // i32 [adapterCount]
         let scales: DeviceTensor     // f32 [adapterCount]
         var byteCount: Int { a.byteCount + b.byteCount + ranks.byteCount + scales.byteCount }
@@ -23,10 +25,15 @@ public final class AdapterBank: @unchecked Sendable {
     private(set) var adapters: [LoRAAdapter] = []
     private(set) var stacks: [Int: [Projection: Stack]] = [:]   // layer -> projection -> stack
 
-    /// An empty bank for models with `config` on `backend`.
-    public init(config: ModelConfig, backend: KernelBackend) {
+    /// The dtype A and B are stacked in (f32, f16 or bf16; ranks and scales stay exact).
+    public let storage: DType
+
+    /// An empty bank for models with `config` on `backend`, stacking adapters in `storage`
+    /// (`TransformerModel.adapterStorage` picks f16 for f16 models).
+    public init(config: ModelConfig, backend: KernelBackend, storage: DType = .f32) {
         self.config = config
         self.backend = backend
+        self.storage = storage
     }
 
     /// Names of the loaded adapters, in bank order (the index plans refer to).
@@ -123,9 +130,16 @@ public final class AdapterBank: @unchecked Sendable {
                     try buffer.upload(values)
                     return DeviceTensor(buffer: buffer, dtype: dtype, shape: shape)
                 }
+                func stored(_ values: [Float], shape: [Int]) throws -> DeviceTensor {
+                    switch storage {
+                    case .f32: return try upload(values, dtype: .f32, shape: shape)
+                    case .f16: return try upload(values.map { dlp_f32_to_f16($0) }, dtype: .f16, shape: shape)
+                    case .bf16: return try upload(values.map { dlp_f32_to_bf16($0) }, dtype: .bf16, shape: shape)
+                    }
+                }
                 built[layer, default: [:]][projection] = Stack(
                     dIn: dIn, dOut: dOut, rMax: rMax, adapterCount: n,
-                    a: try upload(a, dtype: .f32, shape: [n, rMax, dIn]), b: try upload(b, dtype: .f32, shape: [n, rMax, dOut]),
+                    a: try stored(a, shape: [n, rMax, dIn]), b: try stored(b, shape: [n, rMax, dOut]),
                     ranks: try upload(ranks, dtype: .f32, shape: [n]), scales: try upload(scales, dtype: .f32, shape: [n]))
             }
         }

@@ -15,7 +15,7 @@ public final class LoadedModel: @unchecked Sendable {
         let (model, source) = try ModelLoader.load(path: path, backend: backend)
         self.model = model
         self.source = source
-        adapters = AdapterBank(config: model.config, backend: backend)
+        adapters = AdapterBank(config: model.config, backend: backend, storage: model.adapterStorage)
         if source.format == "gguf" {
             tokenizer = try TokenizerLoader.fromGGUFIfPresent(path: path)
         } else if FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("tokenizer.json")) {
