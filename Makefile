@@ -33,8 +33,8 @@ data: $(SMOLLM2) $(LLAMA_VOCAB) $(BIGBENCH)
 build: deps
 	$(SWIFT) build -c release
 
-# sentences of three BIG-bench tasks (sports, navigation, dates) in one prompt: each is routed to its adapter
-DEMO_PROMPT = Statement: Jamal Murray was perfect from the line. Take 1 step. Take 2 steps. Turn around. Take 3 steps. Yesterday was April 30, 2021. What is the date today in MM/DD/YYYY?\nAnswer:
+# sentences of three BIG-bench tasks (dates, colored objects, intents) in one prompt: each is routed to its adapter
+DEMO_PROMPT = Yesterday was April 30, 2021. What is the date tomorrow? On the desk, you see a red pen and a green mug. Utterance: Add this song to my road trip playlist.\nIntent:
 
 demo: build $(SMOLLM2)
 	.build/release/dlp-gpu generate --show-routing --max-tokens 24 --prompt "$$(printf '$(DEMO_PROMPT)')"

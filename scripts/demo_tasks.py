@@ -4,7 +4,7 @@
 import json, os
 
 # tasks a 135M model learns from ~800 examples (sports_understanding and navigate did not: their adapters
-# stayed below the base model, see benchmarks/results/2026-11-29-eval-cpu.txt)
+# stayed below the base model, see benchmarks/results/2026-11-29-eval-cpu-first-tasks.txt)
 TASKS = ["date_understanding", "intent_recognition", "reasoning_about_colored_objects", "social_support"]
 
 def fnv1a32(text):
