@@ -137,6 +137,7 @@ static const dlp_kernel_table cpu_table = {
     .argmax = dlp_cpu_argmax,
     .lora_shrink = dlp_cpu_lora_shrink,
     .lora_expand = dlp_cpu_lora_expand,
+    .gemm_lora = dlp_cpu_gemm_lora,
     .sample = dlp_cpu_sample,
     .route_top_p = dlp_cpu_route_top_p,
 };

@@ -127,6 +127,30 @@ dlp_status dlp_cpu_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int64
                                const int32_t *ranks,
                                int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row,
                                float *y, int64_t ldy);
+/* The expand of one projection (lora.c), shared with gemm.c's fused gemm_lora. */
+typedef struct {
+    const dlp_context *ctx;
+    int64_t m, d_out, r_max, k_slots;
+    const float *t;                  /* f32 [m, k_slots * r_max] */
+    const void *b_bank; dlp_dtype bank_dtype;   /* [n_adapters, r_max, d_out] */
+    const int32_t *ranks;
+    const int32_t *plan_adapters; const int32_t *plan_of_row;
+    float *y; int64_t ldy;
+} dlp_lora_expand_args;
+
+/* Checks lora_expand's arguments (recording the error on ctx). */
+dlp_status dlp_cpu_lora_expand_check(dlp_context *ctx, const char *op, int64_t m, int64_t d_out, int64_t r_max,
+                                     int64_t k_slots, int64_t n_adapters, const int32_t *ranks, int64_t n_plans,
+                                     const int32_t *plan_adapters, const int32_t *plan_of_row, int64_t ldy,
+                                     dlp_dtype bank_dtype);
+/* y[:, n_begin:n_end] += the adapters' share of those output features. */
+void dlp_cpu_lora_expand_columns(const dlp_lora_expand_args *a, int64_t n_begin, int64_t n_end);
+
+dlp_status dlp_cpu_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
+                             const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
+                             float beta, float *y, int64_t ldy, int64_t r_max, int64_t k_slots, const float *t,
+                             const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters, const int32_t *ranks,
+                             int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row);
 dlp_status dlp_cpu_sample(dlp_context *ctx, int64_t m, int64_t n, const float *logits, int64_t ldl,
                           float temperature, int32_t top_k, float top_p, const float *uniforms, int32_t *out);
 dlp_status dlp_cpu_route_top_p(dlp_context *ctx, int64_t s, int64_t n_classes, const float *logits, int64_t ldl,

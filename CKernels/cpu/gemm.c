@@ -4,7 +4,9 @@
  *   stream by: a memory-bound GEMV, no f32 copy of the matrix, any dtype.
  * - Many rows (prefill): f32 blocks go straight to OpenBLAS sgemm (single-threaded, inside our thread);
  *   f16/bf16 blocks are widened one tile of rows at a time into the thread's scratch and multiplied by
- *   sgemm, so the compute runs at sgemm speed without widening the whole matrix. */
+ *   sgemm, so the compute runs at sgemm speed without widening the whole matrix.
+ * gemm_lora adds a LoRA expand: each thread adds the adapters' share of the output features it just
+ * computed (decode), or the expand runs after the blocks (prefill). */
 #include "cpu_internal.h"
 #include <cblas.h>
 
@@ -19,6 +21,7 @@ typedef struct {
     float beta;
     float *y; int64_t ldy;
     float *scratch;                  /* [n_threads, DLP_GEMM_TILE_ROWS, k] */
+    const dlp_lora_expand_args *expand;   /* gemm_lora: the expand of these output features, or NULL */
 } gemm_args;
 
 static void gemm_dot_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread) {
@@ -33,6 +36,7 @@ static void gemm_dot_range(void *p, int64_t n_begin, int64_t n_end, int32_t thre
             *dst = a->beta != 0.0f ? *dst + v : v;
         }
     }
+    if (a->expand) dlp_cpu_lora_expand_columns(a->expand, n_begin, n_end);
 }
 
 static void gemm_block_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread) {
@@ -54,14 +58,19 @@ static void gemm_block_range(void *p, int64_t n_begin, int64_t n_end, int32_t th
     }
 }
 
+static void expand_columns_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread) {
+    (void)thread;
+    dlp_cpu_lora_expand_columns(p, n_begin, n_end);
+}
+
 static void add_bias(int64_t m, int64_t n, const void *bias, dlp_dtype dtype, float *y, int64_t ldy) {
     for (int64_t i = 0; i < m; i++)
         for (int64_t j = 0; j < n; j++) y[i * ldy + j] += dlp_load_weight(bias, dtype, j);
 }
 
-dlp_status dlp_cpu_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
-                        const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
-                        float beta, float *y, int64_t ldy) {
+static dlp_status check_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
+                             const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
+                             float beta, const float *y, int64_t ldy) {
     if (m < 0 || n <= 0 || k <= 0 || ldx < k || ldw < k || ldy < n || !x || !w || !y)
         return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT,
                             "gemm: bad sizes m=%lld n=%lld k=%lld ldx=%lld ldw=%lld ldy=%lld",
@@ -70,18 +79,48 @@ dlp_status dlp_cpu_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const
         return dlp_cpu_fail(ctx, DLP_STATUS_UNSUPPORTED, "gemm: unsupported weight dtype %d", (int)w_dtype);
     if (beta != 0.0f && beta != 1.0f)
         return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "gemm: beta must be 0 or 1");
-    if (m == 0) return DLP_STATUS_OK;
-
-    gemm_args args = {ctx, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy, NULL};
-    if (m < DLP_GEMM_SMALL_M) {
-        dlp_parallel_for(ctx->pool, n, 16, gemm_dot_range, &args);
-    } else {
-        if (w_dtype != DLP_DTYPE_F32) {
-            args.scratch = dlp_cpu_scratch(ctx, (size_t)ctx->n_threads * DLP_GEMM_TILE_ROWS * (size_t)k);
-            if (!args.scratch) return DLP_STATUS_OUT_OF_MEMORY;
-        }
-        dlp_parallel_for(ctx->pool, n, 32, gemm_block_range, &args);
-    }
-    if (bias) add_bias(m, n, bias, bias_dtype, y, ldy);
     return DLP_STATUS_OK;
+}
+
+/* The product (and, with expand, the adapters' share) over the pool, then the bias. */
+static dlp_status run_gemm(dlp_context *ctx, gemm_args *args, int64_t n, const void *bias, dlp_dtype bias_dtype) {
+    if (args->m < DLP_GEMM_SMALL_M) {
+        dlp_parallel_for(ctx->pool, n, 16, gemm_dot_range, args);
+    } else {
+        if (args->w_dtype != DLP_DTYPE_F32) {
+            args->scratch = dlp_cpu_scratch(ctx, (size_t)ctx->n_threads * DLP_GEMM_TILE_ROWS * (size_t)args->k);
+            if (!args->scratch) return DLP_STATUS_OUT_OF_MEMORY;
+        }
+        dlp_parallel_for(ctx->pool, n, 32, gemm_block_range, args);
+        if (args->expand) {
+            int64_t grain = 4096 / (args->m * args->expand->k_slots * args->expand->r_max + 1) + 16;
+            dlp_parallel_for(ctx->pool, n, grain, expand_columns_range, (void *)args->expand);
+        }
+    }
+    if (bias) add_bias(args->m, n, bias, bias_dtype, args->y, args->ldy);
+    return DLP_STATUS_OK;
+}
+
+dlp_status dlp_cpu_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
+                        const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
+                        float beta, float *y, int64_t ldy) {
+    dlp_status status = check_gemm(ctx, m, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy);
+    if (status != DLP_STATUS_OK || m == 0) return status;
+    gemm_args args = {ctx, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy, NULL, NULL};
+    return run_gemm(ctx, &args, n, bias, bias_dtype);
+}
+
+dlp_status dlp_cpu_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
+                             const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
+                             float beta, float *y, int64_t ldy, int64_t r_max, int64_t k_slots, const float *t,
+                             const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters, const int32_t *ranks,
+                             int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row) {
+    dlp_status status = check_gemm(ctx, m, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy);
+    if (status == DLP_STATUS_OK)
+        status = dlp_cpu_lora_expand_check(ctx, "gemm_lora", m, n, r_max, k_slots, n_adapters, ranks, n_plans,
+                                           plan_adapters, plan_of_row, ldy, bank_dtype);
+    if (status != DLP_STATUS_OK || m == 0) return status;
+    dlp_lora_expand_args expand = {ctx, m, n, r_max, k_slots, t, b_bank, bank_dtype, ranks, plan_adapters, plan_of_row, y, ldy};
+    gemm_args args = {ctx, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy, NULL, &expand};
+    return run_gemm(ctx, &args, n, bias, bias_dtype);
 }

@@ -69,20 +69,9 @@ dlp_status dlp_cpu_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_
     return DLP_STATUS_OK;
 }
 
-typedef struct {
-    const dlp_context *ctx;
-    int64_t m, d_out, r_max, k_slots;
-    const float *t;
-    const void *b_bank; dlp_dtype bank_dtype;
-    const int32_t *ranks;
-    const int32_t *plan_adapters; const int32_t *plan_of_row;
-    float *y; int64_t ldy;
-} expand_args;
-
 /* y[i, n_begin:n_end] += sum over slots and j of t[i, s, j] * Bt[a, j, n_begin:n_end]: contiguous axpys */
-static void expand_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread) {
-    (void)thread;
-    const expand_args *a = p;
+void dlp_cpu_lora_expand_columns(const dlp_lora_expand_args *a, int64_t n_begin, int64_t n_end) {
+    size_t element = dlp_dtype_size(a->bank_dtype);
     for (int64_t i = 0; i < a->m; i++) {
         int32_t plan = a->plan_of_row[i];
         if (plan < 0) continue;
@@ -92,7 +81,6 @@ static void expand_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread
             if (adapter < 0) continue;
             int64_t rank = a->ranks[adapter];
             const float *ts = a->t + (i * a->k_slots + s) * a->r_max;
-            size_t element = dlp_dtype_size(a->bank_dtype);
             const char *bank = (const char *)a->b_bank + (size_t)adapter * a->r_max * a->d_out * element;
             for (int64_t j = 0; j < rank; j++)
                 if (ts[j] != 0.0f)
@@ -101,18 +89,31 @@ static void expand_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread
     }
 }
 
+static void expand_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread) {
+    (void)thread;
+    dlp_cpu_lora_expand_columns(p, n_begin, n_end);
+}
+
+dlp_status dlp_cpu_lora_expand_check(dlp_context *ctx, const char *op, int64_t m, int64_t d_out, int64_t r_max,
+                                     int64_t k_slots, int64_t n_adapters, const int32_t *ranks, int64_t n_plans,
+                                     const int32_t *plan_adapters, const int32_t *plan_of_row, int64_t ldy,
+                                     dlp_dtype bank_dtype) {
+    if (m < 0 || d_out <= 0 || r_max <= 0 || k_slots <= 0 || ldy < d_out || n_adapters <= 0 || n_plans < 0 ||
+        !dlp_dtype_valid(bank_dtype))
+        return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "%s: bad sizes m=%lld d_out=%lld r_max=%lld k=%lld",
+                            op, (long long)m, (long long)d_out, (long long)r_max, (long long)k_slots);
+    return check_plans(ctx, op, m, n_adapters, ranks, r_max, k_slots, n_plans, plan_adapters, plan_of_row);
+}
+
 dlp_status dlp_cpu_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int64_t r_max, int64_t k_slots,
                                const float *t, const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters,
                                const int32_t *ranks,
                                int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row,
                                float *y, int64_t ldy) {
-    if (m < 0 || d_out <= 0 || r_max <= 0 || k_slots <= 0 || ldy < d_out || n_adapters <= 0 || n_plans < 0 ||
-        !dlp_dtype_valid(bank_dtype))
-        return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_expand: bad sizes m=%lld d_out=%lld r_max=%lld k=%lld",
-                            (long long)m, (long long)d_out, (long long)r_max, (long long)k_slots);
-    dlp_status status = check_plans(ctx, "lora_expand", m, n_adapters, ranks, r_max, k_slots, n_plans, plan_adapters, plan_of_row);
+    dlp_status status = dlp_cpu_lora_expand_check(ctx, "lora_expand", m, d_out, r_max, k_slots, n_adapters, ranks, n_plans,
+                                                  plan_adapters, plan_of_row, ldy, bank_dtype);
     if (status != DLP_STATUS_OK) return status;
-    expand_args args = {ctx, m, d_out, r_max, k_slots, t, b_bank, bank_dtype, ranks, plan_adapters, plan_of_row, y, ldy};
+    dlp_lora_expand_args args = {ctx, m, d_out, r_max, k_slots, t, b_bank, bank_dtype, ranks, plan_adapters, plan_of_row, y, ldy};
     /* split output features only when each thread gets enough vector work to pay for the wake-up */
     int64_t work_per_feature = m * k_slots * r_max;
     int64_t grain = 4096 / (work_per_feature + 1) + 16;

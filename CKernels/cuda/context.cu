@@ -256,6 +256,7 @@ static dlp_kernel_table make_table(void) {
     t.argmax = dlp_cuda_argmax;
     t.lora_shrink = dlp_cuda_lora_shrink;
     t.lora_expand = dlp_cuda_lora_expand;
+    t.gemm_lora = dlp_cuda_gemm_lora;
     t.sample = dlp_cuda_sample;
     t.route_top_p = dlp_cuda_route_top_p;
     return t;

@@ -1,7 +1,7 @@
 // lora.cu: the batched multi-LoRA kernels (punica's SGMV/BGMV idea, our own code). Every row points at a
 // plan of k_slots (adapter, weight) pairs in the stacked bank; one shrink launch computes every slot of
 // every row (t = weight * scale * A x, f32) and one expand launch adds every slot's B t into y, so rows
-// with different plans share the launches.
+// with different plans share the launches; gemm_lora is the product followed by the expand.
 #include "cuda_internal.cuh"
 
 #define SHRINK_WARPS 4
@@ -120,4 +120,16 @@ dlp_status dlp_cuda_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int6
     lora_expand_kernel<<<grid, 256, 0, ctx->stream>>>(d_out, r_max, k_slots, t, b_bank, bank_dtype, n_adapters, ranks, n_plans,
                                                       plan_adapters, plan_of_row, y, ldy, ctx->error_flag);
     return dlp_cuda_check_launch(ctx, "lora_expand");
+}
+
+// On the GPU the expand is its own launch right after the product (the launches queue back to back).
+dlp_status dlp_cuda_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
+                              const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
+                              float beta, float *y, int64_t ldy, int64_t r_max, int64_t k_slots, const float *t,
+                              const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters, const int32_t *ranks,
+                              int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row) {
+    dlp_status status = dlp_cuda_gemm(ctx, m, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy);
+    if (status != DLP_STATUS_OK) return status;
+    return dlp_cuda_lora_expand(ctx, m, n, r_max, k_slots, t, b_bank, bank_dtype, n_adapters, ranks, n_plans, plan_adapters,
+                                plan_of_row, y, ldy);
 }

@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 /* Bumped on every change of the table's layout or of an op's meaning. */
-#define DLP_KERNELS_API_VERSION 5
+#define DLP_KERNELS_API_VERSION 6
 
 /* The symbol a backend plugin (libdlp_cuda.so) exports, of type dlp_get_kernel_table_fn. */
 #define DLP_PLUGIN_ENTRY_SYMBOL "dlp_plugin_kernel_table"
@@ -157,6 +157,16 @@ typedef struct dlp_kernel_table {
                               const int32_t *ranks, int64_t n_plans, const int32_t *plan_adapters,
                               const int32_t *plan_of_row,
                               float *y, int64_t ldy);
+    /* gemm, then lora_expand into the same y, as one op: y = beta * y + x w^T + bias + (the expand of t,
+     * which lora_shrink computed from this x). The arguments are gemm's followed by lora_expand's (its
+     * d_out is n). On the CPU each thread adds the adapters' share of the output features it computes,
+     * so an adapted projection costs one extra pass (the shrink) instead of two. */
+    dlp_status (*gemm_lora)(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
+                            const float *x, int64_t ldx, const void *w, dlp_dtype w_dtype, int64_t ldw,
+                            const void *bias, dlp_dtype bias_dtype, float beta, float *y, int64_t ldy,
+                            int64_t r_max, int64_t k_slots, const float *t, const void *b_bank, dlp_dtype bank_dtype,
+                            int64_t n_adapters, const int32_t *ranks, int64_t n_plans, const int32_t *plan_adapters,
+                            const int32_t *plan_of_row);
 
     /* ---- decisions on the device (no host round trip for logits or router scores) ---- */
 

@@ -14,7 +14,7 @@ import Testing
         #expect(report.passed)
         let names = Set(report.checks.map(\.name))
         for op in ["gemm", "embedding", "rmsnorm", "rope", "kv_store+attention", "attention decode", "silu_mul", "add", "argmax",
-                   "lora_shrink", "lora_expand", "sample", "route_top_p", "model tiny-llama", "model tiny-qwen2", "model tiny-mistral",
+                   "lora_shrink", "lora_expand", "gemm_lora", "sample", "route_top_p", "model tiny-llama", "model tiny-qwen2", "model tiny-mistral",
                    "lora fused=unfused", "lora fused vs ref"] {
             #expect(names.contains(op), "no check of \(op)")
         }
@@ -65,6 +65,7 @@ struct CUDAPluginTests {
             ("rope", table.rope != nil), ("kv_store", table.kv_store != nil), ("attention", table.attention != nil),
             ("silu_mul", table.silu_mul != nil), ("add", table.add != nil), ("argmax", table.argmax != nil),
             ("lora_shrink", table.lora_shrink != nil), ("lora_expand", table.lora_expand != nil),
+            ("gemm_lora", table.gemm_lora != nil),
             ("sample", table.sample != nil), ("route_top_p", table.route_top_p != nil)]
         for (name, present) in entries { #expect(present, "the plugin's table has no \(name)") }
     }

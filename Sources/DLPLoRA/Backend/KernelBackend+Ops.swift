@@ -90,6 +90,18 @@ extension KernelBackend {
             plans.planAdapters.int32s, plans.planWeights.floats, plans.planOfRow.int32s, t.floats) }
     }
 
+    /// gemm followed by loraExpand into the same y, as one op (t from loraShrink of the same x).
+    func gemmLoRA(rows m: Int, x: DeviceTensor, weight w: DeviceTensor, bias: DeviceTensor?, accumulate: Bool,
+                  y: DeviceTensor, t: DeviceTensor, bank: AdapterBank.Stack, plans: LoRAPlanTensors) throws {
+        let n = w.shape[0], k = w.shape[1]
+        try run("gemm_lora") { try entry(table.gemm_lora, "gemm_lora")(
+            context, Int64(m), Int64(n), Int64(k), x.floats, Int64(k), w.address, w.dtype.kernelType, Int64(k),
+            bias?.address, (bias?.dtype ?? .f32).kernelType, accumulate ? 1 : 0, y.floats, Int64(n),
+            Int64(bank.rMax), Int64(plans.kSlots), t.floats, bank.b.address, bank.b.dtype.kernelType,
+            Int64(bank.adapterCount), bank.ranks.int32s, Int64(plans.planCount), plans.planAdapters.int32s,
+            plans.planOfRow.int32s) }
+    }
+
     /// y += B t over every slot. y: f32 [m, dOut] (ld ldy).
     func loraExpand(rows m: Int, t: DeviceTensor, bank: AdapterBank.Stack, plans: LoRAPlanTensors, y: DeviceTensor, ldy: Int) throws {
         try run("lora_expand") { try entry(table.lora_expand, "lora_expand")(

@@ -27,6 +27,7 @@ enum KernelChecks {
         checks.append(try add(pair, n: 1000))
         checks.append(try argmax(pair, m: 4, n: 3000))
         for (rows, kSlots, dIn, dOut, bank) in [(1, 1, 96, 80, DType.f32), (6, 3, 96, 80, .f32), (32, 4, 64, 200, .f32),
+                                                 (12, 3, 64, 200, .f32),
                                                  (1, 3, 96, 80, .f16), (6, 3, 64, 200, .f16), (5, 2, 96, 80, .bf16)] {
             checks.append(contentsOf: try lora(pair, rows: rows, kSlots: kSlots, dIn: dIn, dOut: dOut, bankDtype: bank))
         }
@@ -186,6 +187,10 @@ enum KernelChecks {
         let adapters = try pair.upload(ints: planAdapters, shape: [plans, kSlots])
         let weights = try pair.upload(planWeights, shape: [plans, kSlots])
         let rowPlans = try pair.upload(ints: planOfRow, shape: [rows])
+        // gemm_lora on the tested backend against gemm then lora_expand on the reference
+        let w = try pair.upload(pair.floats(dOut * dIn, scale: 0.2), dtype: .f16, shape: [dOut, dIn])
+        let bias = try pair.upload(pair.floats(dOut), shape: [dOut])
+        let fused = try pair.upload(pair.floats(rows * dOut), shape: [rows, dOut])
         try pair.both { backend, side in
             let s = side == .target
             let stack = AdapterBank.Stack(dIn: dIn, dOut: dOut, rMax: rMax, adapterCount: count, a: s ? aBank.0 : aBank.1,
@@ -194,11 +199,20 @@ enum KernelChecks {
                                                       planWeights: s ? weights.0 : weights.1, planOfRow: s ? rowPlans.0 : rowPlans.1)
             try backend.loraShrink(rows: rows, x: s ? x.0 : x.1, ldx: dIn, bank: stack, plans: table, t: s ? t.0 : t.1)
             try backend.loraExpand(rows: rows, t: s ? t.0 : t.1, bank: stack, plans: table, y: s ? y.0 : y.1, ldy: dOut)
+            if s {
+                try backend.gemmLoRA(rows: rows, x: x.0, weight: w.0, bias: bias.0, accumulate: true, y: fused.0, t: t.0,
+                                     bank: stack, plans: table)
+            } else {
+                try backend.gemm(rows: rows, x: x.1, weight: w.1, bias: bias.1, accumulate: true, y: fused.1)
+                try backend.loraExpand(rows: rows, t: t.1, bank: stack, plans: table, y: fused.1, ldy: dOut)
+            }
         }
         let shape = "rows=\(rows) K=\(kSlots) r<=8 \(dIn)->\(dOut)"
         return [SelfTestCheck(name: "lora_shrink", shape: shape, dtype: bankDtype.rawValue,
                               maxError: try pair.relativeError(t, count: rows * kSlots * rMax), tolerance: f32Tolerance),
                 SelfTestCheck(name: "lora_expand", shape: shape, dtype: bankDtype.rawValue,
-                              maxError: try pair.relativeError(y, count: rows * dOut), tolerance: f32Tolerance)]
+                              maxError: try pair.relativeError(y, count: rows * dOut), tolerance: f32Tolerance),
+                SelfTestCheck(name: "gemm_lora", shape: shape + " +bias +=y, f16 W", dtype: bankDtype.rawValue,
+                              maxError: try pair.relativeError(fused, count: rows * dOut), tolerance: tolerance(.f16))]
     }
 }

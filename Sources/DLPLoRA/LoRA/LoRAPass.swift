@@ -1,6 +1,6 @@
-// LoRAPass.swift: the adapter work of one forward pass. It uploads the plan tables once, then after each
-// base projection adds the adapters' share: fused (one shrink and one expand for all slots of all rows)
-// or, for the reference path, one adapter slot at a time. Its buffers come from a pool that only grows,
+// LoRAPass.swift: the adapter work of one forward pass. It uploads the plan tables once, then runs each
+// adapted projection with the adapters' share: fused (one shrink, then the product and one expand for all
+// slots of all rows as one gemm_lora) or, for the reference path, one adapter slot at a time. Its buffers come from a pool that only grows,
 // so steady decoding allocates nothing.
 
 /// Device buffers that persist across forward passes and grow on demand, by name.
@@ -62,6 +62,21 @@ struct LoRAPass {
         let rMax = bank.maxRank
         let t = try pool.tensor("lora_t", count: rows * k * max(rMax, 1), shape: [rows, k * max(rMax, 1)])
         return LoRAPass(bank: bank, rows: rows, tables: tables, t: t)
+    }
+
+    /// The projection `y (+)= x W^T + bias` of `layer` with the adapters' share: when fused, the shrink and
+    /// then one gemm_lora (the expand rides along with the product); unfused, the product and then one
+    /// shrink and expand per slot.
+    func project(layer: Int, projection: Projection, x: DeviceTensor, weight: DeviceTensor, bias: DeviceTensor?,
+                 accumulate: Bool, y: DeviceTensor, backend: KernelBackend) throws {
+        guard tables.count == 1, let stack = bank.stack(layer: layer, projection: projection) else {
+            try backend.gemm(rows: rows, x: x, weight: weight, bias: bias, accumulate: accumulate, y: y)
+            try apply(layer: layer, projection: projection, x: x, y: y, backend: backend)
+            return
+        }
+        try backend.loraShrink(rows: rows, x: x, ldx: stack.dIn, bank: stack, plans: tables[0], t: t)
+        try backend.gemmLoRA(rows: rows, x: x, weight: weight, bias: bias, accumulate: accumulate, y: y, t: t,
+                             bank: stack, plans: tables[0])
     }
 
     /// y += the adapters' share of projection `projection` of `layer`, whose input is x (f32 [rows, d_in]).

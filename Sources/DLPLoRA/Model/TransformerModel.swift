@@ -167,13 +167,20 @@ public final class TransformerModel: @unchecked Sendable {
         try b.embedding(rows: m, ids: ws.ids, table: weights.embedTokens, out: ws.hidden)
         for (index, layer) in weights.layers.enumerated() {
             let kv = cache.layers[index]
+            // y (+)= x W^T + bias, plus the row's adapters when this projection has any
+            func project(_ p: Projection, x: DeviceTensor, weight: DeviceTensor, bias: DeviceTensor?,
+                         accumulate: Bool = false, y: DeviceTensor) throws {
+                if let lora {
+                    try lora.project(layer: index, projection: p, x: x, weight: weight, bias: bias, accumulate: accumulate,
+                                     y: y, backend: b)
+                } else {
+                    try b.gemm(rows: m, x: x, weight: weight, bias: bias, accumulate: accumulate, y: y)
+                }
+            }
             try b.rmsnorm(rows: m, x: ws.hidden, weight: layer.inputNorm, eps: eps, y: ws.normed)
-            try b.gemm(rows: m, x: ws.normed, weight: layer.qProj, bias: layer.qBias, y: ws.q)
-            try b.gemm(rows: m, x: ws.normed, weight: layer.kProj, bias: layer.kBias, y: ws.k)
-            try b.gemm(rows: m, x: ws.normed, weight: layer.vProj, bias: layer.vBias, y: ws.v)
-            try lora?.apply(layer: index, projection: .qProj, x: ws.normed, y: ws.q, backend: b)
-            try lora?.apply(layer: index, projection: .kProj, x: ws.normed, y: ws.k, backend: b)
-            try lora?.apply(layer: index, projection: .vProj, x: ws.normed, y: ws.v, backend: b)
+            try project(.qProj, x: ws.normed, weight: layer.qProj, bias: layer.qBias, y: ws.q)
+            try project(.kProj, x: ws.normed, weight: layer.kProj, bias: layer.kBias, y: ws.k)
+            try project(.vProj, x: ws.normed, weight: layer.vProj, bias: layer.vBias, y: ws.v)
             try b.rope(rows: m, heads: heads, headDim: headDim, rotaryDim: headDim, x: ws.q,
                        positions: ws.positions, inverseFrequencies: inverseFrequencies)
             try b.rope(rows: m, heads: kvHeads, headDim: headDim, rotaryDim: headDim, x: ws.k,
@@ -184,16 +191,12 @@ public final class TransformerModel: @unchecked Sendable {
                             slots: ws.slots, positions: ws.positions, window: architecture.slidingWindow ?? 0,
                             scale: 1 / Float(headDim).squareRoot(), out: ws.attention)
             // residual: hidden += attention * o_proj^T
-            try b.gemm(rows: m, x: ws.attention, weight: layer.oProj, bias: layer.oBias, accumulate: true, y: ws.hidden)
-            try lora?.apply(layer: index, projection: .oProj, x: ws.attention, y: ws.hidden, backend: b)
+            try project(.oProj, x: ws.attention, weight: layer.oProj, bias: layer.oBias, accumulate: true, y: ws.hidden)
             try b.rmsnorm(rows: m, x: ws.hidden, weight: layer.postAttentionNorm, eps: eps, y: ws.normed)
-            try b.gemm(rows: m, x: ws.normed, weight: layer.gateProj, bias: layer.gateBias, y: ws.gate)
-            try b.gemm(rows: m, x: ws.normed, weight: layer.upProj, bias: layer.upBias, y: ws.up)
-            try lora?.apply(layer: index, projection: .gateProj, x: ws.normed, y: ws.gate, backend: b)
-            try lora?.apply(layer: index, projection: .upProj, x: ws.normed, y: ws.up, backend: b)
+            try project(.gateProj, x: ws.normed, weight: layer.gateProj, bias: layer.gateBias, y: ws.gate)
+            try project(.upProj, x: ws.normed, weight: layer.upProj, bias: layer.upBias, y: ws.up)
             try b.siluMul(rows: m, width: c.intermediateSize, gate: ws.gate, up: ws.up, out: ws.gate)
-            try b.gemm(rows: m, x: ws.gate, weight: layer.downProj, bias: layer.downBias, accumulate: true, y: ws.hidden)
-            try lora?.apply(layer: index, projection: .downProj, x: ws.gate, y: ws.hidden, backend: b)
+            try project(.downProj, x: ws.gate, weight: layer.downProj, bias: layer.downBias, accumulate: true, y: ws.hidden)
         }
         for i in 0..<m {
             let slot = Int(slots[i])
