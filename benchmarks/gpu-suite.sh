@@ -22,4 +22,7 @@ echo "== K and N sweeps" >&2
 bench --modes single,dlp --loaded 8 --fused 1,2,3,4,6,8 --prompt-tokens 64 --generate 64 --json > "$out-k-sweep.json"
 bench --modes single,dlp --loaded 3,8,16,32,64,100 --fused 3 --prompt-tokens 64 --generate 64 --json > "$out-n-sweep.json"
 python3 benchmarks/plot.py "$out-k-sweep.json" "$out-n-sweep.json" "$out-latency.svg"
-python3 benchmarks/gpu_targets.py "$out" | tee "$out-targets.txt"
+status=0
+python3 benchmarks/gpu_targets.py "$out" > "$out-targets.txt" || status=$?
+cat "$out-targets.txt"
+exit $status

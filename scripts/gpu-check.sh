@@ -12,7 +12,12 @@ bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 out=$2
 mkdir -p "$out"
 case "$bin" in
-  *.gz) unpacked=$(mktemp -d) && gunzip -c "$bin" > "$unpacked/dlp-gpu" && chmod +x "$unpacked/dlp-gpu" && bin=$unpacked/dlp-gpu ;;
+  *.gz)
+    unpacked=$(mktemp -d)
+    trap 'rm -rf "$unpacked"' EXIT
+    gunzip -c "$bin" > "$unpacked/dlp-gpu" || { echo "cannot unpack $bin" >&2; exit 2; }
+    chmod +x "$unpacked/dlp-gpu"
+    bin=$unpacked/dlp-gpu ;;
 esac
 export PATH="$PATH:/usr/local/cuda/bin"
 status=0

@@ -3,7 +3,12 @@
 # PATH, so `make cuda` can build CKernels/cuda/libdlp_cuda.so on a machine without a GPU (CI does this).
 # Usage: scripts/install-cuda-toolkit.sh   (root or sudo; about 2.5 minutes)
 set -eu
-if command -v nvcc >/dev/null 2>&1; then exit 0; fi
+if command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ]; then exit 0; fi
+. /etc/os-release
+if [ "${ID:-}" != debian ] || [ "${VERSION_CODENAME:-}" != bookworm ]; then
+  echo "no nvcc found, and this is ${PRETTY_NAME:-an unknown system}, not Debian bookworm: install a CUDA toolkit (nvcc, cuBLAS) and rerun" >&2
+  exit 1
+fi
 SUDO=$( [ "$(id -u)" = 0 ] || echo sudo )
 list=/etc/apt/sources.list.d/dlp-debian-nonfree.sources
 if [ ! -f "$list" ]; then

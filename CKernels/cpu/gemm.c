@@ -12,6 +12,8 @@
 
 #define DLP_GEMM_TILE_ROWS 128      /* W rows widened per sgemm call in the prefill path */
 #define DLP_GEMM_SMALL_M 8          /* below this many x rows, the dot kernel beats widening */
+#define DLP_GEMM_FUSED_EXPAND_MIN 256   /* features per thread from which gemm_lora expands inside the GEMV:
+                                         * narrower slices make the expand's axpys too short to pay */
 
 typedef struct {
     const dlp_context *ctx;
@@ -84,8 +86,14 @@ static dlp_status check_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, 
 
 /* The product (and, with expand, the adapters' share) over the pool, then the bias. */
 static dlp_status run_gemm(dlp_context *ctx, gemm_args *args, int64_t n, const void *bias, dlp_dtype bias_dtype) {
-    if (args->m < DLP_GEMM_SMALL_M) {
+    const dlp_lora_expand_args *expand = args->expand;
+    if (args->m < DLP_GEMM_SMALL_M && (!expand || n / ctx->n_threads >= DLP_GEMM_FUSED_EXPAND_MIN)) {
         dlp_parallel_for(ctx->pool, n, 16, gemm_dot_range, args);
+    } else if (args->m < DLP_GEMM_SMALL_M) {
+        args->expand = NULL;                       /* narrow output: the expand after, in longer runs */
+        dlp_parallel_for(ctx->pool, n, 16, gemm_dot_range, args);
+        int64_t grain = 4096 / (args->m * expand->k_slots * expand->r_max + 1) + 16;
+        dlp_parallel_for(ctx->pool, n, grain, expand_columns_range, (void *)expand);
     } else {
         if (args->w_dtype != DLP_DTYPE_F32) {
             args->scratch = dlp_cpu_scratch(ctx, (size_t)ctx->n_threads * DLP_GEMM_TILE_ROWS * (size_t)args->k);

@@ -6,10 +6,11 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* A uint32 key that orders like the float (NaN aside). */
+/* A uint32 key that orders like the float (-0 and +0 equal; NaN aside). */
 static inline uint32_t order_key(float f) {
     uint32_t bits;
     memcpy(&bits, &f, 4);
+    if (bits == 0x80000000u) bits = 0;
     return (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
 }
 
@@ -84,7 +85,7 @@ dlp_status dlp_cpu_sample(dlp_context *ctx, int64_t m, int64_t n, const float *l
         if (temperature > 0 && !(uniforms[i] >= 0 && uniforms[i] < 1))
             return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "sample: uniform %g of row %lld is outside [0, 1)",
                                 (double)uniforms[i], (long long)i);
-        out[i] = sample_row(logits + i * ldl, n, temperature, top_k, top_p, uniforms[i], weights);
+        out[i] = sample_row(logits + i * ldl, n, temperature, top_k, top_p, temperature > 0 ? uniforms[i] : 0.0f, weights);
     }
     return DLP_STATUS_OK;
 }

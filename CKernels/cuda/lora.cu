@@ -75,7 +75,7 @@ __global__ void lora_expand_kernel(int64_t d_out, int64_t r_max, int64_t k_slots
 
 static dlp_status check_plans(dlp_context *ctx, const char *op, int64_t m, int64_t r_max, int64_t k_slots,
                               int64_t n_adapters, int64_t n_plans, dlp_dtype bank_dtype) {
-    if (!dlp_dtype_valid(bank_dtype) || m < 0 || r_max < 0 || k_slots <= 0 || n_adapters < 0 || n_plans < 0 || m > INT32_MAX || k_slots > 65535 ||
+    if (!dlp_dtype_valid(bank_dtype) || m < 0 || r_max <= 0 || k_slots <= 0 || n_adapters <= 0 || n_plans < 0 || m > INT32_MAX || k_slots > 65535 ||
         r_max > 65535 * 4)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "%s: bad sizes m=%lld r_max=%lld k=%lld adapters=%lld plans=%lld",
                              op, (long long)m, (long long)r_max, (long long)k_slots, (long long)n_adapters,
@@ -94,7 +94,7 @@ dlp_status dlp_cuda_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64
     if (d_in <= 0 || ldx < d_in)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_shrink: bad d_in=%lld ldx=%lld", (long long)d_in,
                              (long long)ldx);
-    if (m == 0 || r_max == 0) return DLP_STATUS_OK;
+    if (m == 0) return DLP_STATUS_OK;
     dim3 grid((unsigned)m, (unsigned)k_slots, dlp_blocks(r_max, SHRINK_WARPS));
     lora_shrink_kernel<<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(d_in, r_max, k_slots, x, ldx, a_bank, bank_dtype, n_adapters, ranks,
                                                                     scales, n_plans, plan_adapters, plan_weights, plan_of_row,
@@ -113,7 +113,7 @@ dlp_status dlp_cuda_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int6
     if (d_out <= 0 || ldy < d_out)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_expand: bad d_out=%lld ldy=%lld", (long long)d_out,
                              (long long)ldy);
-    if (m == 0 || r_max == 0) return DLP_STATUS_OK;
+    if (m == 0) return DLP_STATUS_OK;
     if (d_out > 65535LL * 256)
         return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "lora_expand: d_out=%lld is too wide", (long long)d_out);
     dim3 grid((unsigned)m, dlp_blocks(d_out, 256));
@@ -128,7 +128,12 @@ dlp_status dlp_cuda_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
                               float beta, float *y, int64_t ldy, int64_t r_max, int64_t k_slots, const float *t,
                               const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters, const int32_t *ranks,
                               int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row) {
-    dlp_status status = dlp_cuda_gemm(ctx, m, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy);
+    // the expand's arguments are checked before the product writes y (a failed op leaves y alone)
+    dlp_status status = check_plans(ctx, "gemm_lora", m, r_max, k_slots, n_adapters, n_plans, bank_dtype);
+    if (status != DLP_STATUS_OK) return status;
+    if (n > 65535LL * 256)
+        return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "gemm_lora: n=%lld is too wide", (long long)n);
+    status = dlp_cuda_gemm(ctx, m, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy);
     if (status != DLP_STATUS_OK) return status;
     return dlp_cuda_lora_expand(ctx, m, n, r_max, k_slots, t, b_bank, bank_dtype, n_adapters, ranks, n_plans, plan_adapters,
                                 plan_of_row, y, ldy);

@@ -6,16 +6,19 @@
 
 #define SAMPLE_THREADS 1024
 
+// A uint32 key that orders like the float (-0 and +0 equal; NaN aside).
 __device__ __forceinline__ uint32_t order_key(float f) {
     uint32_t bits = __float_as_uint(f);
+    if (bits == 0x80000000u) bits = 0;
     return (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
 }
 
-// Count (mass == 0) or e-mass (mass == 1) of the row's entries with key >= bound, over the whole block.
+// exp((logit - max) / temperature) in double, as the CPU op computes it.
 __device__ __forceinline__ double token_weight(float logit, float max, float temperature) {
     return exp((double)(logit - max) / (double)temperature);
 }
 
+// Count (mass == 0) or e-mass (mass == 1) of the row's entries with key >= bound, over the whole block.
 __device__ double block_measure(const float *row, int64_t n, uint32_t bound, int mass, float max, float temperature,
                                 double *shared32) {
     double local = 0.0;

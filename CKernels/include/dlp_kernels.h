@@ -159,8 +159,9 @@ typedef struct dlp_kernel_table {
                               float *y, int64_t ldy);
     /* gemm, then lora_expand into the same y, as one op: y = beta * y + x w^T + bias + (the expand of t,
      * which lora_shrink computed from this x). The arguments are gemm's followed by lora_expand's (its
-     * d_out is n). On the CPU each thread adds the adapters' share of the output features it computes,
-     * so an adapted projection costs one extra pass (the shrink) instead of two. */
+     * d_out is n). On the CPU, for decode-sized batches (m < 8) with wide outputs, each thread adds the
+     * adapters' share of the output features it computes, so an adapted projection costs one extra pass
+     * (the shrink) instead of two; otherwise the expand runs right after the product. */
     dlp_status (*gemm_lora)(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
                             const float *x, int64_t ldx, const void *w, dlp_dtype w_dtype, int64_t ldw,
                             const void *bias, dlp_dtype bias_dtype, float beta, float *y, int64_t ldy,
@@ -177,8 +178,8 @@ typedef struct dlp_kernel_table {
      * for the largest v at which the e-mass of {logit >= v} still reaches top_p of the kept mass (ties at a
      * threshold are all kept). The draw walks the kept tokens in ascending id order and returns the first
      * whose running e-sum exceeds uniforms[i] * (kept mass) (the last kept token if rounding leaves none).
-     * logits: f32 [m, n] (ld ldl); uniforms: f32 [m] in [0, 1), from the host's seeded generator;
-     * out: int32 [m]. */
+     * logits: f32 [m, n] (ld ldl); uniforms: f32 [m] in [0, 1), from the host's seeded generator (unread,
+     * and may be NULL, when temperature <= 0); out: int32 [m]. Logits must not be NaN; -0 equals +0. */
     dlp_status (*sample)(dlp_context *ctx, int64_t m, int64_t n, const float *logits, int64_t ldl,
                          float temperature, int32_t top_k, float top_p, const float *uniforms, int32_t *out);
 
@@ -187,7 +188,8 @@ typedef struct dlp_kernel_table {
      * probability reaches top_p (at least 1, at most k_max) -> weights (weighting 0: softmax over the kept
      * probabilities, as the DLP-LoRA code; 1: kept probabilities divided by their sum) -> one plan row per
      * sentence, ready for lora_shrink. logits: f32 [s, n_classes] (ld ldl); plan_adapters: int32 [s, k_max]
-     * (class index, -1 after the kept ones); plan_weights: f32 [s, k_max] (0 after the kept ones). */
+     * (class index, -1 after the kept ones); plan_weights: f32 [s, k_max] (0 after the kept ones). A device
+     * backend may answer UNSUPPORTED for more than 1024 classes. */
     dlp_status (*route_top_p)(dlp_context *ctx, int64_t s, int64_t n_classes, const float *logits, int64_t ldl,
                               float top_p, int32_t k_max, int32_t weighting, int32_t *plan_adapters,
                               float *plan_weights);

@@ -1,6 +1,7 @@
 // DeviceSamplingTests.swift: tokens chosen by the backend (`forwardChoosing`, the `sample` op) are the
-// tokens the Swift rule picks from the same logits and draws; the generate loop gives the same greedy text
-// whether the backend or the host samplers choose (a repetition penalty of 1.0001 forces the host path).
+// tokens the Swift rule picks from the same logits and draws; the generate loop gives the same text, greedy
+// and sampled, whether the backend or the host samplers choose (a repetition penalty of 1.0000001, which
+// changes no choice here, forces the host path).
 import Testing
 @testable import DLPLoRA
 
@@ -36,5 +37,12 @@ import Testing
                                                              sampling: SamplingParameters(repetitionPenalty: 1.0000001))])[0].tokenIDs
         #expect(device == host)
         #expect(device.count == 12)
+        let sampled = SamplingParameters(temperature: 0.9, topK: 40, topP: 0.95, seed: 11)
+        var forced = sampled
+        forced.repetitionPenalty = 1.0000001
+        let onDevice = try generator.generate([GenerationRequest(promptIDs: [1, 88, 140], maxTokens: 24, sampling: sampled)])[0].tokenIDs
+        let onHost = try generator.generate([GenerationRequest(promptIDs: [1, 88, 140], maxTokens: 24, sampling: forced)])[0].tokenIDs
+        #expect(onDevice == onHost)
+        #expect(Set(onDevice).count > 3, "sampling at T=0.9 should not repeat one token")
     }
 }

@@ -28,7 +28,7 @@ import Testing
     @Test(.enabled(if: BigBench.routerData != nil, "BIG-bench tasks not in .cache (run scripts/fetch-bigbench.sh)"))
     func bigBenchSplitMatchesTheTrainingScript() throws {
         let data = try #require(BigBench.routerData)
-        // counts printed by scripts/demo_tasks.py for the same rule
+        // held-out counts under the rule of scripts/demo_tasks.py (held_out), computed there for each task
         let expected = ["sports_understanding": 196, "navigate": 205, "date_understanding": 70, "intent_recognition": 144,
                         "reasoning_about_colored_objects": 405, "social_support": 176]
         for (task, count) in expected {

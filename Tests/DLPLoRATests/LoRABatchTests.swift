@@ -172,4 +172,25 @@ func randomAdapter(_ name: String, config: ModelConfig, rank: Int, projections: 
         for a in adapters { try f32Bytes.add(a); try f16Bytes.add(a) }
         #expect(f16Bytes.byteCount < f32Bytes.byteCount * 6 / 10)
     }
+
+    /// A stack with a value beyond f16's range stays f32 in an f16 bank (the others are f16).
+    @Test func valuesBeyondF16StayF32() throws {
+        let (model, _) = try ModelLoader.load(path: Fixtures.path("tiny-mistral"), backend: Fixtures.cpu)
+        var weights: [Int: [Projection: (a: [Float], b: [Float])]] = [:]
+        let rank = 2
+        for layer in 0..<model.config.numHiddenLayers {
+            for p in [Projection.qProj, .vProj] {
+                let (dIn, dOut) = p.dimensions(model.config)
+                var b = [Float](repeating: 0.01, count: dOut * rank)
+                if layer == 0, p == .qProj { b[0] = 70_000 }
+                weights[layer, default: [:]][p] = ([Float](repeating: 0.01, count: rank * dIn), b)
+            }
+        }
+        let bank = AdapterBank(config: model.config, backend: Fixtures.cpu, storage: .f16)
+        try bank.add(try LoRAAdapter(name: "big", baseConfig: model.config, rank: rank, alpha: 2, weights: weights))
+        let snapshot = bank.snapshot()
+        #expect(snapshot.stack(layer: 0, projection: .qProj)?.b.dtype == .f32)
+        #expect(snapshot.stack(layer: 0, projection: .vProj)?.b.dtype == .f16)
+        #expect(snapshot.stack(layer: 1, projection: .qProj)?.a.dtype == .f16)
+    }
 }

@@ -94,6 +94,9 @@ extension KernelBackend {
     func gemmLoRA(rows m: Int, x: DeviceTensor, weight w: DeviceTensor, bias: DeviceTensor?, accumulate: Bool,
                   y: DeviceTensor, t: DeviceTensor, bank: AdapterBank.Stack, plans: LoRAPlanTensors) throws {
         let n = w.shape[0], k = w.shape[1]
+        guard bank.dOut == n, bank.dIn == k else {
+            throw InferenceError.invalidRequest("gemm_lora: an adapter stack of \(bank.dIn)->\(bank.dOut) for a weight of \(k)->\(n)")
+        }
         try run("gemm_lora") { try entry(table.gemm_lora, "gemm_lora")(
             context, Int64(m), Int64(n), Int64(k), x.floats, Int64(k), w.address, w.dtype.kernelType, Int64(k),
             bias?.address, (bias?.dtype ?? .f32).kernelType, accumulate ? 1 : 0, y.floats, Int64(n),

@@ -28,7 +28,8 @@ enum KernelChecks {
         checks.append(try argmax(pair, m: 4, n: 3000))
         for (rows, kSlots, dIn, dOut, bank) in [(1, 1, 96, 80, DType.f32), (6, 3, 96, 80, .f32), (32, 4, 64, 200, .f32),
                                                  (12, 3, 64, 200, .f32),
-                                                 (1, 3, 96, 80, .f16), (6, 3, 64, 200, .f16), (5, 2, 96, 80, .bf16)] {
+                                                 (1, 3, 96, 80, .f16), (6, 3, 64, 200, .f16), (5, 2, 96, 80, .bf16),
+                                                 (3, 3, 64, 1100, .f16)] {
             checks.append(contentsOf: try lora(pair, rows: rows, kSlots: kSlots, dIn: dIn, dOut: dOut, bankDtype: bank))
         }
         return checks
@@ -161,7 +162,8 @@ enum KernelChecks {
     }
 
     /// Shrink then expand over a bank of 5 adapters (ranks 4, 8, 0, 2, 8; r_max 8), plans with empty
-    /// slots, and a row without adapters.
+    /// slots, and a row without adapters; and gemm_lora (narrow outputs expand after the product, wide
+    /// ones inside it on the CPU).
     static func lora(_ pair: BackendPair, rows: Int, kSlots: Int, dIn: Int, dOut: Int, bankDtype: DType) throws -> [SelfTestCheck] {
         let ranks: [Int32] = [4, 8, 0, 2, 8], rMax = 8, count = ranks.count
         var a = pair.floats(count * rMax * dIn, scale: 0.3), b = pair.floats(count * rMax * dOut, scale: 0.3)

@@ -23,15 +23,15 @@ enum ModelChecks {
             checks.append(SelfTestCheck(name: "model \(name)", shape: "prefill \(prompt.count) + decode \(decodeSteps.count)",
                                         dtype: dtype, maxError: error, tolerance: tolerance(target.weightBytes)))
         }
-        let llama = (fixtures as NSString).appendingPathComponent("tiny-llama")
-        if FileManager.default.fileExists(atPath: llama) {
-            checks.append(contentsOf: try fusedLoRA(pair, path: llama))
+        for name in ["tiny-llama", "tiny-mistral"] {              // f32 bank, and the f16 bank of an f16 model
+            let path = (fixtures as NSString).appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: path) { checks.append(contentsOf: try fusedLoRA(pair, path: path)) }
         }
         return checks
     }
 
-    /// Three random adapters (ranks 4, 8, 2, all seven projections), one K=3 plan: fused against unfused on
-    /// the tested backend, and fused against the reference backend.
+    /// Three random adapters (ranks 4, 8, 2, all seven projections), one K=3 plan, in the bank dtype the
+    /// model picks: fused against unfused on the tested backend, and fused against the reference backend.
     static func fusedLoRA(_ pair: BackendPair, path: String) throws -> [SelfTestCheck] {
         let (target, _) = try ModelLoader.load(path: path, backend: pair.target)
         let (reference, _) = try ModelLoader.load(path: path, backend: pair.reference)
@@ -49,16 +49,17 @@ enum ModelChecks {
         }
         let plan = try FusionPlan(parsing: "a=0.6,b=0.3,c=0.1")
         func selection(_ model: TransformerModel, fused: Bool) throws -> (Int) -> AdapterSelection {
-            let bank = AdapterBank(config: config, backend: model.backend)
+            let bank = AdapterBank(config: config, backend: model.backend, storage: model.adapterStorage)
             for adapter in adapters { try bank.add(adapter) }
             return { rows in AdapterSelection(bank: bank, plans: [plan], planOfRow: Array(repeating: 0, count: rows), fused: fused) }
         }
         let fused = try logits(target, adapters: try selection(target, fused: true))
         let unfused = try logits(target, adapters: try selection(target, fused: false))
         let onReference = try logits(reference, adapters: try selection(reference, fused: true))
-        let shape = "tiny-llama, K=3 (r 4,8,2), 7 projections"
-        return [SelfTestCheck(name: "lora fused=unfused", shape: shape, dtype: "f32", maxError: maxAbsDifference(fused, unfused), tolerance: 1e-4),
-                SelfTestCheck(name: "lora fused vs ref", shape: shape, dtype: "f32", maxError: maxAbsDifference(fused, onReference), tolerance: 1e-4)]
+        let shape = "\((path as NSString).lastPathComponent), K=3 (r 4,8,2), 7 projections"
+        let bank = target.adapterStorage.rawValue, tolerance = ModelChecks.tolerance(target.weightBytes)
+        return [SelfTestCheck(name: "lora fused=unfused", shape: shape, dtype: bank, maxError: maxAbsDifference(fused, unfused), tolerance: tolerance),
+                SelfTestCheck(name: "lora fused vs ref", shape: shape, dtype: bank, maxError: maxAbsDifference(fused, onReference), tolerance: tolerance)]
     }
 
     /// Logits of every prompt row, then of each greedy-free decode step (fixed tokens), as one array.

@@ -1,7 +1,8 @@
 // NucleusSampling.swift: the sampling rule shared by the host Sampler and the kernels' `sample` op
 // (dlp_kernels.h): top-k by logit threshold, temperature softmax, top-p by logit threshold (ties at a
 // threshold all kept), then a draw over the kept tokens in ascending id order. This file is the
-// reference the selftest checks the kernels against; it sorts, where the kernels bisect.
+// reference the selftest checks the kernels against; it sorts, where the kernels search the float bit
+// patterns (a radix select on the CPU, a bisection on CUDA).
 import Foundation
 
 enum NucleusSampling {

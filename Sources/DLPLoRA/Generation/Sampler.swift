@@ -66,7 +66,8 @@ public struct Sampler: Sendable {
         if p.temperature == 0 {
             return NucleusSampling.choose(logits[...], temperature: 0, topK: 0, topP: 1, uniform: 0)
         }
+        // the same f32 draw the backend's sample op gets, so both paths pick the same token
         return NucleusSampling.choose(logits[...], temperature: p.temperature, topK: p.topK, topP: p.topP,
-                                      uniform: generator.nextUnit())
+                                      uniform: Double(nextDraw()))
     }
 }

@@ -3,7 +3,8 @@
 // rank (0 where an adapter leaves the projection alone) and scale. Loading or unloading an adapter
 // rebuilds the stacks it touches; base weights are never touched. Adding the hundredth adapter costs
 // memory, not time: kernels index the stack by adapter number. The stacks are stored in f32, or in f16
-// (half the bytes each token streams) when the bank is made for an f16 model.
+// (half the bytes each token streams) when the bank is made for an f16 model; a stack holding a value
+// f16 cannot represent (beyond +-65504) stays f32.
 import CKernels
 import Foundation
 
@@ -130,8 +131,11 @@ public final class AdapterBank: @unchecked Sendable {
                     try buffer.upload(values)
                     return DeviceTensor(buffer: buffer, dtype: dtype, shape: shape)
                 }
+                // one dtype for A and B of this stack: the bank's, unless f16 would overflow
+                let fitsF16 = !(a.contains { abs($0) > 65504 } || b.contains { abs($0) > 65504 })
+                let dtype = storage == .f16 && !fitsF16 ? DType.f32 : storage
                 func stored(_ values: [Float], shape: [Int]) throws -> DeviceTensor {
-                    switch storage {
+                    switch dtype {
                     case .f32: return try upload(values, dtype: .f32, shape: shape)
                     case .f16: return try upload(values.map { dlp_f32_to_f16($0) }, dtype: .f16, shape: shape)
                     case .bf16: return try upload(values.map { dlp_f32_to_bf16($0) }, dtype: .bf16, shape: shape)

@@ -25,6 +25,8 @@ final class ScratchPool {
 struct LoRAPass {
     let bank: AdapterBank.Snapshot
     let rows: Int
+    /// One shrink and expand for all slots (false: the reference path, one slot at a time).
+    let fused: Bool
     /// Fused: one table of all slots. Unfused: one single-slot table per slot.
     let tables: [KernelBackend.LoRAPlanTensors]
     let t: DeviceTensor          // f32 [rows, kSlots * rMax] for the largest rank in the bank
@@ -61,7 +63,7 @@ struct LoRAPass {
         }
         let rMax = bank.maxRank
         let t = try pool.tensor("lora_t", count: rows * k * max(rMax, 1), shape: [rows, k * max(rMax, 1)])
-        return LoRAPass(bank: bank, rows: rows, tables: tables, t: t)
+        return LoRAPass(bank: bank, rows: rows, fused: selection.fused, tables: tables, t: t)
     }
 
     /// The projection `y (+)= x W^T + bias` of `layer` with the adapters' share: when fused, the shrink and
@@ -69,7 +71,7 @@ struct LoRAPass {
     /// shrink and expand per slot.
     func project(layer: Int, projection: Projection, x: DeviceTensor, weight: DeviceTensor, bias: DeviceTensor?,
                  accumulate: Bool, y: DeviceTensor, backend: KernelBackend) throws {
-        guard tables.count == 1, let stack = bank.stack(layer: layer, projection: projection) else {
+        guard fused, let stack = bank.stack(layer: layer, projection: projection) else {
             try backend.gemm(rows: rows, x: x, weight: weight, bias: bias, accumulate: accumulate, y: y)
             try apply(layer: layer, projection: projection, x: x, y: y, backend: backend)
             return
