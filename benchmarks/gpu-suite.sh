@@ -11,7 +11,8 @@ cd "$top"
 bin=${1:-.build/release/dlp-gpu}
 out=${2:-benchmarks/results/$(date -u +%F)-gpu}
 shape=${SHAPE:-qwen2-1.5b}
-bench() { "$bin" bench --device cuda --shape "$shape" --dtype bf16 --warmup 1 --repeats "${REPEATS:-5}" "$@"; }
+# DEVICE=cpu SHAPE=smollm2-135m REPEATS=1 runs the same script on the CPU (to check the script itself)
+bench() { "$bin" bench --device "${DEVICE:-cuda}" --shape "$shape" --dtype bf16 --warmup 1 --repeats "${REPEATS:-5}" "$@"; }
 echo "== roofline: base decode, batch 1" >&2
 bench --modes base,single --prompt-tokens 128 --generate 128 --json > "$out-roofline.json"
 echo "== DLP K=3 of 8, r=16, all projections, vs single" >&2
