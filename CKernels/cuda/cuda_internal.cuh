@@ -107,6 +107,38 @@ __device__ __forceinline__ double dlp_block_sum_double(double v, double *shared3
     return total;
 }
 
+// The largest value of a row and its first index, over a block of blockDim.x threads (a multiple of 32,
+// <= 1024) striding through row[0..n); every thread gets the result (index 0 for an empty or all-NaN row).
+__device__ __forceinline__ int64_t dlp_block_argmax(const float *row, int64_t n, float *best_value_out) {
+    __shared__ float best_value[32];
+    __shared__ int64_t best_index[32];
+    float value = -INFINITY;
+    int64_t index = n;
+    for (int64_t j = threadIdx.x; j < n; j += blockDim.x)
+        if (row[j] > value || index == n) { value = row[j]; index = j; }
+    for (int offset = 16; offset > 0; offset >>= 1) {
+        float v = __shfl_xor_sync(0xffffffffu, value, offset);
+        int64_t i = __shfl_xor_sync(0xffffffffu, index, offset);
+        if (v > value || (v == value && i < index)) { value = v; index = i; }
+    }
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    __syncthreads();
+    if (lane == 0) { best_value[warp] = value; best_index[warp] = index; }
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        for (int w = 1; w < (int)(blockDim.x >> 5); w++)
+            if (best_value[w] > value || (best_value[w] == value && best_index[w] < index)) {
+                value = best_value[w];
+                index = best_index[w];
+            }
+        best_value[0] = value;
+        best_index[0] = index;
+    }
+    __syncthreads();
+    *best_value_out = best_value[0];
+    return best_index[0] < n ? best_index[0] : 0;
+}
+
 // The op entry points, one file per group.
 dlp_status dlp_cuda_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
                          const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,

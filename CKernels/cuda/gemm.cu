@@ -139,11 +139,26 @@ static dlp_status blas_fail(dlp_context *ctx, cublasStatus_t status) {
     return dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "gemm: cublasGemmEx failed with status %d", (int)status);
 }
 
+// out (column-major C: n x m, ld ldo) = beta * out + W (type, [n, k] row-major) * (hi + lo)^T, hi and lo the
+// [m, k] halves of the split activations: two cublasGemmEx calls, the second accumulating.
+static dlp_status multiply_split(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const void *w, cudaDataType_t type,
+                                 int64_t ldw, const void *hi, const void *lo, float beta, float *out, int64_t ldo) {
+    const float one = 1.0f;
+    const void *halves[2] = {hi, lo};
+    for (int h = 0; h < 2; h++) {
+        cublasStatus_t s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, type, (int)ldw,
+                                        halves[h], type, (int)k, h == 0 ? &beta : &one, out, CUDA_R_32F, (int)ldo,
+                                        CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+        if (s != CUBLAS_STATUS_SUCCESS) return blas_fail(ctx, s);
+    }
+    return DLP_STATUS_OK;
+}
+
 // The f16 path adds the bias in its epilogue; the caller adds it after f32 and bf16.
 static dlp_status gemm_cublas(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
                               const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
                               float beta, float *y, int64_t ldy) {
-    // Column-major view: y^T [n, m] = w^T^T ... i.e. C(n x m, ld ldy) = op_T(W: k x n, ld ldw) * X(k x m, ld ldx)
+    // cuBLAS is column-major: row-major y [m, n] is C (n x m, ld ldy) = op_T(W as k x n, ld ldw) * X (k x m, ld ldx)
     const float one = 1.0f;
     if (w_dtype == DLP_DTYPE_F32) {
         cublasStatus_t s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, CUDA_R_32F,
@@ -159,14 +174,7 @@ static dlp_status gemm_cublas(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
             m, k, x, ldx, (__nv_bfloat16 *)scratch, (__nv_bfloat16 *)(scratch + elements * 2));
         dlp_status status = dlp_cuda_check_launch(ctx, "gemm (split)");
         if (status != DLP_STATUS_OK) return status;
-        cublasStatus_t s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, CUDA_R_16BF,
-                                        (int)ldw, scratch, CUDA_R_16BF, (int)k, &beta, y, CUDA_R_32F, (int)ldy,
-                                        CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
-        if (s != CUBLAS_STATUS_SUCCESS) return blas_fail(ctx, s);
-        s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, CUDA_R_16BF, (int)ldw,
-                         scratch + elements * 2, CUDA_R_16BF, (int)k, &one, y, CUDA_R_32F, (int)ldy, CUBLAS_COMPUTE_32F,
-                         CUBLAS_GEMM_DEFAULT);
-        return s == CUBLAS_STATUS_SUCCESS ? DLP_STATUS_OK : blas_fail(ctx, s);
+        return multiply_split(ctx, m, n, k, w, CUDA_R_16BF, ldw, scratch, scratch + elements * 2, beta, y, ldy);
     }
     // f16: scaled rows; scratch = hi, lo (f16 [m, k]), product (f32 [m, n]), row scales (f32 [m])
     size_t product_offset = (4 * elements + 15) / 16 * 16, scale_offset = product_offset + (size_t)m * (size_t)n * 4;
@@ -177,15 +185,8 @@ static dlp_status gemm_cublas(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
                                                           row_scale);
     dlp_status status = dlp_cuda_check_launch(ctx, "gemm (split)");
     if (status != DLP_STATUS_OK) return status;
-    const float zero = 0.0f;
-    cublasStatus_t s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, CUDA_R_16F,
-                                    (int)ldw, scratch, CUDA_R_16F, (int)k, &zero, product, CUDA_R_32F, (int)n,
-                                    CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
-    if (s != CUBLAS_STATUS_SUCCESS) return blas_fail(ctx, s);
-    s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, CUDA_R_16F, (int)ldw,
-                     scratch + elements * 2, CUDA_R_16F, (int)k, &one, product, CUDA_R_32F, (int)n, CUBLAS_COMPUTE_32F,
-                     CUBLAS_GEMM_DEFAULT);
-    if (s != CUBLAS_STATUS_SUCCESS) return blas_fail(ctx, s);
+    status = multiply_split(ctx, m, n, k, w, CUDA_R_16F, ldw, scratch, scratch + elements * 2, 0.0f, product, n);
+    if (status != DLP_STATUS_OK) return status;
     f16_epilogue_kernel<<<dlp_blocks(m * n, 256), 256, 0, ctx->stream>>>(m, n, product, row_scale, bias, bias_dtype, beta,
                                                                          y, ldy);
     return dlp_cuda_check_launch(ctx, "gemm (f16 epilogue)");

@@ -84,29 +84,9 @@ dlp_status dlp_cuda_add(dlp_context *ctx, int64_t n, const float *x, float *y) {
 
 // One block per row; ties keep the lower index.
 __global__ void argmax_kernel(int64_t n, const float *x, int64_t ldx, int32_t *out) {
-    __shared__ float best_value[32];
-    __shared__ int64_t best_index[32];
-    const float *xi = x + blockIdx.x * ldx;
-    float value = -INFINITY;
-    int64_t index = n;
-    for (int64_t j = threadIdx.x; j < n; j += blockDim.x)
-        if (xi[j] > value || index == n) { value = xi[j]; index = j; }
-    for (int offset = 16; offset > 0; offset >>= 1) {
-        float v = __shfl_xor_sync(0xffffffffu, value, offset);
-        int64_t i = __shfl_xor_sync(0xffffffffu, index, offset);
-        if (v > value || (v == value && i < index)) { value = v; index = i; }
-    }
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    if (lane == 0) { best_value[warp] = value; best_index[warp] = index; }
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        for (int w = 1; w < (int)(blockDim.x >> 5); w++)
-            if (best_value[w] > value || (best_value[w] == value && best_index[w] < index)) {
-                value = best_value[w];
-                index = best_index[w];
-            }
-        out[blockIdx.x] = (int32_t)(index < n ? index : 0);
-    }
+    float best;
+    int64_t index = dlp_block_argmax(x + blockIdx.x * ldx, n, &best);
+    if (threadIdx.x == 0) out[blockIdx.x] = (int32_t)index;
 }
 
 dlp_status dlp_cuda_argmax(dlp_context *ctx, int64_t m, int64_t n, const float *x, int64_t ldx, int32_t *out) {

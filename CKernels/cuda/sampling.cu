@@ -38,42 +38,18 @@ __device__ uint32_t block_largest_key(const float *row, int64_t n, uint32_t floo
     return (uint32_t)lo;
 }
 
-__global__ void __launch_bounds__(SAMPLE_THREADS) sample_kernel(int64_t n, const float *__restrict__ logits, int64_t ldl, float temperature, int32_t top_k,
-                              float top_p, const float *__restrict__ uniforms, int32_t *__restrict__ out,
-                              int32_t *error_flag) {
+__global__ void __launch_bounds__(SAMPLE_THREADS)
+sample_kernel(int64_t n, const float *__restrict__ logits, int64_t ldl, float temperature, int32_t top_k, float top_p,
+              const float *__restrict__ uniforms, int32_t *__restrict__ out, int32_t *error_flag) {
     __shared__ double shared32[32];
-    __shared__ float best_value[32];
-    __shared__ int64_t best_index[32];
     __shared__ double prefix[SAMPLE_THREADS];
     __shared__ int64_t last_index[SAMPLE_THREADS / 32];
     __shared__ int owner;
     __shared__ int64_t chosen;
     const float *row = logits + blockIdx.x * ldl;
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-    // argmax (first index on ties)
-    float value = -INFINITY;
-    int64_t index = n;
-    for (int64_t j = threadIdx.x; j < n; j += blockDim.x)
-        if (row[j] > value || index == n) { value = row[j]; index = j; }
-    for (int offset = 16; offset > 0; offset >>= 1) {
-        float v = __shfl_xor_sync(0xffffffffu, value, offset);
-        int64_t i = __shfl_xor_sync(0xffffffffu, index, offset);
-        if (v > value || (v == value && i < index)) { value = v; index = i; }
-    }
-    if (lane == 0) { best_value[warp] = value; best_index[warp] = index; }
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        for (int w = 1; w < warps; w++)
-            if (best_value[w] > value || (best_value[w] == value && best_index[w] < index)) {
-                value = best_value[w];
-                index = best_index[w];
-            }
-        best_value[0] = value;
-        best_index[0] = index;
-    }
-    __syncthreads();
-    float max = best_value[0];
-    int64_t argmax = best_index[0] < n ? best_index[0] : 0;
+    float max;
+    int64_t argmax = dlp_block_argmax(row, n, &max);           // first index on ties
     if (!(temperature > 0.0f)) {
         if (threadIdx.x == 0) out[blockIdx.x] = (int32_t)argmax;
         return;

@@ -5,6 +5,15 @@
 import ArgumentParser
 import Foundation
 
+/// Folders that may be the dlp-gpu checkout: the current folder, then the executable's ancestors
+/// (.build/<triple>/release/dlp-gpu -> the checkout).
+func checkoutCandidates() -> [String] {
+    var roots = [FileManager.default.currentDirectoryPath]
+    var url = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+    for _ in 0..<4 { url.deleteLastPathComponent(); roots.append(url.path) }
+    return roots
+}
+
 struct DemoPack {
     let model: String
     let adapters: [String]
@@ -14,10 +23,7 @@ struct DemoPack {
         let fm = FileManager.default
         var roots: [String] = []
         if let explicit = ProcessInfo.processInfo.environment["DLP_DEMO_ROOT"] { roots.append(explicit) }
-        roots.append(fm.currentDirectoryPath)
-        // .build/<triple>/release/dlp-gpu -> the checkout
-        var url = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        for _ in 0..<4 { url.deleteLastPathComponent(); roots.append(url.path) }
+        roots += checkoutCandidates()
         guard let root = roots.first(where: { fm.fileExists(atPath: $0 + "/demo/adapters") }) else {
             throw ValidationError("no --model given and no demo pack found (looked for demo/adapters in \(roots.joined(separator: ", "))); run `make demo` in the dlp-gpu checkout or pass --model")
         }

@@ -39,9 +39,6 @@ struct SelfTestCommand: ParsableCommand {
 
     /// Tests/Fixtures under the current folder or the executable's checkout.
     private func defaultFixtures() -> String? {
-        var roots = [FileManager.default.currentDirectoryPath]
-        var url = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        for _ in 0..<4 { url.deleteLastPathComponent(); roots.append(url.path) }
-        return roots.map { $0 + "/Tests/Fixtures" }.first { FileManager.default.fileExists(atPath: $0 + "/tiny-llama") }
+        checkoutCandidates().map { $0 + "/Tests/Fixtures" }.first { FileManager.default.fileExists(atPath: $0 + "/tiny-llama") }
     }
 }

@@ -29,6 +29,16 @@ import Testing
         }
     }
 
+    @Test func theBackendChoosesUnlessARequestNeedsTheHost() {
+        let greedy = GenerationRequest(promptIDs: [1], sampling: .greedy)
+        let sampled = GenerationRequest(promptIDs: [1], sampling: SamplingParameters(temperature: 0.9, topP: 0.9))
+        let penalized = GenerationRequest(promptIDs: [1], sampling: SamplingParameters(repetitionPenalty: 1.0000001))
+        #expect(Generator.backendChooses([greedy, greedy]))
+        #expect(Generator.backendChooses([sampled]))
+        #expect(!Generator.backendChooses([greedy, sampled]))
+        #expect(!Generator.backendChooses([penalized]))
+    }
+
     @Test func generatedTextIsTheSameOnEitherPath() throws {
         let (model, _) = try ModelLoader.load(path: Fixtures.path("tiny-qwen2"), backend: Fixtures.cpu)
         let generator = Generator(model: model, tokenizer: nil, contextLength: 32)

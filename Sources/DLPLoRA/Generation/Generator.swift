@@ -69,10 +69,7 @@ public final class Generator: @unchecked Sendable {
             lastRows.append(tokens.count - 1)
             rowPlans += plans[i].promptRows.map { (i, $0) }
         }
-        // the backend chooses the next tokens when every request samples the same way without a penalty
-        // (only ids come back instead of rows x vocab logits); otherwise the host samplers do
-        let onDevice = samplers.allSatisfy(\.canChooseOnDevice)
-            && Set(requests.map { [$0.sampling.temperature, Float($0.sampling.topK), $0.sampling.topP] }).count == 1
+        let onDevice = Generator.backendChooses(requests)
         let shared = requests[0].sampling
         func step(tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int], sequences: [Int],
                   selection: AdapterSelection?) throws -> Choices {
@@ -165,6 +162,16 @@ public final class Generator: @unchecked Sendable {
 public enum GenerationEvent: Sendable {
     case text(String)
     case finished(GenerationResult)
+}
+
+extension Generator {
+    /// Whether the backend chooses the next tokens of `requests` (only ids come back instead of rows x
+    /// vocab logits): every request samples the same way and none has a repetition penalty, which needs
+    /// the history on the host.
+    static func backendChooses(_ requests: [GenerationRequest]) -> Bool {
+        requests.allSatisfy { $0.sampling.repetitionPenalty == 1 }
+            && Set(requests.map { [$0.sampling.temperature, Float($0.sampling.topK), $0.sampling.topP] }).count == 1
+    }
 }
 
 /// What one forward step of the generate loop returns: the tokens the backend chose, or logits to sample.

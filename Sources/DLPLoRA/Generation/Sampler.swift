@@ -44,10 +44,6 @@ public struct Sampler: Sendable {
         generator = SeededGenerator(seed: parameters.seed)
     }
 
-    /// Whether the backend's `sample` op can choose for this sampler (it has no repetition penalty, which
-    /// needs the history on the host).
-    var canChooseOnDevice: Bool { parameters.repetitionPenalty == 1 }
-
     /// The draw the backend's `sample` op needs for the next token: the one `next` would use (greedy: 0).
     mutating func nextDraw() -> Float {
         parameters.temperature == 0 ? 0 : min(Float(generator.nextUnit()), 0x1.fffffep-1)

@@ -165,22 +165,22 @@ public final class TransformerModel: @unchecked Sendable {
         let eps = Float(c.rmsNormEps)
         let heads = c.numAttentionHeads, kvHeads = c.kvHeads, headDim = c.headDimension
         try b.embedding(rows: m, ids: ws.ids, table: weights.embedTokens, out: ws.hidden)
+        // y (+)= x W^T + bias of one layer's projection, plus the rows' adapters when it has any
+        func project(_ p: Projection, layer index: Int, x: DeviceTensor, weight: DeviceTensor, bias: DeviceTensor?,
+                     accumulate: Bool = false, y: DeviceTensor) throws {
+            if let lora {
+                try lora.project(layer: index, projection: p, x: x, weight: weight, bias: bias, accumulate: accumulate,
+                                 y: y, backend: b)
+            } else {
+                try b.gemm(rows: m, x: x, weight: weight, bias: bias, accumulate: accumulate, y: y)
+            }
+        }
         for (index, layer) in weights.layers.enumerated() {
             let kv = cache.layers[index]
-            // y (+)= x W^T + bias, plus the row's adapters when this projection has any
-            func project(_ p: Projection, x: DeviceTensor, weight: DeviceTensor, bias: DeviceTensor?,
-                         accumulate: Bool = false, y: DeviceTensor) throws {
-                if let lora {
-                    try lora.project(layer: index, projection: p, x: x, weight: weight, bias: bias, accumulate: accumulate,
-                                     y: y, backend: b)
-                } else {
-                    try b.gemm(rows: m, x: x, weight: weight, bias: bias, accumulate: accumulate, y: y)
-                }
-            }
             try b.rmsnorm(rows: m, x: ws.hidden, weight: layer.inputNorm, eps: eps, y: ws.normed)
-            try project(.qProj, x: ws.normed, weight: layer.qProj, bias: layer.qBias, y: ws.q)
-            try project(.kProj, x: ws.normed, weight: layer.kProj, bias: layer.kBias, y: ws.k)
-            try project(.vProj, x: ws.normed, weight: layer.vProj, bias: layer.vBias, y: ws.v)
+            try project(.qProj, layer: index, x: ws.normed, weight: layer.qProj, bias: layer.qBias, y: ws.q)
+            try project(.kProj, layer: index, x: ws.normed, weight: layer.kProj, bias: layer.kBias, y: ws.k)
+            try project(.vProj, layer: index, x: ws.normed, weight: layer.vProj, bias: layer.vBias, y: ws.v)
             try b.rope(rows: m, heads: heads, headDim: headDim, rotaryDim: headDim, x: ws.q,
                        positions: ws.positions, inverseFrequencies: inverseFrequencies)
             try b.rope(rows: m, heads: kvHeads, headDim: headDim, rotaryDim: headDim, x: ws.k,
@@ -191,12 +191,12 @@ public final class TransformerModel: @unchecked Sendable {
                             slots: ws.slots, positions: ws.positions, window: architecture.slidingWindow ?? 0,
                             scale: 1 / Float(headDim).squareRoot(), out: ws.attention)
             // residual: hidden += attention * o_proj^T
-            try project(.oProj, x: ws.attention, weight: layer.oProj, bias: layer.oBias, accumulate: true, y: ws.hidden)
+            try project(.oProj, layer: index, x: ws.attention, weight: layer.oProj, bias: layer.oBias, accumulate: true, y: ws.hidden)
             try b.rmsnorm(rows: m, x: ws.hidden, weight: layer.postAttentionNorm, eps: eps, y: ws.normed)
-            try project(.gateProj, x: ws.normed, weight: layer.gateProj, bias: layer.gateBias, y: ws.gate)
-            try project(.upProj, x: ws.normed, weight: layer.upProj, bias: layer.upBias, y: ws.up)
+            try project(.gateProj, layer: index, x: ws.normed, weight: layer.gateProj, bias: layer.gateBias, y: ws.gate)
+            try project(.upProj, layer: index, x: ws.normed, weight: layer.upProj, bias: layer.upBias, y: ws.up)
             try b.siluMul(rows: m, width: c.intermediateSize, gate: ws.gate, up: ws.up, out: ws.gate)
-            try project(.downProj, x: ws.gate, weight: layer.downProj, bias: layer.downBias, accumulate: true, y: ws.hidden)
+            try project(.downProj, layer: index, x: ws.gate, weight: layer.downProj, bias: layer.downBias, accumulate: true, y: ws.hidden)
         }
         for i in 0..<m {
             let slot = Int(slots[i])
