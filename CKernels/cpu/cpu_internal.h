@@ -18,6 +18,12 @@ int32_t dlp_thread_pool_size(const dlp_thread_pool *pool);
 /* Splits [0, n) into one contiguous chunk per thread (the caller runs the first) and waits for all.
  * Runs inline when n < 2 * min_items_per_thread. */
 void dlp_parallel_for(dlp_thread_pool *pool, int64_t n, int64_t min_items_per_thread, dlp_range_fn fn, void *arg);
+/* A task that runs once on each of the pool's n_threads threads (thread in [0, n_threads)). */
+typedef void (*dlp_thread_fn)(void *arg, int32_t thread, int32_t n_threads);
+/* Runs fn on every thread of the pool and waits for all; fn may call dlp_parallel_barrier. */
+void dlp_parallel_run(dlp_thread_pool *pool, dlp_thread_fn fn, void *arg);
+/* Inside dlp_parallel_run only: returns once every thread of the pool has reached it. */
+void dlp_parallel_barrier(dlp_thread_pool *pool);
 
 struct dlp_context {
     dlp_thread_pool *pool;
@@ -138,6 +144,32 @@ typedef struct {
     float *y; int64_t ldy;
 } dlp_lora_expand_args;
 
+/* The shrink of one projection (lora.c), shared with gemm.c's gemm_lora. */
+typedef struct {
+    const dlp_context *ctx;
+    int64_t d_in, r_max, k_slots;
+    const float *x; int64_t ldx;     /* f32 [m, d_in] */
+    const void *a_bank; dlp_dtype bank_dtype;   /* [n_adapters, r_max, d_in] */
+    const int32_t *ranks; const float *scales;
+    const int32_t *plan_adapters; const float *plan_weights; const int32_t *plan_of_row;
+    float *t;                        /* f32 [m, k_slots * r_max] */
+} dlp_lora_shrink_args;
+
+/* The shrink's (row, slot, rank index) items [begin, end), item = (i * k_slots + s) * r_max + j. */
+void dlp_cpu_lora_shrink_items(const dlp_lora_shrink_args *a, int64_t begin, int64_t end);
+
+/* The shrink of m rows over the pool. */
+void dlp_cpu_lora_shrink_run(dlp_context *ctx, const dlp_lora_shrink_args *args, int64_t m);
+
+/* A run of bytes a kernel is about to read (for software prefetch). */
+typedef struct { const char *start; int64_t bytes; } dlp_span;
+
+/* The bank bytes that shrink items [item_begin, item_end) and the expand of output features
+ * [n_begin, n_end) read, as at most `capacity` spans (the rest is left out); returns the count. */
+int dlp_cpu_lora_spans(const dlp_lora_shrink_args *shrink, int64_t item_begin, int64_t item_end,
+                       const dlp_lora_expand_args *expand, int64_t n_begin, int64_t n_end,
+                       dlp_span *spans, int capacity);
+
 /* Checks lora_expand's arguments (recording the error on ctx). */
 dlp_status dlp_cpu_lora_expand_check(dlp_context *ctx, const char *op, int64_t m, int64_t d_out, int64_t r_max,
                                      int64_t k_slots, int64_t n_adapters, const int32_t *ranks, int64_t n_plans,
@@ -145,12 +177,15 @@ dlp_status dlp_cpu_lora_expand_check(dlp_context *ctx, const char *op, int64_t m
                                      dlp_dtype bank_dtype);
 /* y[:, n_begin:n_end] += the adapters' share of those output features. */
 void dlp_cpu_lora_expand_columns(const dlp_lora_expand_args *a, int64_t n_begin, int64_t n_end);
+/* The expand of every output feature over the pool. */
+void dlp_cpu_lora_expand_run(dlp_context *ctx, const dlp_lora_expand_args *args);
 
 dlp_status dlp_cpu_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
                              const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
-                             float beta, float *y, int64_t ldy, int64_t r_max, int64_t k_slots, const float *t,
+                             float beta, float *y, int64_t ldy, int64_t r_max, int64_t k_slots, const void *a_bank,
                              const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters, const int32_t *ranks,
-                             int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row);
+                             const float *scales, int64_t n_plans, const int32_t *plan_adapters,
+                             const float *plan_weights, const int32_t *plan_of_row, float *t);
 dlp_status dlp_cpu_sample(dlp_context *ctx, int64_t m, int64_t n, const float *logits, int64_t ldl,
                           float temperature, int32_t top_k, float top_p, const float *uniforms, int32_t *out);
 dlp_status dlp_cpu_route_top_p(dlp_context *ctx, int64_t s, int64_t n_classes, const float *logits, int64_t ldl,

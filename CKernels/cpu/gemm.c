@@ -5,15 +5,19 @@
  * - Many rows (prefill): f32 blocks go straight to OpenBLAS sgemm (single-threaded, inside our thread);
  *   f16/bf16 blocks are widened one tile of rows at a time into the thread's scratch and multiplied by
  *   sgemm, so the compute runs at sgemm speed without widening the whole matrix.
- * gemm_lora adds a LoRA expand: each thread adds the adapters' share of the output features it just
- * computed (decode), or the expand runs after the blocks (prefill). */
+ * gemm_lora is a whole adapted projection, y (+)= x W^T + bias + B (A x) per row's plan. Decode: one
+ * region in two phases. Each thread streams its block of W while prefetching the adapter bytes it will
+ * need (its share of A's rows, B's columns for its features), then runs its share of the shrink; after
+ * a barrier it adds the expand of its own features. The adapters so cost no extra wake-ups and are read
+ * from cache, not in small cold pieces. Prefill: shrink, blocked product, expand, one region each. */
 #include "cpu_internal.h"
 #include <cblas.h>
 
 #define DLP_GEMM_TILE_ROWS 128      /* W rows widened per sgemm call in the prefill path */
 #define DLP_GEMM_SMALL_M 8          /* below this many x rows, the dot kernel beats widening */
-#define DLP_GEMM_FUSED_EXPAND_MIN 256   /* features per thread from which gemm_lora expands inside the GEMV:
-                                         * narrower slices make the expand's axpys too short to pay */
+#define DLP_GEMM_PREFETCH_SPANS 512 /* bank spans a gemm_lora thread prefetches (more are read cold) */
+#define DLP_GEMM_PREFETCH_ROWS 128  /* the prefetches spread over the last this-many W rows of a thread,
+                                     * so the lines are still in L2 when the shrink and expand read them */
 
 typedef struct {
     const dlp_context *ctx;
@@ -23,14 +27,35 @@ typedef struct {
     float beta;
     float *y; int64_t ldy;
     float *scratch;                  /* [n_threads, DLP_GEMM_TILE_ROWS, k] */
-    const dlp_lora_expand_args *expand;   /* gemm_lora: the expand of these output features, or NULL */
 } gemm_args;
 
-static void gemm_dot_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread) {
-    (void)thread;
-    const gemm_args *a = p;
+/* Walks a list of spans one cache line at a time, issuing software prefetches. */
+typedef struct {
+    const dlp_span *spans;
+    int count, index;
+    int64_t offset;
+} prefetch_cursor;
+
+static void prefetch_lines(prefetch_cursor *c, int64_t lines) {
+    for (; lines > 0 && c->index < c->count; lines--) {
+        __builtin_prefetch(c->spans[c->index].start + c->offset, 0, 3);
+        c->offset += 64;
+        if (c->offset >= c->spans[c->index].bytes) {
+            c->index++;
+            c->offset = 0;
+        }
+    }
+}
+
+/* The dot products of W rows [n_begin, n_end); with a cursor, its lines are prefetched over the last
+ * DLP_GEMM_PREFETCH_ROWS rows. */
+static void gemm_dot_rows(const gemm_args *a, int64_t n_begin, int64_t n_end, prefetch_cursor *cursor, int64_t lines) {
     size_t row_bytes = (size_t)a->ldw * dlp_dtype_size(a->w_dtype);
+    int64_t rows = n_end - n_begin;
+    int64_t prefetch_rows = rows < DLP_GEMM_PREFETCH_ROWS ? rows : DLP_GEMM_PREFETCH_ROWS;
+    int64_t per_row = prefetch_rows > 0 ? (lines + prefetch_rows - 1) / prefetch_rows : 0;
     for (int64_t n = n_begin; n < n_end; n++) {
+        if (cursor && n >= n_end - prefetch_rows) prefetch_lines(cursor, per_row);
         const void *wrow = a->w + (size_t)n * row_bytes;
         for (int64_t i = 0; i < a->m; i++) {
             float v = dlp_cpu_dot(a->ctx, a->x + i * a->ldx, wrow, a->w_dtype, a->k);
@@ -38,7 +63,11 @@ static void gemm_dot_range(void *p, int64_t n_begin, int64_t n_end, int32_t thre
             *dst = a->beta != 0.0f ? *dst + v : v;
         }
     }
-    if (a->expand) dlp_cpu_lora_expand_columns(a->expand, n_begin, n_end);
+}
+
+static void gemm_dot_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread) {
+    (void)thread;
+    gemm_dot_rows(p, n_begin, n_end, NULL, 0);
 }
 
 static void gemm_block_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread) {
@@ -60,11 +89,6 @@ static void gemm_block_range(void *p, int64_t n_begin, int64_t n_end, int32_t th
     }
 }
 
-static void expand_columns_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread) {
-    (void)thread;
-    dlp_cpu_lora_expand_columns(p, n_begin, n_end);
-}
-
 static void add_bias(int64_t m, int64_t n, const void *bias, dlp_dtype dtype, float *y, int64_t ldy) {
     for (int64_t i = 0; i < m; i++)
         for (int64_t j = 0; j < n; j++) y[i * ldy + j] += dlp_load_weight(bias, dtype, j);
@@ -84,26 +108,16 @@ static dlp_status check_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, 
     return DLP_STATUS_OK;
 }
 
-/* The product (and, with expand, the adapters' share) over the pool, then the bias. */
+/* The product over the pool, then the bias. */
 static dlp_status run_gemm(dlp_context *ctx, gemm_args *args, int64_t n, const void *bias, dlp_dtype bias_dtype) {
-    const dlp_lora_expand_args *expand = args->expand;
-    if (args->m < DLP_GEMM_SMALL_M && (!expand || n / ctx->n_threads >= DLP_GEMM_FUSED_EXPAND_MIN)) {
+    if (args->m < DLP_GEMM_SMALL_M) {
         dlp_parallel_for(ctx->pool, n, 16, gemm_dot_range, args);
-    } else if (args->m < DLP_GEMM_SMALL_M) {
-        args->expand = NULL;                       /* narrow output: the expand after, in longer runs */
-        dlp_parallel_for(ctx->pool, n, 16, gemm_dot_range, args);
-        int64_t grain = 4096 / (args->m * expand->k_slots * expand->r_max + 1) + 16;
-        dlp_parallel_for(ctx->pool, n, grain, expand_columns_range, (void *)expand);
     } else {
         if (args->w_dtype != DLP_DTYPE_F32) {
             args->scratch = dlp_cpu_scratch(ctx, (size_t)ctx->n_threads * DLP_GEMM_TILE_ROWS * (size_t)args->k);
             if (!args->scratch) return DLP_STATUS_OUT_OF_MEMORY;
         }
         dlp_parallel_for(ctx->pool, n, 32, gemm_block_range, args);
-        if (args->expand) {
-            int64_t grain = 4096 / (args->m * args->expand->k_slots * args->expand->r_max + 1) + 16;
-            dlp_parallel_for(ctx->pool, n, grain, expand_columns_range, (void *)args->expand);
-        }
     }
     if (bias) add_bias(args->m, n, bias, bias_dtype, args->y, args->ldy);
     return DLP_STATUS_OK;
@@ -114,21 +128,64 @@ dlp_status dlp_cpu_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const
                         float beta, float *y, int64_t ldy) {
     dlp_status status = check_gemm(ctx, m, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy);
     if (status != DLP_STATUS_OK || m == 0) return status;
-    gemm_args args = {ctx, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy, NULL, NULL};
+    gemm_args args = {ctx, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy, NULL};
     return run_gemm(ctx, &args, n, bias, bias_dtype);
+}
+
+typedef struct {
+    const gemm_args *product;
+    int64_t n;
+    const dlp_lora_shrink_args *shrink;
+    const dlp_lora_expand_args *expand;
+    dlp_thread_pool *pool;
+} lora_linear_args;
+
+/* One thread of a decode gemm_lora: product rows (prefetching its bank spans), shrink items, barrier,
+ * the expand of its own slice of output features. */
+static void lora_linear_thread(void *p, int32_t thread, int32_t n_threads) {
+    lora_linear_args *a = p;
+    int64_t n = a->n;
+    int64_t n_begin = n * thread / n_threads, n_end = n * (thread + 1) / n_threads;
+    int64_t items = a->expand->m * a->shrink->k_slots * a->shrink->r_max;
+    int64_t item_begin = items * thread / n_threads, item_end = items * (thread + 1) / n_threads;
+    dlp_span spans[DLP_GEMM_PREFETCH_SPANS];
+    int count = dlp_cpu_lora_spans(a->shrink, item_begin, item_end, a->expand, n_begin, n_end, spans,
+                                   DLP_GEMM_PREFETCH_SPANS);
+    int64_t lines = 0;
+    for (int i = 0; i < count; i++) lines += (spans[i].bytes + 63) / 64;
+    prefetch_cursor cursor = {spans, count, 0, 0};
+    gemm_dot_rows(a->product, n_begin, n_end, &cursor, lines);
+    prefetch_lines(&cursor, lines);                  /* whatever the rows were too few to issue */
+    dlp_cpu_lora_shrink_items(a->shrink, item_begin, item_end);
+    dlp_parallel_barrier(a->pool);
+    if (n_begin < n_end) dlp_cpu_lora_expand_columns(a->expand, n_begin, n_end);
 }
 
 dlp_status dlp_cpu_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
                              const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
-                             float beta, float *y, int64_t ldy, int64_t r_max, int64_t k_slots, const float *t,
+                             float beta, float *y, int64_t ldy, int64_t r_max, int64_t k_slots, const void *a_bank,
                              const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters, const int32_t *ranks,
-                             int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row) {
+                             const float *scales, int64_t n_plans, const int32_t *plan_adapters,
+                             const float *plan_weights, const int32_t *plan_of_row, float *t) {
     dlp_status status = check_gemm(ctx, m, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy);
     if (status == DLP_STATUS_OK)
         status = dlp_cpu_lora_expand_check(ctx, "gemm_lora", m, n, r_max, k_slots, n_adapters, ranks, n_plans,
                                            plan_adapters, plan_of_row, ldy, bank_dtype);
+    if (status == DLP_STATUS_OK && (!a_bank || !b_bank || !scales || !plan_weights || !t))
+        status = dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "gemm_lora: a NULL bank, scale, weight or t pointer");
     if (status != DLP_STATUS_OK || m == 0) return status;
+    dlp_lora_shrink_args shrink = {ctx, k, r_max, k_slots, x, ldx, a_bank, bank_dtype, ranks, scales, plan_adapters,
+                                   plan_weights, plan_of_row, t};
     dlp_lora_expand_args expand = {ctx, m, n, r_max, k_slots, t, b_bank, bank_dtype, ranks, plan_adapters, plan_of_row, y, ldy};
-    gemm_args args = {ctx, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy, NULL, &expand};
-    return run_gemm(ctx, &args, n, bias, bias_dtype);
+    gemm_args product = {ctx, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy, NULL};
+    if (m < DLP_GEMM_SMALL_M) {
+        lora_linear_args args = {&product, n, &shrink, &expand, ctx->pool};
+        dlp_parallel_run(ctx->pool, lora_linear_thread, &args);
+        if (bias) add_bias(m, n, bias, bias_dtype, y, ldy);
+        return DLP_STATUS_OK;
+    }
+    dlp_cpu_lora_shrink_run(ctx, &shrink, m);
+    status = run_gemm(ctx, &product, n, bias, bias_dtype);
+    if (status == DLP_STATUS_OK) dlp_cpu_lora_expand_run(ctx, &expand);
+    return status;
 }

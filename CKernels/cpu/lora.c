@@ -2,23 +2,12 @@
  * point at a plan of up to k_slots (adapter, weight) pairs (the layout is in dlp_kernels.h). The shrink
  * is a dot product per (row, slot, rank index), split over those triples; the expand is a run of
  * vector axpys over B's transposed rows, split over output features when there is enough of them.
- * Slot coefficients (weight * scale) are folded into t by the shrink. */
+ * Slot coefficients (weight * scale) are folded into t by the shrink. gemm_lora (gemm.c) runs both
+ * pieces inside its own threads and prefetches the bank spans they will read (dlp_cpu_lora_spans). */
 #include "cpu_internal.h"
 
-typedef struct {
-    const dlp_context *ctx;
-    int64_t d_in, r_max, k_slots;
-    const float *x; int64_t ldx;
-    const void *a_bank; dlp_dtype bank_dtype;
-    const int32_t *ranks; const float *scales;
-    const int32_t *plan_adapters; const float *plan_weights; const int32_t *plan_of_row;
-    float *t;
-} shrink_args;
-
 /* items are (row, slot, rank index) triples, so a single decode row's dots still split over threads */
-static void shrink_range(void *p, int64_t begin, int64_t end, int32_t thread) {
-    (void)thread;
-    const shrink_args *a = p;
+void dlp_cpu_lora_shrink_items(const dlp_lora_shrink_args *a, int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; item++) {
         int64_t i = item / (a->k_slots * a->r_max), s = (item / a->r_max) % a->k_slots, j = item % a->r_max;
         float *tj = a->t + (i * a->k_slots + s) * a->r_max + j;
@@ -32,6 +21,58 @@ static void shrink_range(void *p, int64_t begin, int64_t end, int32_t thread) {
         const char *arow = (const char *)a->a_bank + ((size_t)adapter * a->r_max + j) * a->d_in * dlp_dtype_size(a->bank_dtype);
         *tj = coefficient * dlp_cpu_dot(a->ctx, a->x + i * a->ldx, arow, a->bank_dtype, a->d_in);
     }
+}
+
+static void shrink_range(void *p, int64_t begin, int64_t end, int32_t thread) {
+    (void)thread;
+    dlp_cpu_lora_shrink_items(p, begin, end);
+}
+
+void dlp_cpu_lora_shrink_run(dlp_context *ctx, const dlp_lora_shrink_args *args, int64_t m) {
+    /* each item is one dot product of length d_in: split once a thread gets ~4K multiply-adds */
+    int64_t grain = args->d_in >= 4096 ? 1 : 4096 / args->d_in + 1;
+    dlp_parallel_for(ctx->pool, m * args->k_slots * args->r_max, grain, shrink_range, (void *)args);
+}
+
+static int add_span(dlp_span *spans, int count, int capacity, const char *start, int64_t bytes) {
+    if (count < capacity && bytes > 0) spans[count++] = (dlp_span){start, bytes};
+    return count;
+}
+
+int dlp_cpu_lora_spans(const dlp_lora_shrink_args *shrink, int64_t item_begin, int64_t item_end,
+                       const dlp_lora_expand_args *expand, int64_t n_begin, int64_t n_end,
+                       dlp_span *spans, int capacity) {
+    int count = 0;
+    size_t element = dlp_dtype_size(shrink->bank_dtype);
+    int64_t per_row = shrink->k_slots * shrink->r_max;
+    /* the shrink's A rows: items of one (row, slot) are consecutive rows of one adapter's A */
+    for (int64_t item = item_begin; item < item_end;) {
+        int64_t i = item / per_row, s = (item / shrink->r_max) % shrink->k_slots, j = item % shrink->r_max;
+        int64_t stop = (i * shrink->k_slots + s + 1) * shrink->r_max;
+        if (stop > item_end) stop = item_end;
+        int32_t plan = shrink->plan_of_row[i];
+        int32_t adapter = plan < 0 ? -1 : shrink->plan_adapters[plan * shrink->k_slots + s];
+        if (adapter >= 0) {
+            int64_t j_end = j + (stop - item), rank = shrink->ranks[adapter];
+            if (j_end > rank) j_end = rank;
+            const char *arow = (const char *)shrink->a_bank + ((size_t)adapter * shrink->r_max + j) * shrink->d_in * element;
+            count = add_span(spans, count, capacity, arow, (j_end - j) * shrink->d_in * (int64_t)element);
+        }
+        item = stop;
+    }
+    /* the expand's B rows, restricted to output features [n_begin, n_end) */
+    for (int64_t i = 0; i < expand->m && n_begin < n_end; i++) {
+        int32_t plan = expand->plan_of_row[i];
+        for (int64_t s = 0; plan >= 0 && s < expand->k_slots; s++) {
+            int32_t adapter = expand->plan_adapters[plan * expand->k_slots + s];
+            if (adapter < 0) continue;
+            const char *bank = (const char *)expand->b_bank + (size_t)adapter * expand->r_max * expand->d_out * element;
+            for (int64_t j = 0; j < expand->ranks[adapter]; j++)
+                count = add_span(spans, count, capacity, bank + (j * expand->d_out + n_begin) * element,
+                                 (n_end - n_begin) * (int64_t)element);
+        }
+    }
+    return count;
 }
 
 static dlp_status check_plans(dlp_context *ctx, const char *op, int64_t m, int64_t n_adapters, const int32_t *ranks,
@@ -63,9 +104,8 @@ dlp_status dlp_cpu_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_
                             (long long)m, (long long)d_in, (long long)r_max, (long long)k_slots);
     dlp_status status = check_plans(ctx, "lora_shrink", m, n_adapters, ranks, r_max, k_slots, n_plans, plan_adapters, plan_of_row);
     if (status != DLP_STATUS_OK) return status;
-    shrink_args args = {ctx, d_in, r_max, k_slots, x, ldx, a_bank, bank_dtype, ranks, scales, plan_adapters, plan_weights, plan_of_row, t};
-    /* each item is one dot product of length d_in: split once a thread gets ~4K multiply-adds */
-    dlp_parallel_for(ctx->pool, m * k_slots * r_max, d_in >= 4096 ? 1 : 4096 / d_in + 1, shrink_range, &args);
+    dlp_lora_shrink_args args = {ctx, d_in, r_max, k_slots, x, ldx, a_bank, bank_dtype, ranks, scales, plan_adapters, plan_weights, plan_of_row, t};
+    dlp_cpu_lora_shrink_run(ctx, &args, m);
     return DLP_STATUS_OK;
 }
 
@@ -94,6 +134,13 @@ static void expand_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread
     dlp_cpu_lora_expand_columns(p, n_begin, n_end);
 }
 
+void dlp_cpu_lora_expand_run(dlp_context *ctx, const dlp_lora_expand_args *args) {
+    /* split output features only when each thread gets enough vector work to pay for the wake-up */
+    int64_t work_per_feature = args->m * args->k_slots * args->r_max;
+    int64_t grain = 4096 / (work_per_feature + 1) + 16;
+    dlp_parallel_for(ctx->pool, args->d_out, grain, expand_range, (void *)args);
+}
+
 dlp_status dlp_cpu_lora_expand_check(dlp_context *ctx, const char *op, int64_t m, int64_t d_out, int64_t r_max,
                                      int64_t k_slots, int64_t n_adapters, const int32_t *ranks, int64_t n_plans,
                                      const int32_t *plan_adapters, const int32_t *plan_of_row, int64_t ldy,
@@ -114,9 +161,6 @@ dlp_status dlp_cpu_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int64
                                                   plan_adapters, plan_of_row, ldy, bank_dtype);
     if (status != DLP_STATUS_OK) return status;
     dlp_lora_expand_args args = {ctx, m, d_out, r_max, k_slots, t, b_bank, bank_dtype, ranks, plan_adapters, plan_of_row, y, ldy};
-    /* split output features only when each thread gets enough vector work to pay for the wake-up */
-    int64_t work_per_feature = m * k_slots * r_max;
-    int64_t grain = 4096 / (work_per_feature + 1) + 16;
-    dlp_parallel_for(ctx->pool, d_out, grain, expand_range, &args);
+    dlp_cpu_lora_expand_run(ctx, &args);
     return DLP_STATUS_OK;
 }

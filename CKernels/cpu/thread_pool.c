@@ -1,6 +1,7 @@
 /* thread_pool.c: a fixed pool of worker threads for the CPU kernels. One parallel region at a time;
  * workers spin briefly for the next region (decode issues hundreds of small regions per token) and then
- * sleep on a condition variable. The caller's thread does the first chunk itself. */
+ * sleep on a condition variable. The caller's thread does the first chunk itself. A region started by
+ * dlp_parallel_run runs on every thread and may split into phases with a spinning barrier. */
 #include "cpu_internal.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,6 +21,8 @@ struct dlp_thread_pool {
     dlp_range_fn fn;
     void *arg;
     int64_t n_items;
+    _Atomic int32_t barrier_arrived;   /* threads waiting at the current barrier */
+    _Atomic uint32_t barrier_phase;    /* bumped when the last thread arrives */
 };
 
 typedef struct { dlp_thread_pool *pool; int32_t index; } worker_start;
@@ -120,4 +123,29 @@ void dlp_parallel_for(dlp_thread_pool *pool, int64_t n, int64_t min_items_per_th
     pthread_mutex_unlock(&pool->mutex);
     run_chunk(pool, 0);
     while (atomic_load_explicit(&pool->pending, memory_order_acquire) > 0) cpu_relax();
+}
+
+typedef struct { dlp_thread_fn fn; void *arg; int32_t n_threads; } run_args;
+
+static void run_one_thread(void *p, int64_t begin, int64_t end, int32_t thread) {
+    (void)begin; (void)end;
+    const run_args *a = p;
+    a->fn(a->arg, thread, a->n_threads);
+}
+
+void dlp_parallel_run(dlp_thread_pool *pool, dlp_thread_fn fn, void *arg) {
+    run_args args = {fn, arg, pool->n_threads};
+    /* one item per thread, so every thread runs (and can meet at the barrier) */
+    dlp_parallel_for(pool, pool->n_threads, 1, run_one_thread, &args);
+}
+
+void dlp_parallel_barrier(dlp_thread_pool *pool) {
+    if (pool->n_threads == 1) return;
+    uint32_t phase = atomic_load_explicit(&pool->barrier_phase, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&pool->barrier_arrived, 1, memory_order_acq_rel) == pool->n_threads - 1) {
+        atomic_store_explicit(&pool->barrier_arrived, 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&pool->barrier_phase, 1, memory_order_release);
+        return;
+    }
+    while (atomic_load_explicit(&pool->barrier_phase, memory_order_acquire) == phase) cpu_relax();
 }

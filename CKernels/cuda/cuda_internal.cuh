@@ -173,9 +173,10 @@ dlp_status dlp_cuda_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int6
                                 float *y, int64_t ldy);
 dlp_status dlp_cuda_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
                               const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
-                              float beta, float *y, int64_t ldy, int64_t r_max, int64_t k_slots, const float *t,
+                              float beta, float *y, int64_t ldy, int64_t r_max, int64_t k_slots, const void *a_bank,
                               const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters, const int32_t *ranks,
-                              int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row);
+                              const float *scales, int64_t n_plans, const int32_t *plan_adapters,
+                              const float *plan_weights, const int32_t *plan_of_row, float *t);
 dlp_status dlp_cuda_sample(dlp_context *ctx, int64_t m, int64_t n, const float *logits, int64_t ldl,
                            float temperature, int32_t top_k, float top_p, const float *uniforms, int32_t *out);
 dlp_status dlp_cuda_route_top_p(dlp_context *ctx, int64_t s, int64_t n_classes, const float *logits, int64_t ldl,

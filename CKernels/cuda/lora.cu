@@ -1,7 +1,7 @@
 // lora.cu: the batched multi-LoRA kernels (punica's SGMV/BGMV idea, our own code). Every row points at a
 // plan of k_slots (adapter, weight) pairs in the stacked bank; one shrink launch computes every slot of
 // every row (t = weight * scale * A x, f32) and one expand launch adds every slot's B t into y, so rows
-// with different plans share the launches; gemm_lora is the product followed by the expand.
+// with different plans share the launches; gemm_lora is the shrink, the product and the expand.
 #include "cuda_internal.cuh"
 
 #define SHRINK_WARPS 4
@@ -122,17 +122,21 @@ dlp_status dlp_cuda_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int6
     return dlp_cuda_check_launch(ctx, "lora_expand");
 }
 
-// On the GPU the expand is its own launch right after the product (the launches queue back to back).
+// On the GPU gemm_lora is three launches queued back to back: the shrink, the product, the expand.
 dlp_status dlp_cuda_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
                               const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
-                              float beta, float *y, int64_t ldy, int64_t r_max, int64_t k_slots, const float *t,
+                              float beta, float *y, int64_t ldy, int64_t r_max, int64_t k_slots, const void *a_bank,
                               const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters, const int32_t *ranks,
-                              int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row) {
+                              const float *scales, int64_t n_plans, const int32_t *plan_adapters,
+                              const float *plan_weights, const int32_t *plan_of_row, float *t) {
     // the expand's arguments are checked before the product writes y (a failed op leaves y alone)
     dlp_status status = check_plans(ctx, "gemm_lora", m, r_max, k_slots, n_adapters, n_plans, bank_dtype);
     if (status != DLP_STATUS_OK) return status;
     if (n > 65535LL * 256)
         return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "gemm_lora: n=%lld is too wide", (long long)n);
+    status = dlp_cuda_lora_shrink(ctx, m, k, r_max, k_slots, x, ldx, a_bank, bank_dtype, n_adapters, ranks, scales,
+                                  n_plans, plan_adapters, plan_weights, plan_of_row, t);
+    if (status != DLP_STATUS_OK) return status;
     status = dlp_cuda_gemm(ctx, m, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy);
     if (status != DLP_STATUS_OK) return status;
     return dlp_cuda_lora_expand(ctx, m, n, r_max, k_slots, t, b_bank, bank_dtype, n_adapters, ranks, n_plans, plan_adapters,

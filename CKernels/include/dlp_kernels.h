@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 /* Bumped on every change of the table's layout or of an op's meaning. */
-#define DLP_KERNELS_API_VERSION 6
+#define DLP_KERNELS_API_VERSION 7
 
 /* The symbol a backend plugin (libdlp_cuda.so) exports, of type dlp_get_kernel_table_fn. */
 #define DLP_PLUGIN_ENTRY_SYMBOL "dlp_plugin_kernel_table"
@@ -157,17 +157,20 @@ typedef struct dlp_kernel_table {
                               const int32_t *ranks, int64_t n_plans, const int32_t *plan_adapters,
                               const int32_t *plan_of_row,
                               float *y, int64_t ldy);
-    /* gemm, then lora_expand into the same y, as one op: y = beta * y + x w^T + bias + (the expand of t,
-     * which lora_shrink computed from this x). The arguments are gemm's followed by lora_expand's (its
-     * d_out is n). On the CPU, for decode-sized batches (m < 8) with wide outputs, each thread adds the
-     * adapters' share of the output features it computes, so an adapted projection costs one extra pass
-     * (the shrink) instead of two; otherwise the expand runs right after the product. */
+    /* A whole adapted projection as one op: y = beta * y + x w^T + bias + the adapters' share, that is
+     * lora_shrink of x into t and then lora_expand of t into y. The arguments are gemm's, then the bank
+     * and plans (lora_shrink's and lora_expand's, with d_in = k and d_out = n), then t: f32
+     * [m, k_slots * r_max], scratch that is left holding the shrink. On the CPU, for decode-sized
+     * batches (m < 8), one parallel region does it all: each thread streams its rows of w while
+     * prefetching the bank bytes it needs next, runs its share of the shrink, and after a barrier adds
+     * the expand of its own output features. */
     dlp_status (*gemm_lora)(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
                             const float *x, int64_t ldx, const void *w, dlp_dtype w_dtype, int64_t ldw,
                             const void *bias, dlp_dtype bias_dtype, float beta, float *y, int64_t ldy,
-                            int64_t r_max, int64_t k_slots, const float *t, const void *b_bank, dlp_dtype bank_dtype,
-                            int64_t n_adapters, const int32_t *ranks, int64_t n_plans, const int32_t *plan_adapters,
-                            const int32_t *plan_of_row);
+                            int64_t r_max, int64_t k_slots, const void *a_bank, const void *b_bank,
+                            dlp_dtype bank_dtype, int64_t n_adapters, const int32_t *ranks, const float *scales,
+                            int64_t n_plans, const int32_t *plan_adapters, const float *plan_weights,
+                            const int32_t *plan_of_row, float *t);
 
     /* ---- decisions on the device (no host round trip for logits or router scores) ---- */
 

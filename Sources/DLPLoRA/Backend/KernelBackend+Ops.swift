@@ -90,9 +90,10 @@ extension KernelBackend {
             plans.planAdapters.int32s, plans.planWeights.floats, plans.planOfRow.int32s, t.floats) }
     }
 
-    /// gemm followed by loraExpand into the same y, as one op (t from loraShrink of the same x).
+    /// One adapted projection: y (+)= x W^T + bias + the expand of the shrink of x (loraShrink then loraExpand),
+    /// as one op. x: f32 [m, dIn]; y: f32 [m, dOut]; t: f32 [m, kSlots * rMax] scratch, left holding the shrink.
     func gemmLoRA(rows m: Int, x: DeviceTensor, weight w: DeviceTensor, bias: DeviceTensor?, accumulate: Bool,
-                  y: DeviceTensor, t: DeviceTensor, bank: AdapterBank.Stack, plans: LoRAPlanTensors) throws {
+                  y: DeviceTensor, bank: AdapterBank.Stack, plans: LoRAPlanTensors, t: DeviceTensor) throws {
         let n = w.shape[0], k = w.shape[1]
         guard bank.dOut == n, bank.dIn == k else {
             throw InferenceError.invalidRequest("gemm_lora: an adapter stack of \(bank.dIn)->\(bank.dOut) for a weight of \(k)->\(n)")
@@ -100,9 +101,9 @@ extension KernelBackend {
         try run("gemm_lora") { try entry(table.gemm_lora, "gemm_lora")(
             context, Int64(m), Int64(n), Int64(k), x.floats, Int64(k), w.address, w.dtype.kernelType, Int64(k),
             bias?.address, (bias?.dtype ?? .f32).kernelType, accumulate ? 1 : 0, y.floats, Int64(n),
-            Int64(bank.rMax), Int64(plans.kSlots), t.floats, bank.b.address, bank.b.dtype.kernelType,
-            Int64(bank.adapterCount), bank.ranks.int32s, Int64(plans.planCount), plans.planAdapters.int32s,
-            plans.planOfRow.int32s) }
+            Int64(bank.rMax), Int64(plans.kSlots), bank.a.address, bank.b.address, bank.b.dtype.kernelType,
+            Int64(bank.adapterCount), bank.ranks.int32s, bank.scales.floats, Int64(plans.planCount),
+            plans.planAdapters.int32s, plans.planWeights.floats, plans.planOfRow.int32s, t.floats) }
     }
 
     /// y += B t over every slot. y: f32 [m, dOut] (ld ldy).

@@ -1,7 +1,7 @@
 // LoRAPass.swift: the adapter work of one forward pass. It uploads the plan tables once, then runs each
-// adapted projection with the adapters' share: fused (one shrink, then the product and one expand for all
-// slots of all rows as one gemm_lora) or, for the reference path, one adapter slot at a time. Its buffers come from a pool that only grows,
-// so steady decoding allocates nothing.
+// adapted projection with the adapters' share: fused (the product, the shrink and the expand for all slots
+// of all rows as one gemm_lora) or, for the reference path, the product and then one adapter slot at a
+// time. Its buffers come from a pool that only grows, so steady decoding allocates nothing.
 
 /// Device buffers that persist across forward passes and grow on demand, by name.
 final class ScratchPool {
@@ -66,9 +66,8 @@ struct LoRAPass {
         return LoRAPass(bank: bank, rows: rows, fused: selection.fused, tables: tables, t: t)
     }
 
-    /// The projection `y (+)= x W^T + bias` of `layer` with the adapters' share: when fused, the shrink and
-    /// then one gemm_lora (the expand rides along with the product); unfused, the product and then one
-    /// shrink and expand per slot.
+    /// The projection `y (+)= x W^T + bias` of `layer` with the adapters' share: when fused, one gemm_lora
+    /// (product, shrink and expand); unfused, the product and then one shrink and expand per slot.
     func project(layer: Int, projection: Projection, x: DeviceTensor, weight: DeviceTensor, bias: DeviceTensor?,
                  accumulate: Bool, y: DeviceTensor, backend: KernelBackend) throws {
         guard fused, let stack = bank.stack(layer: layer, projection: projection) else {
@@ -76,9 +75,8 @@ struct LoRAPass {
             try apply(layer: layer, projection: projection, x: x, y: y, backend: backend)
             return
         }
-        try backend.loraShrink(rows: rows, x: x, ldx: stack.dIn, bank: stack, plans: tables[0], t: t)
-        try backend.gemmLoRA(rows: rows, x: x, weight: weight, bias: bias, accumulate: accumulate, y: y, t: t,
-                             bank: stack, plans: tables[0])
+        try backend.gemmLoRA(rows: rows, x: x, weight: weight, bias: bias, accumulate: accumulate, y: y, bank: stack,
+                             plans: tables[0], t: t)
     }
 
     /// y += the adapters' share of projection `projection` of `layer`, whose input is x (f32 [rows, d_in]).
