@@ -11,7 +11,7 @@ day=$(date -u +%F)
 out=benchmarks/results/$day-cpu
 device=${DEVICE:-cpu}
 model=${MODEL:+--model $MODEL}
-bench() { .build/release/dlp-gpu bench --device "$device" --threads "${THREADS:-2}" $model --prompt-tokens 64 --generate 48 --repeats "${REPEATS:-7}" "$@" 2>/dev/null; }
+bench() { .build/release/dlp-gpu bench --device "$device" --threads "${THREADS:-2}" $model --prompt-tokens 64 --generate 32 --repeats "${REPEATS:-11}" "$@" 2>/dev/null; }
 bench --loaded 8,100 --fused 3 > "$out-modes.txt"
 bench --modes single,dlp --loaded 8 --fused 1,2,3,4,6,8 --json > "$out-k-sweep.json"
 bench --modes single,dlp --loaded 3,8,16,32,64,100 --fused 3 --json > "$out-n-sweep.json"

@@ -1,6 +1,8 @@
 // BenchCommand.swift: `dlp-gpu bench`: prefill and decode speed of the base model, one LoRA, a merged
 // mix, the DLP fused mix (K of N loaded adapters) and the unfused mix (one adapter at a time, as the
-// paper's code runs them), interleaved over repeats in one run so every ratio compares like with like.
+// paper's code runs them), interleaved over repeats in one run so every ratio compares like with like:
+// a ratio is the median over rounds of the ratio within a round, so drift of the machine's speed from
+// one round to the next cancels.
 import ArgumentParser
 import DLPLoRA
 import Foundation
@@ -53,7 +55,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Untimed rounds first.")
     var warmup: Int = 1
 
-    @Option(name: .long, help: "Timed rounds (cases are interleaved within each round).")
+    @Option(name: .long, help: "Timed rounds (cases are interleaved within each round; a ratio is the median of the rounds' ratios).")
     var repeats: Int = 5
 
     @Flag(name: .long, help: "Print JSON instead of the table.")
@@ -150,8 +152,12 @@ struct BenchCommand: ParsableCommand {
         }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
         func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.isEmpty ? 0 : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
-        let singleDecode = cases.first { $0.mode == "single" }.map { median($0.decode) }
-        let baseDecode = cases.first { $0.mode == "base" }.map { median($0.decode) }
+        // the median over rounds of each round's ratio (cases of one round ran back to back)
+        func pairedRatio(_ c: Case, to reference: Case?) -> Double? {
+            guard let reference else { return nil }
+            return median(zip(c.decode, reference.decode).map { $0 / $1 })
+        }
+        let singleCase = cases.first { $0.mode == "single" }, baseCase = cases.first { $0.mode == "base" }
         let peak = Self.peakResidentMiB()
         // weight bytes streamed per decode step (the tied head read again), for the bandwidth roofline
         let weightBytes = Double(base.decodeWeightBytes)
@@ -163,7 +169,7 @@ struct BenchCommand: ParsableCommand {
                 return ["case": c.label, "mode": c.mode, "k": c.k, "n": c.n, "prefill_tokens_per_second": median(c.prefill),
                         "decode_weight_gb_per_second": gbps(d), "decode_tokens_per_second": d > 0 ? Double(batch) * 1000 / d : 0,
                         "decode_ms_per_token": ["median": d, "min": c.decode.min() ?? 0, "max": c.decode.max() ?? 0],
-                        "ratio_to_single": singleDecode.map { d / $0 } ?? NSNull(), "ratio_to_base": baseDecode.map { d / $0 } ?? NSNull()]
+                        "ratio_to_single": pairedRatio(c, to: singleCase) ?? NSNull(), "ratio_to_base": pairedRatio(c, to: baseCase) ?? NSNull()]
             }])
             return
         }
@@ -171,8 +177,8 @@ struct BenchCommand: ParsableCommand {
         print("case                 prefill tok/s   decode ms/step (min-max)    vs single   vs base   weights GB/s")
         for c in cases {
             let d = median(c.decode)
-            let vsSingle = singleDecode.map { String(format: "%6.3fx", d / $0) } ?? "     -"
-            let vsBase = baseDecode.map { String(format: "%6.3fx", d / $0) } ?? "     -"
+            let vsSingle = pairedRatio(c, to: singleCase).map { String(format: "%6.3fx", $0) } ?? "     -"
+            let vsBase = pairedRatio(c, to: baseCase).map { String(format: "%6.3fx", $0) } ?? "     -"
             print(c.label.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %13.1f   %7.2f (%.2f-%.2f)", median(c.prefill), d, c.decode.min() ?? 0, c.decode.max() ?? 0)
                   + "      \(vsSingle)   \(vsBase)   " + String(format: "%8.1f", gbps(d)))
         }
