@@ -99,6 +99,12 @@ void dlp_cpu_widen_row(const dlp_context *ctx, const void *row, dlp_dtype dtype,
 void dlp_cpu_axpy(const dlp_context *ctx, float alpha, const void *x, dlp_dtype dtype, float *y, int64_t n);
 /* sum_i x[i] * w[i], w in dtype (AVX2 path when available). */
 float dlp_cpu_dot(const dlp_context *ctx, const float *x, const void *w, dlp_dtype dtype, int64_t n);
+/* out[r] = sum_i x[i] * w_r[i] for the four rows w_r = w + r * stride bytes (x is read once). */
+void dlp_cpu_dot4(const dlp_context *ctx, const float *x, const void *w, size_t stride, dlp_dtype dtype, int64_t n,
+                  float out[4]);
+/* y[i] += sum_r alpha[r] * w_r[i] for the four rows w_r = w + r * stride bytes (y is read and written once). */
+void dlp_cpu_axpy4(const dlp_context *ctx, const float alpha[4], const void *w, size_t stride, dlp_dtype dtype, float *y,
+                   int64_t n);
 
 /* The op entry points of the table, one file each group. */
 dlp_status dlp_cpu_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,

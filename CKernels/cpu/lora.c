@@ -6,20 +6,32 @@
  * pieces inside its own threads and prefetches the bank spans they will read (dlp_cpu_lora_spans). */
 #include "cpu_internal.h"
 
-/* items are (row, slot, rank index) triples, so a single decode row's dots still split over threads */
+/* items are (row, slot, rank index) triples, so a single decode row's dots still split over threads;
+ * runs of four rank indices of one (row, slot) share one pass over x */
 void dlp_cpu_lora_shrink_items(const dlp_lora_shrink_args *a, int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; item++) {
+    size_t row_bytes = (size_t)a->d_in * dlp_dtype_size(a->bank_dtype);
+    for (int64_t item = begin; item < end;) {
         int64_t i = item / (a->k_slots * a->r_max), s = (item / a->r_max) % a->k_slots, j = item % a->r_max;
         float *tj = a->t + (i * a->k_slots + s) * a->r_max + j;
         int32_t plan = a->plan_of_row[i];
         int32_t adapter = plan < 0 ? -1 : a->plan_adapters[plan * a->k_slots + s];
         if (adapter < 0 || j >= a->ranks[adapter]) {
             *tj = 0.0f;
+            item++;
             continue;
         }
         float coefficient = a->plan_weights[plan * a->k_slots + s] * a->scales[adapter];
-        const char *arow = (const char *)a->a_bank + ((size_t)adapter * a->r_max + j) * a->d_in * dlp_dtype_size(a->bank_dtype);
-        *tj = coefficient * dlp_cpu_dot(a->ctx, a->x + i * a->ldx, arow, a->bank_dtype, a->d_in);
+        const char *arow = (const char *)a->a_bank + ((size_t)adapter * a->r_max + j) * row_bytes;
+        const float *xi = a->x + i * a->ldx;
+        if (j + 4 <= a->ranks[adapter] && item + 4 <= end) {
+            float dots[4];
+            dlp_cpu_dot4(a->ctx, xi, arow, row_bytes, a->bank_dtype, a->d_in, dots);
+            for (int r = 0; r < 4; r++) tj[r] = coefficient * dots[r];
+            item += 4;
+        } else {
+            *tj = coefficient * dlp_cpu_dot(a->ctx, xi, arow, a->bank_dtype, a->d_in);
+            item++;
+        }
     }
 }
 
@@ -122,7 +134,11 @@ void dlp_cpu_lora_expand_columns(const dlp_lora_expand_args *a, int64_t n_begin,
             int64_t rank = a->ranks[adapter];
             const float *ts = a->t + (i * a->k_slots + s) * a->r_max;
             const char *bank = (const char *)a->b_bank + (size_t)adapter * a->r_max * a->d_out * element;
-            for (int64_t j = 0; j < rank; j++)
+            int64_t j = 0;
+            for (; j + 4 <= rank; j += 4)       /* four rank indices per pass over y */
+                dlp_cpu_axpy4(a->ctx, ts + j, bank + (j * a->d_out + n_begin) * element, (size_t)a->d_out * element,
+                              a->bank_dtype, yi, n_end - n_begin);
+            for (; j < rank; j++)
                 if (ts[j] != 0.0f)
                     dlp_cpu_axpy(a->ctx, ts[j], bank + (j * a->d_out + n_begin) * element, a->bank_dtype, yi, n_end - n_begin);
         }
