@@ -173,6 +173,26 @@ func randomAdapter(_ name: String, config: ModelConfig, rank: Int, projections: 
         #expect(f16Bytes.byteCount < f32Bytes.byteCount * 6 / 10)
     }
 
+    /// The bank indexes its stacks by Projection.index, which must follow allCases; a snapshot finds
+    /// exactly the stacks the adapters change and knows their largest rank.
+    @Test func snapshotIndexesEveryProjection() throws {
+        #expect(Projection.allCases.enumerated().allSatisfy { $0.offset == $0.element.index })
+        let (model, _) = try ModelLoader.load(path: Fixtures.path("tiny-llama"), backend: Fixtures.cpu)
+        let bank = AdapterBank(config: model.config, backend: Fixtures.cpu)
+        try bank.add(try LoRAAdapter.random(name: "qv", config: model.config, rank: 3, projections: [.qProj, .vProj], seed: 1))
+        try bank.add(try LoRAAdapter.random(name: "down", config: model.config, rank: 5, projections: [.downProj], seed: 2))
+        let snapshot = bank.snapshot()
+        #expect(snapshot.maxRank == 5)
+        for layer in 0..<model.config.numHiddenLayers {
+            for p in Projection.allCases {
+                let stack = snapshot.stack(layer: layer, projection: p)
+                #expect((stack != nil) == [.qProj, .vProj, .downProj].contains(p))
+                #expect(stack.map { $0.dIn == p.dimensions(model.config).0 && $0.dOut == p.dimensions(model.config).1 } ?? true)
+            }
+        }
+        #expect(snapshot.stack(layer: model.config.numHiddenLayers, projection: .qProj) == nil)
+    }
+
     /// A stack with a value beyond f16's range stays f32 in an f16 bank (the others are f16).
     @Test func valuesBeyondF16StayF32() throws {
         let (model, _) = try ModelLoader.load(path: Fixtures.path("tiny-mistral"), backend: Fixtures.cpu)

@@ -10,21 +10,34 @@ import Foundation
 
 /// The adapters loaded for one model.
 public final class AdapterBank: @unchecked Sendable {
-    /// One (layer, projection)'s stack.
-    struct Stack {
+    /// One (layer, projection)'s stack (a class: the forward pass hands it to each projection without
+    /// copying its tensors).
+    final class Stack {
         let dIn: Int, dOut: Int, rMax: Int, adapterCount: Int
         let a: DeviceTensor          // [adapterCount, rMax, dIn] in the bank's storage dtype
         let b: DeviceTensor          // [adapterCount, rMax, dOut] in the bank's storage dtype: B transposed
         let ranks: DeviceTensor      // i32 [adapterCount]
         let scales: DeviceTensor     // f32 [adapterCount]
         var byteCount: Int { a.byteCount + b.byteCount + ranks.byteCount + scales.byteCount }
+
+        init(dIn: Int, dOut: Int, rMax: Int, adapterCount: Int, a: DeviceTensor, b: DeviceTensor, ranks: DeviceTensor,
+             scales: DeviceTensor) {
+            self.dIn = dIn
+            self.dOut = dOut
+            self.rMax = rMax
+            self.adapterCount = adapterCount
+            self.a = a
+            self.b = b
+            self.ranks = ranks
+            self.scales = scales
+        }
     }
 
     public let config: ModelConfig
     let backend: KernelBackend
     private let lock = NSLock()
     private(set) var adapters: [LoRAAdapter] = []
-    private(set) var stacks: [Int: [Projection: Stack]] = [:]   // layer -> projection -> stack
+    private var current = Snapshot(names: [], stacks: [], maxRank: 0)
 
     /// The dtype A and B are stacked in (f32, f16 or bf16; ranks and scales stay exact).
     public let storage: DType
@@ -41,7 +54,7 @@ public final class AdapterBank: @unchecked Sendable {
     public var names: [String] { lock.withLock { adapters.map(\.name) } }
 
     /// Bytes of the stacked adapter weights on the backend.
-    public var byteCount: Int { lock.withLock { stacks.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.byteCount } } } }
+    public var byteCount: Int { lock.withLock { current.stacks.reduce(0) { $0 + ($1?.byteCount ?? 0) } } }
 
     /// The loaded adapter called `name`.
     public func adapter(named name: String) -> LoRAAdapter? { lock.withLock { adapters.first { $0.name == name } } }
@@ -80,14 +93,19 @@ public final class AdapterBank: @unchecked Sendable {
     /// A consistent view of the bank for one forward pass (loads and unloads may happen meanwhile).
     struct Snapshot {
         let names: [String]
-        let stacks: [Int: [Projection: Stack]]
+        /// [layer * Projection.allCases.count + projection.index]: nil where no loaded adapter changes it
+        let stacks: [Stack?]
         /// The largest rank of any stack (sizes the shrink's intermediate).
-        var maxRank: Int { stacks.values.reduce(0) { max($0, $1.values.map(\.rMax).max() ?? 0) } }
+        let maxRank: Int
         /// The stack of (layer, projection), if any loaded adapter changes it.
-        func stack(layer: Int, projection: Projection) -> Stack? { stacks[layer]?[projection] }
+        func stack(layer: Int, projection: Projection) -> Stack? {
+            let i = layer * Projection.allCases.count + projection.index
+            return i < stacks.count ? stacks[i] : nil
+        }
     }
 
-    func snapshot() -> Snapshot { lock.withLock { Snapshot(names: adapters.map(\.name), stacks: stacks) } }
+    /// The bank as it is now (built when adapters are loaded or unloaded, so taking it costs nothing).
+    func snapshot() -> Snapshot { lock.withLock { current } }
 
     /// Loads several adapter folders, rebuilding the stacks once.
     public func load(paths: [String]) throws {
@@ -102,7 +120,7 @@ public final class AdapterBank: @unchecked Sendable {
     }
 
     private func rebuild(with list: [LoRAAdapter]) throws {
-        var built: [Int: [Projection: Stack]] = [:]
+        var built = [Stack?](repeating: nil, count: config.numHiddenLayers * Projection.allCases.count)
         for layer in 0..<config.numHiddenLayers {
             for projection in Projection.allCases {
                 let modules = list.map { $0.modules[layer]?[projection] }
@@ -141,13 +159,13 @@ public final class AdapterBank: @unchecked Sendable {
                     case .bf16: return try upload(values.map { dlp_f32_to_bf16($0) }, dtype: .bf16, shape: shape)
                     }
                 }
-                built[layer, default: [:]][projection] = Stack(
+                built[layer * Projection.allCases.count + projection.index] = Stack(
                     dIn: dIn, dOut: dOut, rMax: rMax, adapterCount: n,
                     a: try stored(a, shape: [n, rMax, dIn]), b: try stored(b, shape: [n, rMax, dOut]),
                     ranks: try upload(ranks, dtype: .f32, shape: [n]), scales: try upload(scales, dtype: .f32, shape: [n]))
             }
         }
-        stacks = built
+        current = Snapshot(names: list.map(\.name), stacks: built, maxRank: built.reduce(0) { max($0, $1?.rMax ?? 0) })
         adapters = list
     }
 }

@@ -6,6 +6,19 @@ public enum Projection: String, CaseIterable, Sendable, Codable {
     case qProj = "q_proj", kProj = "k_proj", vProj = "v_proj", oProj = "o_proj"
     case gateProj = "gate_proj", upProj = "up_proj", downProj = "down_proj"
 
+    /// The position in allCases (indexes per-layer tables).
+    var index: Int {
+        switch self {
+        case .qProj: return 0
+        case .kProj: return 1
+        case .vProj: return 2
+        case .oProj: return 3
+        case .gateProj: return 4
+        case .upProj: return 5
+        case .downProj: return 6
+        }
+    }
+
     /// "self_attn" or "mlp".
     var block: String {
         switch self {
