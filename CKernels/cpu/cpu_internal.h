@@ -161,8 +161,11 @@ typedef struct {
     float *t;                        /* f32 [m, k_slots * r_max] */
 } dlp_lora_shrink_args;
 
-/* The shrink's (row, slot, rank index) items [begin, end), item = (i * k_slots + s) * r_max + j. */
-void dlp_cpu_lora_shrink_items(const dlp_lora_shrink_args *a, int64_t begin, int64_t end);
+/* The shrink of m rows is split into units: (row, slot, group of four rank indices) triples,
+ * unit = (i * k_slots + s) * ceil(r_max / 4) + g. This many of them: */
+int64_t dlp_cpu_lora_shrink_units(const dlp_lora_shrink_args *a, int64_t m);
+/* The shrink's units [begin, end). */
+void dlp_cpu_lora_shrink_range(const dlp_lora_shrink_args *a, int64_t begin, int64_t end);
 
 /* The shrink of m rows over the pool. */
 void dlp_cpu_lora_shrink_run(dlp_context *ctx, const dlp_lora_shrink_args *args, int64_t m);
@@ -170,9 +173,9 @@ void dlp_cpu_lora_shrink_run(dlp_context *ctx, const dlp_lora_shrink_args *args,
 /* A run of bytes a kernel is about to read (for software prefetch). */
 typedef struct { const char *start; int64_t bytes; } dlp_span;
 
-/* The bank bytes that shrink items [item_begin, item_end) and the expand of output features
+/* The bank bytes that shrink units [unit_begin, unit_end) and the expand of output features
  * [n_begin, n_end) read, as at most `capacity` spans (the rest is left out); returns the count. */
-int dlp_cpu_lora_spans(const dlp_lora_shrink_args *shrink, int64_t item_begin, int64_t item_end,
+int dlp_cpu_lora_spans(const dlp_lora_shrink_args *shrink, int64_t unit_begin, int64_t unit_end,
                        const dlp_lora_expand_args *expand, int64_t n_begin, int64_t n_end,
                        dlp_span *spans, int capacity);
 

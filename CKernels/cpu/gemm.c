@@ -140,23 +140,23 @@ typedef struct {
     dlp_thread_pool *pool;
 } lora_linear_args;
 
-/* One thread of a decode gemm_lora: product rows (prefetching its bank spans), shrink items, barrier,
+/* One thread of a decode gemm_lora: product rows (prefetching its bank spans), shrink units, barrier,
  * the expand of its own slice of output features. */
 static void lora_linear_thread(void *p, int32_t thread, int32_t n_threads) {
     lora_linear_args *a = p;
     int64_t n = a->n;
     int64_t n_begin = n * thread / n_threads, n_end = n * (thread + 1) / n_threads;
-    int64_t items = a->expand->m * a->shrink->k_slots * a->shrink->r_max;
-    int64_t item_begin = items * thread / n_threads, item_end = items * (thread + 1) / n_threads;
+    int64_t units = dlp_cpu_lora_shrink_units(a->shrink, a->expand->m);
+    int64_t unit_begin = units * thread / n_threads, unit_end = units * (thread + 1) / n_threads;
     dlp_span spans[DLP_GEMM_PREFETCH_SPANS];
-    int count = dlp_cpu_lora_spans(a->shrink, item_begin, item_end, a->expand, n_begin, n_end, spans,
+    int count = dlp_cpu_lora_spans(a->shrink, unit_begin, unit_end, a->expand, n_begin, n_end, spans,
                                    DLP_GEMM_PREFETCH_SPANS);
     int64_t lines = 0;
     for (int i = 0; i < count; i++) lines += (spans[i].bytes + 63) / 64;
     prefetch_cursor cursor = {spans, count, 0, 0};
     gemm_dot_rows(a->product, n_begin, n_end, &cursor, lines);
     prefetch_lines(&cursor, lines);                  /* whatever the rows were too few to issue */
-    dlp_cpu_lora_shrink_items(a->shrink, item_begin, item_end);
+    dlp_cpu_lora_shrink_range(a->shrink, unit_begin, unit_end);
     dlp_parallel_barrier(a->pool);
     if (n_begin < n_end) dlp_cpu_lora_expand_columns(a->expand, n_begin, n_end);
 }
@@ -171,7 +171,7 @@ dlp_status dlp_cpu_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k, 
     if (status == DLP_STATUS_OK)
         status = dlp_cpu_lora_expand_check(ctx, "gemm_lora", m, n, r_max, k_slots, n_adapters, ranks, n_plans,
                                            plan_adapters, plan_of_row, ldy, bank_dtype);
-    if (status == DLP_STATUS_OK && (!a_bank || !b_bank || !scales || !plan_weights || !t))
+    if (status == DLP_STATUS_OK && (!a_bank || !b_bank || !scales || (n_plans > 0 && !plan_weights) || !t))
         status = dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "gemm_lora: a NULL bank, scale, weight or t pointer");
     if (status != DLP_STATUS_OK || m == 0) return status;
     dlp_lora_shrink_args shrink = {ctx, k, r_max, k_slots, x, ldx, a_bank, bank_dtype, ranks, scales, plan_adapters,

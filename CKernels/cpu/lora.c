@@ -1,49 +1,60 @@
 /* lora.c: the multi-LoRA shrink and expand over a stacked adapter bank, for a batch of rows that each
  * point at a plan of up to k_slots (adapter, weight) pairs (the layout is in dlp_kernels.h). The shrink
- * is a dot product per (row, slot, rank index), split over those triples; the expand is a run of
- * vector axpys over B's transposed rows, split over output features when there is enough of them.
+ * runs over (row, slot, group of four rank indices) units, four dots sharing one pass over x; the
+ * expand is a run of vector axpys over B's transposed rows, four rows per pass over y, split over
+ * output features when there is enough of them.
  * Slot coefficients (weight * scale) are folded into t by the shrink. gemm_lora (gemm.c) runs both
  * pieces inside its own threads and prefetches the bank spans they will read (dlp_cpu_lora_spans). */
 #include "cpu_internal.h"
 
-/* items are (row, slot, rank index) triples, so a single decode row's dots still split over threads;
- * runs of four rank indices of one (row, slot) share one pass over x */
-void dlp_cpu_lora_shrink_items(const dlp_lora_shrink_args *a, int64_t begin, int64_t end) {
+int64_t dlp_cpu_lora_shrink_units(const dlp_lora_shrink_args *a, int64_t m) {
+    return m * a->k_slots * ((a->r_max + 3) / 4);
+}
+
+/* A unit is a (row, slot, group of four rank indices) triple, unit = (i * k_slots + s) * groups + g, so
+ * a single decode row's dots still split over threads. A full group of an adapter's ranks shares one
+ * pass over x (dot4); a partial one (the last, when the rank is not a multiple of 4) runs one dot per
+ * index. Which kernel computes t[i, s, j] depends only on j and the rank, never on how units are split
+ * over threads or on the other rows of the batch, so results do not change with either. */
+void dlp_cpu_lora_shrink_range(const dlp_lora_shrink_args *a, int64_t begin, int64_t end) {
     size_t row_bytes = (size_t)a->d_in * dlp_dtype_size(a->bank_dtype);
-    for (int64_t item = begin; item < end;) {
-        int64_t i = item / (a->k_slots * a->r_max), s = (item / a->r_max) % a->k_slots, j = item % a->r_max;
-        float *tj = a->t + (i * a->k_slots + s) * a->r_max + j;
+    int64_t groups = (a->r_max + 3) / 4;
+    for (int64_t unit = begin; unit < end; unit++) {
+        int64_t i = unit / (a->k_slots * groups), s = (unit / groups) % a->k_slots, j0 = unit % groups * 4;
+        int64_t j_end = j0 + 4 < a->r_max ? j0 + 4 : a->r_max;
+        float *t = a->t + (i * a->k_slots + s) * a->r_max;
         int32_t plan = a->plan_of_row[i];
         int32_t adapter = plan < 0 ? -1 : a->plan_adapters[plan * a->k_slots + s];
-        if (adapter < 0 || j >= a->ranks[adapter]) {
-            *tj = 0.0f;
-            item++;
+        int64_t rank = adapter < 0 ? 0 : a->ranks[adapter];
+        if (j0 + 4 <= rank) {
+            float coefficient = a->plan_weights[plan * a->k_slots + s] * a->scales[adapter];
+            const char *arow = (const char *)a->a_bank + ((size_t)adapter * a->r_max + j0) * row_bytes;
+            float dots[4];
+            dlp_cpu_dot4(a->ctx, a->x + i * a->ldx, arow, row_bytes, a->bank_dtype, a->d_in, dots);
+            for (int r = 0; r < 4; r++) t[j0 + r] = coefficient * dots[r];
             continue;
         }
-        float coefficient = a->plan_weights[plan * a->k_slots + s] * a->scales[adapter];
-        const char *arow = (const char *)a->a_bank + ((size_t)adapter * a->r_max + j) * row_bytes;
-        const float *xi = a->x + i * a->ldx;
-        if (j + 4 <= a->ranks[adapter] && item + 4 <= end) {
-            float dots[4];
-            dlp_cpu_dot4(a->ctx, xi, arow, row_bytes, a->bank_dtype, a->d_in, dots);
-            for (int r = 0; r < 4; r++) tj[r] = coefficient * dots[r];
-            item += 4;
-        } else {
-            *tj = coefficient * dlp_cpu_dot(a->ctx, xi, arow, a->bank_dtype, a->d_in);
-            item++;
+        for (int64_t j = j0; j < j_end; j++) {
+            if (j >= rank) {
+                t[j] = 0.0f;
+                continue;
+            }
+            float coefficient = a->plan_weights[plan * a->k_slots + s] * a->scales[adapter];
+            const char *arow = (const char *)a->a_bank + ((size_t)adapter * a->r_max + j) * row_bytes;
+            t[j] = coefficient * dlp_cpu_dot(a->ctx, a->x + i * a->ldx, arow, a->bank_dtype, a->d_in);
         }
     }
 }
 
 static void shrink_range(void *p, int64_t begin, int64_t end, int32_t thread) {
     (void)thread;
-    dlp_cpu_lora_shrink_items(p, begin, end);
+    dlp_cpu_lora_shrink_range(p, begin, end);
 }
 
 void dlp_cpu_lora_shrink_run(dlp_context *ctx, const dlp_lora_shrink_args *args, int64_t m) {
-    /* each item is one dot product of length d_in: split once a thread gets ~4K multiply-adds */
-    int64_t grain = args->d_in >= 4096 ? 1 : 4096 / args->d_in + 1;
-    dlp_parallel_for(ctx->pool, m * args->k_slots * args->r_max, grain, shrink_range, (void *)args);
+    /* each unit is up to four dot products of length d_in: split once a thread gets ~4K multiply-adds */
+    int64_t grain = args->d_in >= 1024 ? 1 : 1024 / args->d_in + 1;
+    dlp_parallel_for(ctx->pool, dlp_cpu_lora_shrink_units(args, m), grain, shrink_range, (void *)args);
 }
 
 static int add_span(dlp_span *spans, int count, int capacity, const char *start, int64_t bytes) {
@@ -51,26 +62,26 @@ static int add_span(dlp_span *spans, int count, int capacity, const char *start,
     return count;
 }
 
-int dlp_cpu_lora_spans(const dlp_lora_shrink_args *shrink, int64_t item_begin, int64_t item_end,
+int dlp_cpu_lora_spans(const dlp_lora_shrink_args *shrink, int64_t unit_begin, int64_t unit_end,
                        const dlp_lora_expand_args *expand, int64_t n_begin, int64_t n_end,
                        dlp_span *spans, int capacity) {
     int count = 0;
     size_t element = dlp_dtype_size(shrink->bank_dtype);
-    int64_t per_row = shrink->k_slots * shrink->r_max;
-    /* the shrink's A rows: items of one (row, slot) are consecutive rows of one adapter's A */
-    for (int64_t item = item_begin; item < item_end;) {
-        int64_t i = item / per_row, s = (item / shrink->r_max) % shrink->k_slots, j = item % shrink->r_max;
-        int64_t stop = (i * shrink->k_slots + s + 1) * shrink->r_max;
-        if (stop > item_end) stop = item_end;
+    int64_t groups = (shrink->r_max + 3) / 4;
+    /* the shrink's A rows: the units of one (row, slot) are consecutive rows of one adapter's A */
+    for (int64_t unit = unit_begin; unit < unit_end;) {
+        int64_t i = unit / (shrink->k_slots * groups), s = (unit / groups) % shrink->k_slots, g = unit % groups;
+        int64_t stop = (i * shrink->k_slots + s + 1) * groups;
+        if (stop > unit_end) stop = unit_end;
         int32_t plan = shrink->plan_of_row[i];
         int32_t adapter = plan < 0 ? -1 : shrink->plan_adapters[plan * shrink->k_slots + s];
         if (adapter >= 0) {
-            int64_t j_end = j + (stop - item), rank = shrink->ranks[adapter];
+            int64_t j = g * 4, j_end = (g + (stop - unit)) * 4, rank = shrink->ranks[adapter];
             if (j_end > rank) j_end = rank;
             const char *arow = (const char *)shrink->a_bank + ((size_t)adapter * shrink->r_max + j) * shrink->d_in * element;
-            count = add_span(spans, count, capacity, arow, (j_end - j) * shrink->d_in * (int64_t)element);
+            if (j_end > j) count = add_span(spans, count, capacity, arow, (j_end - j) * shrink->d_in * (int64_t)element);
         }
-        item = stop;
+        unit = stop;
     }
     /* the expand's B rows, restricted to output features [n_begin, n_end) */
     for (int64_t i = 0; i < expand->m && n_begin < n_end; i++) {
@@ -90,6 +101,8 @@ int dlp_cpu_lora_spans(const dlp_lora_shrink_args *shrink, int64_t item_begin, i
 static dlp_status check_plans(dlp_context *ctx, const char *op, int64_t m, int64_t n_adapters, const int32_t *ranks,
                               int64_t r_max, int64_t k_slots, int64_t n_plans, const int32_t *plan_adapters,
                               const int32_t *plan_of_row) {
+    if (!ranks || (m > 0 && !plan_of_row) || (n_plans > 0 && !plan_adapters))
+        return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "%s: a NULL rank or plan table", op);
     for (int64_t i = 0; i < m; i++)
         if (plan_of_row[i] < -1 || plan_of_row[i] >= n_plans)
             return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "%s: row %lld points at plan %d of %lld",
@@ -111,7 +124,7 @@ dlp_status dlp_cpu_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_
                                const int32_t *plan_adapters, const float *plan_weights, const int32_t *plan_of_row,
                                float *t) {
     if (m < 0 || d_in <= 0 || r_max <= 0 || k_slots <= 0 || ldx < d_in || n_adapters <= 0 || n_plans < 0 ||
-        !dlp_dtype_valid(bank_dtype))
+        !dlp_dtype_valid(bank_dtype) || (m > 0 && (!x || !a_bank || !scales || !t || (n_plans > 0 && !plan_weights))))
         return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_shrink: bad sizes m=%lld d_in=%lld r_max=%lld k=%lld",
                             (long long)m, (long long)d_in, (long long)r_max, (long long)k_slots);
     dlp_status status = check_plans(ctx, "lora_shrink", m, n_adapters, ranks, r_max, k_slots, n_plans, plan_adapters, plan_of_row);

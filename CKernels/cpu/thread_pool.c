@@ -4,11 +4,13 @@
  * dlp_parallel_run runs on every thread and may split into phases with a spinning barrier. */
 #include "cpu_internal.h"
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #define DLP_SPIN_ITERATIONS 50000
+#define DLP_BARRIER_SPINS 20000      /* pause iterations at a barrier before yielding the core */
 
 struct dlp_thread_pool {
     int32_t n_threads;                 /* including the caller */
@@ -147,5 +149,10 @@ void dlp_parallel_barrier(dlp_thread_pool *pool) {
         atomic_fetch_add_explicit(&pool->barrier_phase, 1, memory_order_release);
         return;
     }
-    while (atomic_load_explicit(&pool->barrier_phase, memory_order_acquire) == phase) cpu_relax();
+    /* spin (the threads usually arrive within microseconds); past that, another thread is likely
+     * descheduled (more threads than cores), so give the core away while waiting */
+    for (int spins = 0; atomic_load_explicit(&pool->barrier_phase, memory_order_acquire) == phase; spins++) {
+        if (spins < DLP_BARRIER_SPINS) cpu_relax();
+        else sched_yield();
+    }
 }

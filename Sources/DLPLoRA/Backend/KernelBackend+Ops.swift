@@ -98,6 +98,9 @@ extension KernelBackend {
         guard bank.dOut == n, bank.dIn == k else {
             throw InferenceError.invalidRequest("gemm_lora: an adapter stack of \(bank.dIn)->\(bank.dOut) for a weight of \(k)->\(n)")
         }
+        guard bank.a.dtype == bank.b.dtype else {
+            throw InferenceError.invalidRequest("gemm_lora: an adapter stack with A in \(bank.a.dtype.rawValue) and B in \(bank.b.dtype.rawValue)")
+        }
         try run("gemm_lora") { try entry(table.gemm_lora, "gemm_lora")(
             context, Int64(m), Int64(n), Int64(k), x.floats, Int64(k), w.address, w.dtype.kernelType, Int64(k),
             bias?.address, (bias?.dtype ?? .f32).kernelType, accumulate ? 1 : 0, y.floats, Int64(n),

@@ -100,7 +100,7 @@ public final class AdapterBank: @unchecked Sendable {
         /// The stack of (layer, projection), if any loaded adapter changes it.
         func stack(layer: Int, projection: Projection) -> Stack? {
             let i = layer * Projection.allCases.count + projection.index
-            return i < stacks.count ? stacks[i] : nil
+            return layer >= 0 && i < stacks.count ? stacks[i] : nil
         }
     }
 
