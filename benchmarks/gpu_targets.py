@@ -20,7 +20,7 @@ lines, ok = [], True
 if peak and float(peak.group(1)) > 0:
     share = achieved / float(peak.group(1))
     ok &= share >= 0.6
-    lines.append(f"roofline: base decode {base['decode_ms_per_token']['median']:.3f} ms/step, {achieved:.0f} GB/s of weights = {share:.1%} of peak {peak.group(1)} GB/s (target >= 60%): {'met' if share >= 0.6 else 'NOT met'}")
+    lines.append(f"roofline: base decode {base['decode_ms_per_step']['median']:.3f} ms/step, {achieved:.0f} GB/s of weights = {share:.1%} of peak {peak.group(1)} GB/s (target >= 60%): {'met' if share >= 0.6 else 'NOT met'}")
 else:
     ok = False
     lines.append(f"roofline: base decode {achieved:.0f} GB/s of weights; the device reported no peak bandwidth")

@@ -5,8 +5,8 @@ import json, sys
 
 def series(path, key):
     data = json.load(open(path))
-    single = next(r for r in data["results"] if r["mode"] == "single")["decode_ms_per_token"]["median"]
-    points = sorted((r[key], r["decode_ms_per_token"]["median"], r["decode_ms_per_token"]["min"], r["decode_ms_per_token"]["max"])
+    single = next(r for r in data["results"] if r["mode"] == "single")["decode_ms_per_step"]["median"]
+    points = sorted((r[key], r["decode_ms_per_step"]["median"], r["decode_ms_per_step"]["min"], r["decode_ms_per_step"]["max"])
                     for r in data["results"] if r["mode"] == "dlp")
     return data["setup"], single, points
 

@@ -168,7 +168,7 @@ struct BenchCommand: ParsableCommand {
                 let d = median(c.decode)
                 return ["case": c.label, "mode": c.mode, "k": c.k, "n": c.n, "prefill_tokens_per_second": median(c.prefill),
                         "decode_weight_gb_per_second": gbps(d), "decode_tokens_per_second": d > 0 ? Double(batch) * 1000 / d : 0,
-                        "decode_ms_per_token": ["median": d, "min": c.decode.min() ?? 0, "max": c.decode.max() ?? 0],
+                        "decode_ms_per_step": ["median": d, "min": c.decode.min() ?? 0, "max": c.decode.max() ?? 0],
                         "ratio_to_single": pairedRatio(c, to: singleCase) ?? NSNull(), "ratio_to_base": pairedRatio(c, to: baseCase) ?? NSNull()]
             }])
             return
