@@ -3,6 +3,8 @@
 # from source by pip and cached) and in Hugging Face transformers+PEFT on CPU torch, with a r=8 LoRA on
 # q_proj,v_proj, two threads each, printed as one table. Optional: it installs large things (the
 # reference stack with torch, a llama.cpp build of several minutes), all into the git-ignored .cache.
+# dlp-gpu and llama.cpp run in ROUNDS (default 3) alternating rounds; the table gives medians and the
+# median of the rounds' ratios.
 # Usage: benchmarks/peers/run.sh > benchmarks/results/DATE-peers-cpu.txt
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,8 +28,13 @@ swift build -c release >/dev/null
 prompt=${PROMPT_TOKENS:-64}
 gen=${GENERATE:-64}
 echo "# benchmarks/peers/run.sh, $(date -u +%F), $(nproc) cores, SmolLM2-135M F16 weights, prompt $prompt, generate $gen, 2 threads"
-.build/release/dlp-gpu bench --model "$peers/smollm2-f16.gguf" --device cpu --threads 2 --modes base,single --rank 8 \
-  --prompt-tokens "$prompt" --generate "$gen" --repeats 5 --json 2>/dev/null > "$peers/dlp.json"
-"$peers/venv/bin/python" benchmarks/peers/llama_cpp_bench.py "$peers/smollm2-f16.gguf" "$prompt" "$gen" > "$peers/llama.json"
+rounds=${ROUNDS:-3}
+pairs=""
+for r in $(seq "$rounds"); do   # dlp-gpu and llama.cpp alternate, so both see the same machine phases
+  .build/release/dlp-gpu bench --model "$peers/smollm2-f16.gguf" --device cpu --threads 2 --modes base,single --rank 8 \
+    --prompt-tokens "$prompt" --generate "$gen" --repeats 3 --json 2>/dev/null > "$peers/dlp.$r.json"
+  "$peers/venv/bin/python" benchmarks/peers/llama_cpp_bench.py "$peers/smollm2-f16.gguf" "$prompt" "$gen" > "$peers/llama.$r.json"
+  pairs="$pairs $peers/dlp.$r.json $peers/llama.$r.json"
+done
 "$py" benchmarks/peers/transformers_bench.py "$peers/hf" "$peers/adapter" "$prompt" "$gen" > "$peers/hf.json" 2>/dev/null
-python3 benchmarks/peers/table.py "$peers/dlp.json" "$peers/llama.json" "$peers/hf.json"
+python3 benchmarks/peers/table.py "$peers/hf.json" $pairs
