@@ -125,7 +125,7 @@ dlp_status dlp_cpu_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_
                                float *t) {
     if (m < 0 || d_in <= 0 || r_max <= 0 || k_slots <= 0 || ldx < d_in || n_adapters <= 0 || n_plans < 0 ||
         !dlp_dtype_valid(bank_dtype) || (m > 0 && (!x || !a_bank || !scales || !t || (n_plans > 0 && !plan_weights))))
-        return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_shrink: bad sizes m=%lld d_in=%lld r_max=%lld k=%lld",
+        return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_shrink: bad sizes (m=%lld d_in=%lld r_max=%lld k=%lld) or a NULL pointer",
                             (long long)m, (long long)d_in, (long long)r_max, (long long)k_slots);
     dlp_status status = check_plans(ctx, "lora_shrink", m, n_adapters, ranks, r_max, k_slots, n_plans, plan_adapters, plan_of_row);
     if (status != DLP_STATUS_OK) return status;
@@ -189,6 +189,8 @@ dlp_status dlp_cpu_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int64
     dlp_status status = dlp_cpu_lora_expand_check(ctx, "lora_expand", m, d_out, r_max, k_slots, n_adapters, ranks, n_plans,
                                                   plan_adapters, plan_of_row, ldy, bank_dtype);
     if (status != DLP_STATUS_OK) return status;
+    if (m > 0 && (!t || !b_bank || !y))
+        return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_expand: a NULL t, bank or y pointer");
     dlp_lora_expand_args args = {ctx, m, d_out, r_max, k_slots, t, b_bank, bank_dtype, ranks, plan_adapters, plan_of_row, y, ldy};
     dlp_cpu_lora_expand_run(ctx, &args);
     return DLP_STATUS_OK;
