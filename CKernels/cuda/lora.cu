@@ -95,6 +95,8 @@ dlp_status dlp_cuda_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_shrink: bad d_in=%lld ldx=%lld", (long long)d_in,
                              (long long)ldx);
     if (m == 0) return DLP_STATUS_OK;
+    if (!x || !a_bank || !ranks || !scales || !plan_of_row || !t || (n_plans > 0 && (!plan_adapters || !plan_weights)))
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_shrink: a NULL bank, table, x or t pointer");
     dim3 grid((unsigned)m, (unsigned)k_slots, dlp_blocks(r_max, SHRINK_WARPS));
     lora_shrink_kernel<<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(d_in, r_max, k_slots, x, ldx, a_bank, bank_dtype, n_adapters, ranks,
                                                                     scales, n_plans, plan_adapters, plan_weights, plan_of_row,
@@ -114,6 +116,8 @@ dlp_status dlp_cuda_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int6
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_expand: bad d_out=%lld ldy=%lld", (long long)d_out,
                              (long long)ldy);
     if (m == 0) return DLP_STATUS_OK;
+    if (!t || !b_bank || !ranks || !plan_of_row || !y || (n_plans > 0 && !plan_adapters))
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_expand: a NULL bank, table, t or y pointer");
     if (d_out > 65535LL * 256)
         return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "lora_expand: d_out=%lld is too wide", (long long)d_out);
     dim3 grid((unsigned)m, dlp_blocks(d_out, 256));
@@ -134,6 +138,7 @@ dlp_status dlp_cuda_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
     if (status != DLP_STATUS_OK) return status;
     if (n > 65535LL * 256)
         return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "gemm_lora: n=%lld is too wide", (long long)n);
+    if (m > 0 && !b_bank) return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "gemm_lora: a NULL B bank");
     status = dlp_cuda_lora_shrink(ctx, m, k, r_max, k_slots, x, ldx, a_bank, bank_dtype, n_adapters, ranks, scales,
                                   n_plans, plan_adapters, plan_weights, plan_of_row, t);
     if (status != DLP_STATUS_OK) return status;
