@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #define DLP_SPIN_ITERATIONS 50000
-#define DLP_BARRIER_SPINS 20000      /* pause iterations at a barrier before yielding the core */
+#define DLP_YIELD_EVERY 1024         /* a spinning thread gives its core away this often: with more pool
+                                      * threads than free cores, the thread it waits for may need it */
 
 struct dlp_thread_pool {
     int32_t n_threads;                 /* including the caller */
@@ -41,6 +42,12 @@ static inline void cpu_relax(void) {
 #endif
 }
 
+/* One step of a spin-wait: a pause, and every DLP_YIELD_EVERY steps a yield of the core. */
+static inline void spin_step(int spins) {
+    if (spins % DLP_YIELD_EVERY == DLP_YIELD_EVERY - 1) sched_yield();
+    else cpu_relax();
+}
+
 static void *worker_main(void *p) {
     worker_start start = *(worker_start *)p;
     free(p);
@@ -50,7 +57,7 @@ static void *worker_main(void *p) {
         int spins = 0;
         while (atomic_load_explicit(&pool->generation, memory_order_acquire) == seen &&
                !atomic_load(&pool->stop) && spins < DLP_SPIN_ITERATIONS) {
-            cpu_relax();
+            spin_step(spins);
             spins++;
         }
         if (atomic_load_explicit(&pool->generation, memory_order_acquire) == seen && !atomic_load(&pool->stop)) {
@@ -124,7 +131,7 @@ void dlp_parallel_for(dlp_thread_pool *pool, int64_t n, int64_t min_items_per_th
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->mutex);
     run_chunk(pool, 0);
-    while (atomic_load_explicit(&pool->pending, memory_order_acquire) > 0) cpu_relax();
+    for (int spins = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; spins++) spin_step(spins);
 }
 
 typedef struct { dlp_thread_fn fn; void *arg; int32_t n_threads; } run_args;
@@ -149,10 +156,6 @@ void dlp_parallel_barrier(dlp_thread_pool *pool) {
         atomic_fetch_add_explicit(&pool->barrier_phase, 1, memory_order_release);
         return;
     }
-    /* spin (the threads usually arrive within microseconds); past that, another thread is likely
-     * descheduled (more threads than cores), so give the core away while waiting */
-    for (int spins = 0; atomic_load_explicit(&pool->barrier_phase, memory_order_acquire) == phase; spins++) {
-        if (spins < DLP_BARRIER_SPINS) cpu_relax();
-        else sched_yield();
-    }
+    for (int spins = 0; atomic_load_explicit(&pool->barrier_phase, memory_order_acquire) == phase; spins++)
+        spin_step(spins);
 }
