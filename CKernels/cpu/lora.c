@@ -26,23 +26,21 @@ void dlp_cpu_lora_shrink_range(const dlp_lora_shrink_args *a, int64_t begin, int
         int32_t plan = a->plan_of_row[i];
         int32_t adapter = plan < 0 ? -1 : a->plan_adapters[plan * a->k_slots + s];
         int64_t rank = adapter < 0 ? 0 : a->ranks[adapter];
+        if (rank <= j0) {
+            for (int64_t j = j0; j < j_end; j++) t[j] = 0.0f;
+            continue;
+        }
+        float coefficient = a->plan_weights[plan * a->k_slots + s] * a->scales[adapter];
+        const float *xi = a->x + i * a->ldx;
+        const char *arow = (const char *)a->a_bank + ((size_t)adapter * a->r_max + j0) * row_bytes;
         if (j0 + 4 <= rank) {
-            float coefficient = a->plan_weights[plan * a->k_slots + s] * a->scales[adapter];
-            const char *arow = (const char *)a->a_bank + ((size_t)adapter * a->r_max + j0) * row_bytes;
             float dots[4];
-            dlp_cpu_dot4(a->ctx, a->x + i * a->ldx, arow, row_bytes, a->bank_dtype, a->d_in, dots);
+            dlp_cpu_dot4(a->ctx, xi, arow, row_bytes, a->bank_dtype, a->d_in, dots);
             for (int r = 0; r < 4; r++) t[j0 + r] = coefficient * dots[r];
             continue;
         }
-        for (int64_t j = j0; j < j_end; j++) {
-            if (j >= rank) {
-                t[j] = 0.0f;
-                continue;
-            }
-            float coefficient = a->plan_weights[plan * a->k_slots + s] * a->scales[adapter];
-            const char *arow = (const char *)a->a_bank + ((size_t)adapter * a->r_max + j) * row_bytes;
-            t[j] = coefficient * dlp_cpu_dot(a->ctx, a->x + i * a->ldx, arow, a->bank_dtype, a->d_in);
-        }
+        for (int64_t j = j0; j < j_end; j++)
+            t[j] = j < rank ? coefficient * dlp_cpu_dot(a->ctx, xi, arow + (j - j0) * row_bytes, a->bank_dtype, a->d_in) : 0.0f;
     }
 }
 

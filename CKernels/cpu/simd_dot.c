@@ -61,7 +61,9 @@ DLP_TARGET_AVX2 static void axpy_avx2(float alpha, const void *x, dlp_dtype dtyp
     int64_t i = 0;
     for (; i + 8 <= n; i += 8)
         _mm256_storeu_ps(y + i, _mm256_fmadd_ps(a, load8_weights(x, dtype, i), _mm256_loadu_ps(y + i)));
-    for (; i < n; i++) y[i] += alpha * dlp_load_weight(x, dtype, i);
+    /* the tail rounds as the vector lanes do (fused), so a feature's value does not depend on where a
+     * thread's slice of features ends */
+    for (; i < n; i++) y[i] = __builtin_fmaf(alpha, dlp_load_weight(x, dtype, i), y[i]);
 }
 
 DLP_TARGET_AVX2 static void widen_row_avx2(const void *row, dlp_dtype dtype, int64_t n, float *out) {
@@ -131,9 +133,13 @@ DLP_TARGET_AVX2 static void axpy4_avx2(const float alpha[4], const char *w, size
         hi = _mm256_fmadd_ps(c3, load8_weights(w3, dtype, i), hi);
         _mm256_storeu_ps(y + i, _mm256_add_ps(lo, hi));
     }
-    for (; i < n; i++)
-        y[i] += alpha[0] * dlp_load_weight(w0, dtype, i) + alpha[1] * dlp_load_weight(w1, dtype, i) +
-                alpha[2] * dlp_load_weight(w2, dtype, i) + alpha[3] * dlp_load_weight(w3, dtype, i);
+    for (; i < n; i++) {                    /* the vector lanes' order, fused the same way */
+        float lo = __builtin_fmaf(alpha[0], dlp_load_weight(w0, dtype, i), y[i]);
+        float hi = alpha[1] * dlp_load_weight(w1, dtype, i);
+        lo = __builtin_fmaf(alpha[2], dlp_load_weight(w2, dtype, i), lo);
+        hi = __builtin_fmaf(alpha[3], dlp_load_weight(w3, dtype, i), hi);
+        y[i] = lo + hi;
+    }
 }
 #endif
 

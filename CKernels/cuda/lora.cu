@@ -74,12 +74,15 @@ __global__ void lora_expand_kernel(int64_t d_out, int64_t r_max, int64_t k_slots
 }
 
 static dlp_status check_plans(dlp_context *ctx, const char *op, int64_t m, int64_t r_max, int64_t k_slots,
-                              int64_t n_adapters, int64_t n_plans, dlp_dtype bank_dtype) {
+                              int64_t n_adapters, int64_t n_plans, dlp_dtype bank_dtype, const int32_t *ranks,
+                              const int32_t *plan_adapters, const int32_t *plan_of_row) {
     if (!dlp_dtype_valid(bank_dtype) || m < 0 || r_max <= 0 || k_slots <= 0 || n_adapters <= 0 || n_plans < 0 || m > INT32_MAX || k_slots > 65535 ||
         r_max > 65535 * 4)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "%s: bad sizes m=%lld r_max=%lld k=%lld adapters=%lld plans=%lld",
                              op, (long long)m, (long long)r_max, (long long)k_slots, (long long)n_adapters,
                              (long long)n_plans);
+    if (!ranks || (m > 0 && !plan_of_row) || (n_plans > 0 && !plan_adapters))
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "%s: a NULL rank or plan table", op);
     return DLP_STATUS_OK;
 }
 
@@ -89,14 +92,15 @@ dlp_status dlp_cuda_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64
                                 const int32_t *plan_adapters, const float *plan_weights, const int32_t *plan_of_row,
                                 float *t) {
     dlp_cuda_enter(ctx);
-    dlp_status status = check_plans(ctx, "lora_shrink", m, r_max, k_slots, n_adapters, n_plans, bank_dtype);
+    dlp_status status = check_plans(ctx, "lora_shrink", m, r_max, k_slots, n_adapters, n_plans, bank_dtype, ranks,
+                                    plan_adapters, plan_of_row);
     if (status != DLP_STATUS_OK) return status;
     if (d_in <= 0 || ldx < d_in)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_shrink: bad d_in=%lld ldx=%lld", (long long)d_in,
                              (long long)ldx);
     if (m == 0) return DLP_STATUS_OK;
-    if (!x || !a_bank || !ranks || !scales || !plan_of_row || !t || (n_plans > 0 && (!plan_adapters || !plan_weights)))
-        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_shrink: a NULL bank, table, x or t pointer");
+    if (!x || !a_bank || !scales || !t || (n_plans > 0 && !plan_weights))
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_shrink: a NULL bank, scale, weight, x or t pointer");
     dim3 grid((unsigned)m, (unsigned)k_slots, dlp_blocks(r_max, SHRINK_WARPS));
     lora_shrink_kernel<<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(d_in, r_max, k_slots, x, ldx, a_bank, bank_dtype, n_adapters, ranks,
                                                                     scales, n_plans, plan_adapters, plan_weights, plan_of_row,
@@ -110,14 +114,15 @@ dlp_status dlp_cuda_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int6
                                 int64_t n_plans, const int32_t *plan_adapters, const int32_t *plan_of_row,
                                 float *y, int64_t ldy) {
     dlp_cuda_enter(ctx);
-    dlp_status status = check_plans(ctx, "lora_expand", m, r_max, k_slots, n_adapters, n_plans, bank_dtype);
+    dlp_status status = check_plans(ctx, "lora_expand", m, r_max, k_slots, n_adapters, n_plans, bank_dtype, ranks,
+                                    plan_adapters, plan_of_row);
     if (status != DLP_STATUS_OK) return status;
     if (d_out <= 0 || ldy < d_out)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_expand: bad d_out=%lld ldy=%lld", (long long)d_out,
                              (long long)ldy);
     if (m == 0) return DLP_STATUS_OK;
-    if (!t || !b_bank || !ranks || !plan_of_row || !y || (n_plans > 0 && !plan_adapters))
-        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_expand: a NULL bank, table, t or y pointer");
+    if (!t || !b_bank || !y)
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_expand: a NULL bank, t or y pointer");
     if (d_out > 65535LL * 256)
         return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "lora_expand: d_out=%lld is too wide", (long long)d_out);
     dim3 grid((unsigned)m, dlp_blocks(d_out, 256));
@@ -134,7 +139,8 @@ dlp_status dlp_cuda_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
                               const float *scales, int64_t n_plans, const int32_t *plan_adapters,
                               const float *plan_weights, const int32_t *plan_of_row, float *t) {
     // the expand's arguments are checked before the product writes y (a failed op leaves y alone)
-    dlp_status status = check_plans(ctx, "gemm_lora", m, r_max, k_slots, n_adapters, n_plans, bank_dtype);
+    dlp_status status = check_plans(ctx, "gemm_lora", m, r_max, k_slots, n_adapters, n_plans, bank_dtype, ranks,
+                                    plan_adapters, plan_of_row);
     if (status != DLP_STATUS_OK) return status;
     if (n > 65535LL * 256)
         return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "gemm_lora: n=%lld is too wide", (long long)n);
