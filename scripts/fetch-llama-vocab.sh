@@ -4,15 +4,4 @@
 # Usage: scripts/fetch-llama-vocab.sh [CACHE_DIR]   (default: .cache/llama-vocab in the repository)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${1:-$top/.cache/llama-vocab}
-version=0.3.36
-if [ ! -f "$cache/.complete-$version" ]; then
-  mkdir -p "$cache/download"
-  [ -f "$cache/download/llama_cpp_python-$version.tar.gz" ] || python3 -m pip download -q --no-deps --no-binary llama-cpp-python --dest "$cache/download" "llama-cpp-python==$version" >&2
-  tar -xzf "$cache/download/llama_cpp_python-$version.tar.gz" -C "$cache/download" --wildcards \
-    "llama_cpp_python-$version/vendor/llama.cpp/models/ggml-vocab-*"
-  mv "$cache/download/llama_cpp_python-$version/vendor/llama.cpp/models/"ggml-vocab-* "$cache/"
-  rm -rf "$cache/download"
-  touch "$cache/.complete-$version"
-fi
-echo "$cache"
+exec "$top/scripts/fetch-llama-cpp-sdist.sh" 'ggml-vocab-*' "${1:-$top/.cache/llama-vocab}"

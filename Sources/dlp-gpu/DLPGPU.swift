@@ -7,5 +7,5 @@ struct DLPGPU: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dlp-gpu",
         abstract: "Serve one Hugging Face base model with many LoRA adapters, fused per sentence (DLP-LoRA).",
-        subcommands: [GenerateCommand.self, ScoreCommand.self, TokenizeCommand.self, RouteCommand.self, TrainRouterCommand.self, EvalRouterCommand.self, EvalCommand.self, BenchCommand.self, InspectCommand.self, SelfTestCommand.self])
+        subcommands: [GenerateCommand.self, ScoreCommand.self, TokenizeCommand.self, RouteCommand.self, TrainRouterCommand.self, EvalRouterCommand.self, EvalCommand.self, BenchCommand.self, InspectCommand.self, SelfTestCommand.self, TemplateCommand.self])
 }

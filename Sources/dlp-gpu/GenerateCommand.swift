@@ -21,6 +21,15 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: "With --chat: a system message.")
     var system: String?
 
+    @Option(name: .long, help: "A conversation to continue, rendered with the model's chat template: a JSON list of messages (tool_calls and tool messages included) or an object with \"messages\" and \"tools\".")
+    var messages: String?
+
+    @Option(name: .long, help: "With --chat or --messages: a JSON file with a list of tool (function) definitions.")
+    var tools: String?
+
+    @Option(name: .long, help: "With --chat or --messages: an extra chat-template variable, name=value (value as JSON if it parses); repeatable. E.g. enable_thinking=false.")
+    var chatVar: [String] = []
+
     @Option(name: .long, help: "Most new tokens.")
     var maxTokens: Int = 128
 
@@ -49,32 +58,40 @@ struct GenerateCommand: ParsableCommand {
     var showRouting = false
 
     func validate() throws {
-        guard (prompt == nil) != (ids == nil) else { throw ValidationError("give exactly one of --prompt and --ids") }
+        guard [prompt != nil, ids != nil, messages != nil].filter({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --prompt, --ids and --messages")
+        }
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be >= 0") }
         guard !chat || prompt != nil else { throw ValidationError("--chat needs --prompt") }
         guard system == nil || chat else { throw ValidationError("--system needs --chat") }
+        guard (tools == nil && chatVar.isEmpty) || chat || messages != nil else { throw ValidationError("--tools and --chat-var need --chat or --messages") }
     }
 
     func run() throws {
         let (loaded, plan, router) = try options.load()
         let promptIDs: [Int32]
-        if let prompt {
+        let chatting = chat || messages != nil
+        if let ids {
+            promptIDs = try parseIDs(ids)
+        } else {
             guard let tokenizer = loaded.tokenizer else {
                 throw ValidationError("\(options.model ?? "the model") has no tokenizer; pass the prompt as --ids")
             }
-            if chat {
-                let messages = (system.map { [ChatMessage(role: "system", content: $0)] } ?? []) + [ChatMessage(role: "user", content: prompt)]
-                promptIDs = try tokenizer.applyChatTemplate(messages)
+            if chatting {
+                var conversation = try messages.map { try ChatConversation(messagesPath: $0, toolsPath: tools) }
+                    ?? ChatConversation(messages: (system.map { [ChatMessage(role: "system", content: $0)] } ?? []).map(\.jinjaValue)
+                        + [ChatMessage(role: "user", content: prompt ?? "").jinjaValue])
+                if messages == nil, let tools { conversation.tools = try ChatConversation.loadTools(tools) }
+                let variables = Dictionary(try chatVar.map(ChatConversation.variable), uniquingKeysWith: { _, last in last })
+                promptIDs = try tokenizer.applyChatTemplate(conversation.messages, tools: conversation.tools, variables: variables)
             } else {
-                promptIDs = try tokenizer.encode(prompt)
+                promptIDs = try tokenizer.encode(prompt ?? "")
             }
-        } else {
-            promptIDs = try parseIDs(ids ?? "")
         }
         let sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP,
                                           repetitionPenalty: repetitionPenalty, seed: seed)
         let request = GenerationRequest(promptIDs: promptIDs, maxTokens: maxTokens, sampling: sampling,
-                                        stopTokenIDs: loaded.eosTokenIDs.union(chat ? [loaded.tokenizer?.chatEndOfTurnID].compactMap { $0 } : []),
+                                        stopTokenIDs: loaded.eosTokenIDs.union(chatting ? loaded.tokenizer?.chatEndOfTurnIDs ?? [] : []),
                                         stopStrings: stop, plan: plan, router: router)
         let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer, contextLength: options.context,
                                   adapters: loaded.adapters)

@@ -1,9 +1,10 @@
-// ChatTemplate.swift: a model's chat_template, recognized as one of the forms in wide use (ChatML as in
-// SmolLM2 and Qwen2, Llama-3, Llama-2, Mistral) and rendered exactly as transformers' Jinja renderer
-// renders it, without a Jinja interpreter. A template of another form is an error that says so.
+// ChatTemplate.swift: a model's chat_template, rendered by the Jinja interpreter (Template/) with the
+// variables transformers' apply_chat_template passes: messages, tools (None without tools), documents
+// (None), add_generation_prompt, bos_token, eos_token and any extra keyword (enable_thinking, ...).
 import Foundation
 
-/// One turn of a conversation.
+/// One turn of a conversation with text content (messages with tool calls or other fields are
+/// `JinjaValue` dicts; see `ChatTemplate.render(messages:...)`).
 public struct ChatMessage: Sendable, Codable, Equatable {
     public var role: String
     public var content: String
@@ -11,128 +12,111 @@ public struct ChatMessage: Sendable, Codable, Equatable {
         self.role = role
         self.content = content
     }
+
+    /// The message as the template sees it: {"role": ..., "content": ...}.
+    public var jinjaValue: JinjaValue { ["role": .string(role), "content": .string(content)] }
 }
 
-/// A chat template cannot be used for this conversation.
+/// A chat template cannot be used, or refused the conversation.
 public enum ChatTemplateError: Error, CustomStringConvertible, Equatable {
-    case unsupported(String)
-    case invalidConversation(String)
     case noTemplate
+    /// The template does not parse (or uses a filter or test Jinja2 does not have).
+    case invalidTemplate(JinjaError)
+    /// The template called raise_exception: it refuses this conversation (the template's own words).
+    case refused(String)
+    /// Rendering failed (an undefined value used, a type error, a bound reached, something unsupported).
+    case renderFailed(JinjaError)
+    /// A messages or tools file is not what the template expects to get.
+    case invalidInput(String)
 
     public var description: String {
         switch self {
-        case let .unsupported(excerpt):
-            return "the model's chat template is not one of the supported forms (ChatML, Llama-3, Llama-2, Mistral): \(excerpt)... ; write the prompt yourself and drop --chat"
-        case let .invalidConversation(message): return message
         case .noTemplate: return "the model files carry no chat_template; drop --chat"
+        case let .invalidTemplate(e): return "the chat template is not valid Jinja: \(e)"
+        case let .refused(message): return "the chat template refused the conversation: \(message)"
+        case let .renderFailed(e): return "the chat template failed: \(e)"
+        case let .invalidInput(message): return message
         }
     }
 }
 
-/// A recognized chat template.
-public struct ChatTemplate: Sendable, Equatable {
-    public enum Form: Sendable, Equatable {
-        /// <|im_start|>role\ncontent<|im_end|>\n; the system message the template adds when the
-        /// conversation has none.
-        case chatML(defaultSystem: String?)
-        case llama3
-        case llama2
-        case mistral
-    }
+/// A parsed chat template.
+public struct ChatTemplate: Sendable {
+    /// The Jinja source.
+    public let source: String
+    private let template: JinjaTemplate
 
-    public let form: Form
-
-    /// Recognizes `source` (the Jinja text of chat_template).
     public init(source: String) throws {
-        if source.contains("<|im_start|>") {
-            form = .chatML(defaultSystem: Self.chatMLDefaultSystem(source))
-        } else if source.contains("<|start_header_id|>"), !source.contains("Cutting Knowledge Date"), !source.contains("tools") {
-            form = .llama3
-        } else if source.contains("[INST]"), source.contains("<<SYS>>") {
-            form = .llama2
-        } else if source.contains("[INST]"), !source.contains("tools"), !source.contains("[AVAILABLE_TOOLS]") {
-            form = .mistral
-        } else {
-            throw ChatTemplateError.unsupported(String(source.prefix(80)).debugDescription)
+        self.source = source
+        do {
+            template = try JinjaTemplate(source)
+        } catch let error as JinjaError {
+            throw ChatTemplateError.invalidTemplate(error)
         }
     }
 
-    /// The literal system text a ChatML template writes when the first message is not a system one.
-    static func chatMLDefaultSystem(_ source: String) -> String? {
-        // the newline after "system" is a real one or the escape \n inside a Jinja string literal
-        guard let regex = try? NSRegularExpression(pattern: #"<\|im_start\|>system(?:\\n|\n)((?:(?!<\|im_end\|>)[^{}'+])*)<\|im_end\|>"#, options: [.dotMatchesLineSeparators]),
-              let match = regex.firstMatch(in: source, range: NSRange(source.startIndex..., in: source)),
-              let range = Range(match.range(at: 1), in: source) else { return nil }
-        return String(source[range]).replacingOccurrences(of: "\\n", with: "\n")
-    }
+    /// Tokens that end an assistant turn in the common template families, in the order tried.
+    static let endOfTurnMarkers = ["<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<end_of_turn>", "<|end|>",
+                                   "<|END_OF_TURN_TOKEN|>", "<|end_of_text|>", "<｜end▁of▁sentence｜>", "<|return|>"]
 
-    /// The token that ends an assistant turn in this form (generation stops there).
-    public var endOfTurnToken: String? {
-        switch form {
-        case .chatML: return "<|im_end|>"
-        case .llama3: return "<|eot_id|>"
-        case .llama2, .mistral: return nil
+    /// The turn-ending tokens this template writes (generation should stop at them as well as at EOS).
+    public var endOfTurnTokens: [String] { Self.endOfTurnMarkers.filter { source.contains($0) } }
+
+    /// The prompt text of `messages` (dicts with role, content and whatever else the template reads:
+    /// tool_calls, tool_call_id, name, reasoning_content ...); `tools` are JSON-schema function
+    /// definitions; `variables` are extra keyword arguments and override the others.
+    public func render(messages: [JinjaValue], tools: [JinjaValue]? = nil, addGenerationPrompt: Bool, bosToken: String,
+                       eosToken: String, variables: [String: JinjaValue] = [:],
+                       options: JinjaRenderOptions = JinjaRenderOptions()) throws -> String {
+        var context: [String: JinjaValue] = [
+            "messages": .list(messages), "tools": tools.map { .list($0) } ?? .none, "documents": .none,
+            "add_generation_prompt": .bool(addGenerationPrompt), "bos_token": .string(bosToken), "eos_token": .string(eosToken),
+        ]
+        context.merge(variables) { _, extra in extra }
+        do {
+            return try template.render(context, options: options)
+        } catch let error as JinjaError {
+            throw error.kind == .raised ? ChatTemplateError.refused(error.message) : ChatTemplateError.renderFailed(error)
         }
     }
 
-    /// The prompt text of `messages`; with `addGenerationPrompt` it ends where the assistant's reply starts.
+    /// The prompt text of a conversation of plain text messages.
     public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool, bosToken: String, eosToken: String) throws -> String {
-        guard !messages.isEmpty else { throw ChatTemplateError.invalidConversation("the conversation has no messages") }
-        func strip(_ s: String) -> String { s.trimmingCharacters(in: .whitespacesAndNewlines) }
-        func alternate(_ turns: ArraySlice<ChatMessage>) throws {
-            for (i, m) in turns.enumerated() where (m.role == "user") != (i % 2 == 0) {
-                throw ChatTemplateError.invalidConversation("conversation roles must alternate user/assistant/user/assistant/...")
-            }
-        }
-        var out = ""
-        switch form {
-        case let .chatML(defaultSystem):
-            if messages[0].role != "system", let defaultSystem { out += "<|im_start|>system\n\(defaultSystem)<|im_end|>\n" }
-            for m in messages { out += "<|im_start|>\(m.role)\n\(m.content)<|im_end|>\n" }
-            if addGenerationPrompt { out += "<|im_start|>assistant\n" }
-        case .llama3:
-            for (i, m) in messages.enumerated() {
-                out += (i == 0 ? bosToken : "") + "<|start_header_id|>\(m.role)<|end_header_id|>\n\n\(strip(m.content))<|eot_id|>"
-            }
-            if addGenerationPrompt { out += "<|start_header_id|>assistant<|end_header_id|>\n\n" }
-        case .llama2:
-            let system = messages[0].role == "system" ? messages[0].content : nil
-            let turns = system == nil ? messages[...] : messages.dropFirst()
-            try alternate(turns)
-            for (i, m) in turns.enumerated() {
-                let content = i == 0 && system != nil ? "<<SYS>>\n\(system ?? "")\n<</SYS>>\n\n\(m.content)" : m.content
-                if m.role == "user" { out += "\(bosToken)[INST] \(strip(content)) [/INST]" } else { out += " \(strip(content)) \(eosToken)" }
-            }
-        case .mistral:
-            try alternate(messages[...])
-            out += bosToken
-            for m in messages {
-                switch m.role {
-                case "user": out += "[INST] \(m.content) [/INST]"
-                case "assistant": out += m.content + eosToken
-                default: throw ChatTemplateError.invalidConversation("only user and assistant roles are supported by this template")
-                }
-            }
-        }
-        return out
+        try render(messages: messages.map(\.jinjaValue), addGenerationPrompt: addGenerationPrompt, bosToken: bosToken, eosToken: eosToken)
     }
 }
 
 extension Tokenizer {
-    /// The id of the token that ends an assistant turn under this model's chat template, if any.
-    public var chatEndOfTurnID: Int32? {
-        guard let source = chatTemplate, let token = (try? ChatTemplate(source: source))?.endOfTurnToken else { return nil }
-        return tokens.firstIndex(of: token).map { Int32($0) }
+    /// The ids of the tokens that end an assistant turn under this model's chat template.
+    public var chatEndOfTurnIDs: Set<Int32> {
+        guard let source = chatTemplate else { return [] }
+        return Set(ChatTemplate.endOfTurnMarkers.filter { source.contains($0) }.compactMap { marker in
+            tokens.firstIndex(of: marker).map { Int32($0) }
+        })
+    }
+
+    /// The BOS and EOS token texts the template gets ("" when the model has none).
+    public var specialTokenTexts: (bos: String, eos: String) {
+        func text(_ id: Int32?) -> String {
+            guard let id, id >= 0, Int(id) < tokens.count else { return "" }
+            return tokens[Int(id)]
+        }
+        return (text(bosTokenID), text(eosTokenID))
     }
 
     /// The ids of `messages` rendered with this model's chat template (special tokens in the rendered
     /// text become their ids; no BOS is added beyond what the template writes).
-    public func applyChatTemplate(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) throws -> [Int32] {
+    public func applyChatTemplate(_ messages: [JinjaValue], tools: [JinjaValue]? = nil, addGenerationPrompt: Bool = true,
+                                  variables: [String: JinjaValue] = [:]) throws -> [Int32] {
         guard let source = chatTemplate else { throw ChatTemplateError.noTemplate }
-        let template = try ChatTemplate(source: source)
-        let bos = bosTokenID.map { tokens[Int($0)] } ?? ""
-        let eos = eosTokenID.map { tokens[Int($0)] } ?? ""
-        let text = try template.render(messages, addGenerationPrompt: addGenerationPrompt, bosToken: bos, eosToken: eos)
+        let special = specialTokenTexts
+        let text = try ChatTemplate(source: source).render(messages: messages, tools: tools, addGenerationPrompt: addGenerationPrompt,
+                                                           bosToken: special.bos, eosToken: special.eos, variables: variables)
         return try encode(text, addSpecialTokens: false, parseSpecial: true)
+    }
+
+    /// The ids of a conversation of plain text messages.
+    public func applyChatTemplate(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) throws -> [Int32] {
+        try applyChatTemplate(messages.map(\.jinjaValue), addGenerationPrompt: addGenerationPrompt)
     }
 }

@@ -196,7 +196,7 @@ public enum TokenizerLoader {
         // tokenizer_config.json (beside it in a model folder) carries the chat template and BOS/EOS names
         var template: String?, bos: Int32?, eos: Int32?
         if let configPath, let config = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath)))) as? [String: Any] {
-            template = config["chat_template"] as? String
+            template = chatTemplate(config["chat_template"])
             func id(_ key: String) -> Int32? {
                 let name = (config[key] as? String) ?? ((config[key] as? [String: Any])?["content"] as? String)
                 guard let name else { return nil }
@@ -205,8 +205,22 @@ public enum TokenizerLoader {
             bos = id("bos_token")
             eos = id("eos_token")
         }
+        // newer transformers save the template as chat_template.jinja beside tokenizer_config.json
+        if template == nil {
+            let jinja = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("chat_template.jinja")
+            template = try? String(contentsOfFile: jinja, encoding: .utf8)
+        }
         let marked = added.map { AddedToken(content: $0.content, id: $0.id, special: specialContents.contains($0.content), lstrip: $0.lstrip, rstrip: $0.rstrip) }
         return Tokenizer(kind: "tokenizer.json: BPE", tokens: tokens, model: .bpe(bpe), normalizer: normalizer, preTokenizer: preTokenizer,
                          postProcessor: post, decoder: decoder, addedTokens: marked, bosTokenID: bos, eosTokenID: eos, chatTemplate: template)
     }
+}
+
+/// tokenizer_config.json's chat_template: a string, or a list of named templates (the "default" one, as
+/// transformers picks without tools).
+private func chatTemplate(_ field: Any?) -> String? {
+    if let text = field as? String { return text }
+    guard let named = field as? [[String: Any]] else { return nil }
+    let chosen = named.first { ($0["name"] as? String) == "default" } ?? named.first
+    return chosen?["template"] as? String
 }

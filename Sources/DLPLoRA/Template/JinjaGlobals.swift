@@ -1,0 +1,96 @@
+// JinjaGlobals.swift: the functions every chat template can call: Jinja2's range, namespace and dict,
+// and transformers' raise_exception and strftime_now.
+import Foundation
+
+func jinjaGlobals() -> [String: JinjaValue] {
+    [
+        "range": .callable(JinjaCallable("range") { args, renderer in
+            let bounds = try args.positional.map { v -> Int in
+                guard let i = v.integer else { throw JinjaError(.type, line: 0, "'\(v.typeName)' object cannot be interpreted as an integer") }
+                return i
+            }
+            let (start, stop, step): (Int, Int, Int)
+            switch bounds.count {
+            case 1: (start, stop, step) = (0, bounds[0], 1)
+            case 2: (start, stop, step) = (bounds[0], bounds[1], 1)
+            case 3: (start, stop, step) = (bounds[0], bounds[1], bounds[2])
+            default: throw JinjaError(.type, line: 0, "range expected 1 to 3 arguments, got \(bounds.count)")
+            }
+            guard step != 0 else { throw JinjaError(.type, line: 0, "range() arg 3 must not be zero") }
+            let count = step > 0 ? (stop > start ? (stop - start - 1) / step + 1 : 0) : (start > stop ? (start - stop - 1) / -step + 1 : 0)
+            try renderer.spend(count, line: 0)
+            return .list(stride(from: start, to: stop, by: step).map { .int($0) })
+        }),
+        "namespace": .callable(JinjaCallable("namespace") { args, _ in .namespace(JinjaNamespace(try mapping(args, "namespace"))) }),
+        "dict": .callable(JinjaCallable("dict") { args, _ in .dict(try mapping(args, "dict")) }),
+        "raise_exception": .callable(JinjaCallable("raise_exception") { args, _ in
+            throw JinjaError(.raised, line: 0, args.value(0, "message")?.pythonString ?? "")
+        }),
+        "strftime_now": .callable(JinjaCallable("strftime_now") { args, renderer in
+            guard case let .string(format)? = args.value(0, "format") else { throw JinjaError(.type, line: 0, "strftime_now needs a format string") }
+            return .string(try pythonStrftime(format, renderer.options.now))
+        }),
+    ]
+}
+
+/// The mapping of `dict(...)` and `namespace(...)`: the entries of mapping arguments, then the keywords.
+private func mapping(_ args: JinjaArguments, _ function: String) throws -> JinjaDict {
+    var d = JinjaDict()
+    for p in args.positional {
+        guard case let .dict(pairs) = p else { throw JinjaError(.type, line: 0, "\(function)() takes a mapping or keyword arguments") }
+        for (k, v) in pairs.pairs { d[k] = v }
+    }
+    for (k, v) in args.keyword { d[k] = v }
+    return d
+}
+
+/// time.strftime in UTC with the C locale's English names: %a %A %b %B %d %e %H %I %j %m %M %p %S %y %Y
+/// %Z %z %%, and glibc's %-d style (no padding).
+func pythonStrftime(_ format: String, _ date: Date) throws -> String {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+    let dayOfYear = calendar.ordinality(of: .day, in: .year, for: date) ?? 1
+    let weekdays = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+    let (year, month, day) = (c.year ?? 1970, c.month ?? 1, c.day ?? 1)
+    let (hour, minute, second, weekday) = (c.hour ?? 0, c.minute ?? 0, c.second ?? 0, (c.weekday ?? 1) - 1)
+    var out = ""
+    var it = format.makeIterator()
+    while let ch = it.next() {
+        guard ch == "%" else { out.append(ch); continue }
+        guard var spec = it.next() else { out.append("%"); break }
+        var pad = true
+        if spec == "-" {
+            pad = false
+            guard let s = it.next() else { out += "%-"; break }
+            spec = s
+        }
+        func number(_ n: Int, _ width: Int, _ fill: Character = "0") -> String {
+            let s = String(n)
+            return pad && s.count < width ? String(repeating: fill, count: width - s.count) + s : s
+        }
+        switch spec {
+        case "a": out += String(weekdays[weekday].prefix(3))
+        case "A": out += weekdays[weekday]
+        case "b", "h": out += String(months[month - 1].prefix(3))
+        case "B": out += months[month - 1]
+        case "d": out += number(day, 2)
+        case "e": out += number(day, 2, " ")
+        case "H": out += number(hour, 2)
+        case "I": out += number(hour % 12 == 0 ? 12 : hour % 12, 2)
+        case "j": out += number(dayOfYear, 3)
+        case "m": out += number(month, 2)
+        case "M": out += number(minute, 2)
+        case "p": out += hour < 12 ? "AM" : "PM"
+        case "S": out += number(second, 2)
+        case "y": out += number(year % 100, 2)
+        case "Y": out += String(year)
+        case "Z": out += "UTC"
+        case "z": out += "+0000"
+        case "%": out += "%"
+        default: throw JinjaError(.unsupported, line: 0, "strftime directive %\(spec) is not supported")
+        }
+    }
+    return out
+}
