@@ -1,8 +1,8 @@
 # Makes Tests/Fixtures/chat/template-goldens.json: every chat template llama.cpp tests with (the
 # llama-cpp-python sdist's models/templates/*.jinja, fetched by scripts/fetch-chat-templates.sh into the
 # git-ignored cache) rendered by transformers' own Jinja environment for several conversations: system or
-# not, multi-turn, tool definitions, tool calls and tool results, assistant prefill, generation prompt on
-# and off, enable_thinking off. Templates are named by file and pinned by SHA-256; the rendered text or
+# not, multi-turn, tool definitions, tool calls (without content, and with content null as OpenAI clients
+# send them) and tool results, assistant prefill, generation prompt on and off, enable_thinking off. Templates are named by file and pinned by SHA-256; the rendered text or
 # the kind of error Jinja2 raised is recorded.
 # Usage: PYTHON scripts/make_template_goldens.py [TEMPLATE_DIR]
 #   PYTHON: transformers==4.46.3 and jinja2==3.1.6 (the reference stack's pins), e.g.
@@ -43,12 +43,19 @@ conversations = {
                                {"role": "assistant", "tool_calls": [tool_call]},
                                {"role": "tool", "tool_call_id": "call_1", "name": "get_weather", "content": "22 C and sunny"}],
                   "tools": tools},
+    # as OpenAI clients send it: the assistant turn that calls a tool has content null
+    "tool_call_null_content": {"messages": [{"role": "user", "content": "What's the weather in Paris?"},
+                                            {"role": "assistant", "content": None, "tool_calls": [tool_call]},
+                                            {"role": "tool", "tool_call_id": "call_1", "content": "22 C and sunny"},
+                                            {"role": "assistant", "content": "It is 22 C and sunny in Paris."},
+                                            {"role": "user", "content": "Thanks!"}],
+                               "tools": tools},
     "prefill": {"messages": [{"role": "user", "content": "Write a haiku about the sea."},
                              {"role": "assistant", "content": "Waves fold into foam"}]},
 }
 # (conversation, add_generation_prompt, extra variables)
 runs = [("user", True, {}), ("user", False, {}), ("system", True, {}), ("multi_turn", True, {}),
-        ("multi_turn", False, {}), ("tools", True, {}), ("tool_call", True, {}), ("prefill", False, {}),
+        ("multi_turn", False, {}), ("tools", True, {}), ("tool_call", True, {}), ("tool_call_null_content", True, {}), ("prefill", False, {}),
         ("user", True, {"enable_thinking": False})]
 
 

@@ -43,11 +43,11 @@ extension JinjaRenderer {
             guard let size = arg(0, "linecount")?.integer, size > 0 else { throw JinjaError(.type, line: line, "batch needs a positive line count") }
             let fill = arg(1, "fill_with")
             let items = try value.iterated(line: line)
-            return .iterator(stride(from: 0, to: items.count, by: size).map { start in
+            return try checkedNesting(.iterator(stride(from: 0, to: items.count, by: size).map { start in
                 var row = Array(items[start..<min(start + size, items.count)])
                 if let fill, row.count < size { row += Array(repeating: fill, count: size - row.count) }
                 return .list(row)
-            })
+            }), line: line)
         case "capitalize": return .string(pythonCapitalize(text(value)))
         case "center":
             let width = arg(0, "width")?.integer ?? 80
@@ -81,10 +81,10 @@ extension JinjaRenderer {
             }
             let reverse = arg(2, "reverse")?.isTruthy ?? false
             let pairs = d.pairs.map { JinjaValue.tuple([$0, $1]) }
-            return .list(try sortValues(pairs, reverse: reverse, line: line) { pair in
+            return try checkedNesting(.list(try sortValues(pairs, reverse: reverse, line: line) { pair in
                 guard case let .tuple(kv) = pair else { return pair }
                 return caseSensitive ? kv[byValue ? 1 : 0] : foldCase(kv[byValue ? 1 : 0])
-            })
+            }), line: line)
         case "first":
             let items = try value.iterated(line: line)
             return items.first ?? .undefined("No first item, sequence was empty.")
@@ -118,7 +118,7 @@ extension JinjaRenderer {
         case "items":
             switch value {
             case .undefined: return .list([])
-            case let .dict(d): return .iterator(d.pairs.map { .tuple([$0, $1]) })
+            case let .dict(d): return try checkedNesting(.iterator(d.pairs.map { .tuple([$0, $1]) }), line: line)
             default: throw JinjaError(.type, line: line, "Can only get item pairs from a mapping.")
             }
         case "join":

@@ -21,8 +21,12 @@ func jinjaGlobals() -> [String: JinjaValue] {
             try renderer.spend(count, line: 0)
             return .list(stride(from: start, to: stop, by: step).map { .int($0) })
         }),
-        "namespace": .callable(JinjaCallable("namespace") { args, _ in .namespace(JinjaNamespace(try mapping(args, "namespace"))) }),
-        "dict": .callable(JinjaCallable("dict") { args, _ in .dict(try mapping(args, "dict")) }),
+        "namespace": .callable(JinjaCallable("namespace") { args, renderer in
+            try renderer.checkedNesting(renderer.makeNamespace(try mapping(args, "namespace")), line: 0)
+        }),
+        "dict": .callable(JinjaCallable("dict") { args, renderer in
+            try renderer.checkedNesting(.dict(try mapping(args, "dict")), line: 0)
+        }),
         "raise_exception": .callable(JinjaCallable("raise_exception") { args, _ in
             throw JinjaError(.raised, line: 0, args.value(0, "message")?.pythonString ?? "")
         }),

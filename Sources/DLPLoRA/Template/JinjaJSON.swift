@@ -11,7 +11,7 @@ public struct JinjaJSONError: Error, CustomStringConvertible, Equatable {
 
 extension JinjaValue {
     /// Parses JSON text into values: objects become ordered dicts, numbers without a fraction or
-    /// exponent ints. Nesting deeper than 512 levels is refused.
+    /// exponent ints. Nesting deeper than 256 levels is refused.
     public static func parseJSON(_ text: String) throws -> JinjaValue {
         var parser = JSONParser(bytes: Array(text.utf8))
         parser.skipWhitespace()
@@ -46,7 +46,7 @@ private struct JSONParser {
     }
 
     mutating func parseValue(depth: Int) throws -> JinjaValue {
-        guard depth < 512 else { throw error("nesting deeper than 512 levels") }
+        guard depth < 256 else { throw error("nesting deeper than 256 levels") }
         guard position < bytes.count else { throw error("unexpected end of input") }
         switch bytes[position] {
         case UInt8(ascii: "{"):

@@ -9,6 +9,14 @@ struct JinjaParser {
     /// how often each name has been read so far (a macro takes extra arguments only if its body reads
     /// `varargs` or `kwargs`)
     private var nameReads: [String: Int] = [:]
+    /// Blocks and expressions open around the current token (the parser and the renderer recurse on them).
+    private var nesting = 0
+    static let maxNesting = 200
+
+    private mutating func enter(_ line: Int) throws {
+        nesting += 1
+        guard nesting <= Self.maxNesting else { throw JinjaError(.limit, line: line, "blocks or expressions nest deeper than \(Self.maxNesting) levels") }
+    }
 
     static func parse(_ tokens: [JinjaToken]) throws -> [JinjaStatement] {
         var parser = JinjaParser(tokens: tokens)
@@ -75,6 +83,8 @@ struct JinjaParser {
     /// Statements up to a `{% name %}` tag with a name in `endNames`; returns them and that tag's name
     /// token (the block end of the tag not yet consumed), or nil at the end of the template.
     private mutating func parseStatements(until endNames: Set<String>) throws -> ([JinjaStatement], JinjaToken?) {
+        try enter(current.line)
+        defer { nesting -= 1 }
         var body: [JinjaStatement] = []
         while true {
             let t = current
@@ -201,6 +211,8 @@ struct JinjaParser {
     /// `name`, `ns.attr` (for set), or names separated by commas (optionally in parentheses).
     private mutating func parseAssignTarget(allowNamespace: Bool, endNames: Set<String>) throws -> JinjaTarget {
         func one(_ p: inout JinjaParser) throws -> JinjaTarget {
+            try p.enter(p.current.line)
+            defer { p.nesting -= 1 }
             if p.skipOp("(") {
                 var items: [JinjaTarget] = []
                 while !p.skipOp(")") {
@@ -248,6 +260,8 @@ struct JinjaParser {
     }
 
     private mutating func parseExpression() throws -> JinjaExpr {
+        try enter(current.line)
+        defer { nesting -= 1 }
         var e = try parseOr()
         while isName("if") {
             let line = advance().line
@@ -277,6 +291,8 @@ struct JinjaParser {
     }
 
     private mutating func parseNot() throws -> JinjaExpr {
+        try enter(current.line)
+        defer { nesting -= 1 }
         if isName("not") {
             let line = advance().line
             return JinjaExpr(kind: .not(try parseNot()), line: line)
@@ -321,6 +337,8 @@ struct JinjaParser {
     private mutating func parsePow() throws -> JinjaExpr { try parseBinaryLevel(["**"]) { try $0.parseUnary(withFilter: true) } }
 
     private mutating func parseUnary(withFilter: Bool) throws -> JinjaExpr {
+        try enter(current.line)
+        defer { nesting -= 1 }
         let line = current.line
         var e: JinjaExpr
         if skipOp("-") {

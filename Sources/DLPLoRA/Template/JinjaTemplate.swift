@@ -12,7 +12,10 @@ public struct JinjaRenderOptions: Sendable {
     /// Rendered text, macro output included, in UTF-8 bytes.
     public var maxOutputBytes = 16 << 20
     /// Nested macro calls.
-    public var maxCallDepth = 256
+    public var maxCallDepth = 100
+    /// Lists, dicts and namespaces inside one another (a namespace that holds itself counts as
+    /// infinitely deep).
+    public var maxNesting = 512
     public init() {}
 }
 
@@ -29,9 +32,16 @@ public struct JinjaTemplate: @unchecked Sendable {
     /// dict, raise_exception, strftime_now).
     public func render(_ variables: [String: JinjaValue], options: JinjaRenderOptions = JinjaRenderOptions()) throws -> String {
         let renderer = JinjaRenderer(options: options, variables: variables)
+        defer { renderer.breakReferenceCycles() }
         _ = try renderer.execute(statements)
         return renderer.output
     }
+}
+
+/// The scope a macro was defined in, emptied when the render ends (the scope holds the macro).
+final class JinjaMacroScope {
+    var scope: JinjaScope?
+    init(_ scope: JinjaScope) { self.scope = scope }
 }
 
 /// Names in one frame: the globals, the render's variables (and top-level sets), a loop iteration or a
@@ -65,11 +75,55 @@ final class JinjaRenderer {
     private var work = 0
     private var callDepth = 0
     private var loopDepth = 0
+    /// Namespaces and macro frames made by this render: they can hold themselves (a macro is stored in
+    /// the scope it captures), so the render empties them when it ends.
+    private var namespaces: [JinjaNamespace] = []
+    private var macroScopes: [JinjaMacroScope] = []
 
     init(options: JinjaRenderOptions, variables: [String: JinjaValue]) {
         self.options = options
         let globals = JinjaScope(jinjaGlobals(), parent: nil)
         scope = JinjaScope(variables, parent: globals)
+    }
+
+    func makeNamespace(_ attributes: JinjaDict) -> JinjaValue {
+        let ns = JinjaNamespace(attributes)
+        namespaces.append(ns)
+        return .namespace(ns)
+    }
+
+    func breakReferenceCycles() {
+        for ns in namespaces { ns.attributes = JinjaDict() }
+        for m in macroScopes { m.scope = nil }
+        namespaces = []
+        macroScopes = []
+    }
+
+    /// Refuses `value` if containers nest deeper than the bound (printing, comparing and freeing it
+    /// recurse); the walk is counted as work.
+    func checkNesting(_ value: JinjaValue, line: Int) throws {
+        var visited = 0
+        func walk(_ v: JinjaValue, _ depth: Int) throws {
+            visited += 1
+            guard depth <= options.maxNesting else {
+                throw JinjaError(.limit, line: line, "values nest deeper than \(options.maxNesting) levels (or a namespace holds itself)")
+            }
+            switch v {
+            case let .list(items), let .tuple(items), let .iterator(items): for item in items { try walk(item, depth + 1) }
+            case let .dict(d): for (k, item) in d.pairs { try walk(k, depth + 1); try walk(item, depth + 1) }
+            case let .namespace(ns): for item in ns.attributes.values { try walk(item, depth + 1) }
+            default: break
+            }
+        }
+        defer { work += visited }
+        try walk(value, 0)
+        try spend(0, line: line)
+    }
+
+    /// `value`, once `checkNesting` accepts it.
+    func checkedNesting(_ value: JinjaValue, line: Int) throws -> JinjaValue {
+        try checkNesting(value, line: line)
+        return value
     }
 
     /// Counts `n` units of work against the iteration bound.
@@ -195,7 +249,15 @@ final class JinjaRenderer {
             guard case let .namespace(ns)? = scope.lookup(namespace) else {
                 throw JinjaError(.type, line: line, "cannot assign attribute on non-namespace object")
             }
+            // values carried across loop iterations live in namespaces: the one place they can grow deep
+            let previous = ns.attributes[attribute]
             ns.attributes[attribute] = value
+            do {
+                try checkNesting(.namespace(ns), line: line)
+            } catch {
+                ns.attributes[attribute] = previous
+                throw error
+            }
         }
     }
 
@@ -204,11 +266,13 @@ final class JinjaRenderer {
     }
 
     private func makeMacro(_ m: JinjaMacroDefinition, definedIn definingScope: JinjaScope, line: Int) -> JinjaCallable {
-        JinjaCallable(m.name) { args, renderer in
+        let captured = JinjaMacroScope(definingScope)
+        macroScopes.append(captured)
+        return JinjaCallable(m.name) { args, renderer in
             if args.positional.count > m.parameters.count, !m.takesVarargs {
                 throw JinjaError(.type, line: line, "macro '\(m.name)' takes not more than \(m.parameters.count) argument(s)")
             }
-            let frame = JinjaScope(parent: definingScope)
+            let frame = JinjaScope(parent: captured.scope)
             var extraKeywords = JinjaDict()
             for (name, value) in args.keyword {
                 if let i = m.parameters.firstIndex(where: { $0.0 == name }) {
@@ -262,12 +326,12 @@ final class JinjaRenderer {
         switch e.kind {
         case let .literal(v): return v
         case let .name(name): return scope.lookup(name) ?? .undefined("'\(name)' is undefined")
-        case let .list(items): return .list(try items.map { try evaluate($0) })
-        case let .tuple(items): return .tuple(try items.map { try evaluate($0) })
+        case let .list(items): return try checkedNesting(.list(try items.map { try evaluate($0) }), line: line)
+        case let .tuple(items): return try checkedNesting(.tuple(try items.map { try evaluate($0) }), line: line)
         case let .dict(pairs):
             var d = JinjaDict()
             for (k, v) in pairs { d[try evaluate(k)] = try evaluate(v) }
-            return .dict(d)
+            return try checkedNesting(.dict(d), line: line)
         case let .attribute(target, name): return try attribute(of: try evaluate(target), name, line: line)
         case let .subscript(target, key): return try item(of: try evaluate(target), try evaluate(key), line: line)
         case let .slice(target, start, stop, step):
