@@ -28,7 +28,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "CPU threads (0: one per core).")
     var threads: Int = 0
 
-    @Option(name: .long, help: "Modes, comma-separated: base, single, merged, dlp, unfused.")
+    @Option(name: .long, help: "Modes, comma-separated: base, single, merged, dlp, mixed (a different plan for every sequence), unfused.")
     var modes: String = "base,single,merged,dlp,unfused"
 
     @Option(name: .long, help: "Loaded adapters N, comma-separated values (dlp runs once per value).")

@@ -34,6 +34,9 @@ struct TemplateCommand: ParsableCommand {
     @Option(name: .long, help: "eos_token (default: the model's, or empty with --template).")
     var eosToken: String?
 
+    @Flag(name: .long, help: "Render repeatedly for about 2 s and print microseconds per render instead of the text.")
+    var bench = false
+
     func validate() throws {
         guard (template == nil) != (model == nil) else { throw ValidationError("give exactly one of --template and --model") }
     }
@@ -55,9 +58,24 @@ struct TemplateCommand: ParsableCommand {
         }
         let conversation = try ChatConversation(messagesPath: messages, toolsPath: tools)
         let variables = Dictionary(try `var`.map(ChatConversation.variable), uniquingKeysWith: { _, last in last })
-        let text = try ChatTemplate(source: source).render(
-            messages: conversation.messages, tools: conversation.tools, addGenerationPrompt: addGenerationPrompt,
-            bosToken: bosToken ?? special.bos, eosToken: eosToken ?? special.eos, variables: variables)
-        FileHandle.standardOutput.write(Data(text.utf8))
+        let chatTemplate = try ChatTemplate(source: source)
+        func render() throws -> String {
+            try chatTemplate.render(messages: conversation.messages, tools: conversation.tools, addGenerationPrompt: addGenerationPrompt,
+                                    bosToken: bosToken ?? special.bos, eosToken: eosToken ?? special.eos, variables: variables)
+        }
+        let text = try render()
+        guard bench else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+            return
+        }
+        var renders = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        var elapsed: UInt64 = 0
+        while elapsed < 2_000_000_000 {
+            for _ in 0..<50 { _ = try render() }
+            renders += 50
+            elapsed = DispatchTime.now().uptimeNanoseconds - start
+        }
+        print(String(format: "%.2f us per render (%d renders, %d bytes)", Double(elapsed) / 1e3 / Double(renders), renders, text.utf8.count))
     }
 }

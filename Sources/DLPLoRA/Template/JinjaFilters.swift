@@ -101,7 +101,7 @@ extension JinjaRenderer {
             }
         case "format":
             let rest = JinjaValue.tuple(args.keyword.isEmpty ? args.positional : [])
-            return try binary("%", .string(text(value)), rest, line: line)
+            return try binary(.modulo, .string(text(value)), rest, line: line)
         case "indent": return .string(indent(text(value), width: arg(0, "width") ?? .int(4), first: arg(1, "first")?.isTruthy ?? false, blank: arg(2, "blank")?.isTruthy ?? false))
         case "int":
             let fallback = arg(0, "default") ?? .int(0)
@@ -207,7 +207,7 @@ extension JinjaRenderer {
             var total = arg(1, "start") ?? .int(0)
             for item in try value.iterated(line: line) {
                 let v = try arg(0, "attribute").map { try attributePath(item, $0, line: line) } ?? item
-                total = try binary("+", total, v, line: line)
+                total = try binary(.add, total, v, line: line)
             }
             return total
         case "title": return .string(jinjaTitle(text(value)))
@@ -288,7 +288,7 @@ extension JinjaRenderer {
             out.reserveCapacity(a.count)
             var i = 0, j = 0
             while i < left.count, j < right.count {
-                let order = try pythonOrder(right[j].0, left[i].0, op: "<", line: line)
+                let order = try pythonOrder(right[j].0, left[i].0, op: .less, line: line)
                 // stable: take from the right only when it strictly precedes (reversed: strictly follows)
                 if reverse ? order > 0 : order < 0 { out.append(right[j]); j += 1 } else { out.append(left[i]); i += 1 }
             }

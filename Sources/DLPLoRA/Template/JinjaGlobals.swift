@@ -51,14 +51,26 @@ private func mapping(_ args: JinjaArguments, _ function: String) throws -> Jinja
 /// time.strftime in UTC with the C locale's English names: %a %A %b %B %d %e %H %I %j %m %M %p %S %y %Y
 /// %Z %z %%, and glibc's %-d style (no padding).
 func pythonStrftime(_ format: String, _ date: Date) throws -> String {
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = TimeZone(identifier: "UTC")!
-    let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
-    let dayOfYear = calendar.ordinality(of: .day, in: .year, for: date) ?? 1
+    // UTC fields from the Unix time by arithmetic (Howard Hinnant's civil_from_days), without Calendar
+    let seconds = Int(max(min(date.timeIntervalSince1970, 1e15), -1e15).rounded(.down))
+    let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+    let secondOfDay = seconds - days * 86_400
+    let (hour, minute, second) = (secondOfDay / 3600, secondOfDay % 3600 / 60, secondOfDay % 60)
+    let weekday = ((days % 7) + 11) % 7                    // 1970-01-01 was a Thursday; 0 = Sunday
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let dayOfEra = z - era * 146_097
+    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+    let dayOfYearFromMarch = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+    let monthFromMarch = (5 * dayOfYearFromMarch + 2) / 153
+    let day = dayOfYearFromMarch - (153 * monthFromMarch + 2) / 5 + 1
+    let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+    let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+    let isLeap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    let daysBeforeMonth = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
+    let dayOfYear = daysBeforeMonth[month - 1] + day + (isLeap && month > 2 ? 1 : 0)
     let weekdays = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
     let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-    let (year, month, day) = (c.year ?? 1970, c.month ?? 1, c.day ?? 1)
-    let (hour, minute, second, weekday) = (c.hour ?? 0, c.minute ?? 0, c.second ?? 0, (c.weekday ?? 1) - 1)
     var out = ""
     var it = format.makeIterator()
     while let ch = it.next() {

@@ -3,6 +3,16 @@
 // (the one transformers renders with) refuses them.
 import Foundation
 
+/// Every method name `boundMethod` knows, of any type (an attribute with another name skips the lookup).
+let jinjaMethodNames: Set<String> = [
+    "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "startswith", "endswith", "upper", "lower", "casefold",
+    "title", "capitalize", "swapcase", "replace", "find", "rfind", "index", "rindex", "count", "format", "join",
+    "isdigit", "isdecimal", "isnumeric", "isalpha", "isalnum", "isspace", "islower", "isupper", "removeprefix",
+    "removesuffix", "center", "ljust", "rjust", "zfill", "partition", "rpartition",
+    "get", "items", "keys", "values", "copy", "clear", "pop", "popitem", "setdefault", "update",
+    "append", "extend", "insert", "remove", "reverse", "sort",
+]
+
 extension JinjaRenderer {
     /// The bound method `name` of `value`, or nil if its type has no such method.
     func boundMethod(of value: JinjaValue, _ name: String, line: Int) throws -> JinjaValue? {

@@ -37,22 +37,21 @@ extension JinjaRenderer {
         return out
     }
 
-    func binary(_ op: String, _ a: JinjaValue, _ b: JinjaValue, line: Int) throws -> JinjaValue {
+    func binary(_ op: JinjaOperator, _ a: JinjaValue, _ b: JinjaValue, line: Int) throws -> JinjaValue {
         // Markup + str escapes the plain string, whichever side it is on; the result is Markup
         switch (op, a, b) {
-        case let ("+", .markup(x), .markup(y)): return .markup(x + y)
-        case let ("+", .markup(x), .string(y)): return .markup(x + htmlEscaped(y))
-        case let ("+", .string(x), .markup(y)): return .markup(htmlEscaped(x) + y)
+        case let (.add, .markup(x), .markup(y)): return .markup(x + y)
+        case let (.add, .markup(x), .string(y)): return .markup(x + htmlEscaped(y))
+        case let (.add, .string(x), .markup(y)): return .markup(htmlEscaped(x) + y)
         default: break
         }
         let a = a.demarked, b = b.demarked
         switch op {
-        case "~":
+        case .concat:
             return .string(a.pythonString + b.pythonString)
-        case "in", "not in":
-            let found = try contains(b, a, line: line)
-            return .bool(op == "in" ? found : !found)
-        case "+":
+        case .in, .notIn, .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
+            return .bool(try compare(op, a, b, line: line))
+        case .add:
             switch (a, b) {
             case let (.string(x), .string(y)): return .string(x + y)
             case let (.list(x), .list(y)): return .list(x + y)
@@ -63,11 +62,11 @@ extension JinjaRenderer {
                 if case .string = a, b.numeric != nil { throw JinjaError(.type, line: line, "can only concatenate str (not \"\(b.typeName)\") to str") }
                 throw unsupported("+", a, b, line: line)
             }
-        case "-":
+        case .subtract:
             if let x = a.integer, let y = b.integer { return try checked(x.subtractingReportingOverflow(y), line: line) }
             if let x = a.numeric, let y = b.numeric { return .float(x - y) }
             throw unsupported("-", a, b, line: line)
-        case "*":
+        case .multiply:
             switch (a, b) {
             case let (.string(s), n) where n.integer != nil: return .string(String(try repeated(s.unicodeScalars, n.integer!, line: line)))
             case let (n, .string(s)) where n.integer != nil: return .string(String(try repeated(s.unicodeScalars, n.integer!, line: line)))
@@ -78,27 +77,27 @@ extension JinjaRenderer {
                 if let x = a.numeric, let y = b.numeric { return .float(x * y) }
                 throw unsupported("*", a, b, line: line)
             }
-        case "/":
+        case .divide:
             guard let x = a.numeric, let y = b.numeric else { throw unsupported("/", a, b, line: line) }
             guard y != 0 else { throw JinjaError(.type, line: line, "division by zero") }
             return .float(x / y)
-        case "//", "%":
+        case .floorDivide, .modulo:
             if let x = a.integer, let y = b.integer {
                 guard y != 0 else { throw JinjaError(.type, line: line, "integer division or modulo by zero") }
                 guard !(x == Int.min && y == -1) else { throw JinjaError(.limit, line: line, "integer overflow") }
                 var q = x / y
                 var r = x % y
                 if r != 0, (r < 0) != (y < 0) { q -= 1; r += y }
-                return .int(op == "//" ? q : r)
+                return .int(op == .floorDivide ? q : r)
             }
-            if op == "%", case let .string(format) = a { return .string(try percentFormat(format, b, line: line)) }
-            guard let x = a.numeric, let y = b.numeric else { throw unsupported(op, a, b, line: line) }
+            if op == .modulo, case let .string(format) = a { return .string(try percentFormat(format, b, line: line)) }
+            guard let x = a.numeric, let y = b.numeric else { throw unsupported(op.rawValue, a, b, line: line) }
             guard y != 0 else { throw JinjaError(.type, line: line, "float floor division by zero") }
             let q = (x / y).rounded(.down)
-            if op == "//" { return .float(q) }
+            if op == .floorDivide { return .float(q) }
             let r = x - q * y
             return .float(r == 0 ? (y < 0 ? -0.0 : 0.0) : r)
-        case "**":
+        case .power:
             if let x = a.integer, let y = b.integer, y >= 0 {
                 // square and multiply; once a square is needed, its overflow means the result's
                 var result = 1, base = x, e = y
@@ -111,8 +110,6 @@ extension JinjaRenderer {
             }
             if let x = a.numeric, let y = b.numeric { return .float(pow(x, y)) }
             throw unsupported("** or pow()", a, b, line: line)
-        default:
-            throw JinjaError(.unsupported, line: line, "operator \(op)")
         }
     }
 
@@ -159,29 +156,26 @@ extension JinjaRenderer {
         }
     }
 
-    func compare(_ op: String, _ a: JinjaValue, _ b: JinjaValue, line: Int) throws -> Bool {
+    func compare(_ op: JinjaOperator, _ a: JinjaValue, _ b: JinjaValue, line: Int) throws -> Bool {
         switch op {
-        case "==": return a.pythonEquals(b)
-        case "!=": return !a.pythonEquals(b)
-        case "in": return try contains(b, a, line: line)
-        case "not in": return try !contains(b, a, line: line)
-        default:
-            let order = try pythonOrder(a, b, op: op, line: line)
-            switch op {
-            case "<": return order < 0
-            case "<=": return order <= 0
-            case ">": return order > 0
-            default: return order >= 0
-            }
+        case .equal: return a.pythonEquals(b)
+        case .notEqual: return !a.pythonEquals(b)
+        case .in: return try contains(b, a, line: line)
+        case .notIn: return try !contains(b, a, line: line)
+        case .less: return try pythonOrder(a, b, op: op, line: line) < 0
+        case .lessOrEqual: return try pythonOrder(a, b, op: op, line: line) <= 0
+        case .greater: return try pythonOrder(a, b, op: op, line: line) > 0
+        case .greaterOrEqual: return try pythonOrder(a, b, op: op, line: line) >= 0
+        default: throw JinjaError(.type, line: line, "'\(op.rawValue)' is not a comparison")
         }
     }
 
     /// -1, 0 or 1 as Python orders the two values; mixed types are a TypeError.
-    func pythonOrder(_ a: JinjaValue, _ b: JinjaValue, op: String, line: Int) throws -> Int {
+    func pythonOrder(_ a: JinjaValue, _ b: JinjaValue, op: JinjaOperator, line: Int) throws -> Int {
         switch (a.demarked, b.demarked) {
         case let (.string(x), .string(y)):
-            if x.unicodeScalars.elementsEqual(y.unicodeScalars) { return 0 }
-            return x.unicodeScalars.lexicographicallyPrecedes(y.unicodeScalars) ? -1 : 1
+            if sameScalars(x, y) { return 0 }
+            return x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : 1     // UTF-8 order is code point order
         case let (.list(x), .list(y)), let (.tuple(x), .tuple(y)):
             for (p, q) in zip(x, y) where !p.pythonEquals(q) { return try pythonOrder(p, q, op: op, line: line) }
             return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
@@ -190,15 +184,15 @@ extension JinjaRenderer {
             if let x = a.numeric, let y = b.numeric { return x == y ? 0 : (x < y ? -1 : 1) }
             if case let .undefined(message) = a { throw JinjaError(.undefined, line: line, message) }
             if case let .undefined(message) = b { throw JinjaError(.undefined, line: line, message) }
-            throw JinjaError(.type, line: line, "'\(op)' not supported between instances of '\(a.typeName)' and '\(b.typeName)'")
+            throw JinjaError(.type, line: line, "'\(op.rawValue)' not supported between instances of '\(a.typeName)' and '\(b.typeName)'")
         }
     }
 
     /// `value.name`: a method or attribute first, then the item (Jinja2's getattr).
-    func attribute(of value: JinjaValue, _ name: String, line: Int) throws -> JinjaValue {
+    func attribute(of value: JinjaValue, _ name: String, mayBeMethod: Bool = true, line: Int) throws -> JinjaValue {
         let value = value.demarked
         if case let .undefined(message) = value { throw JinjaError(.undefined, line: line, message) }
-        if let method = try boundMethod(of: value, name, line: line) { return method }
+        if mayBeMethod, let method = try boundMethod(of: value, name, line: line) { return method }
         switch value {
         case let .dict(d):
             if let v = d[name] { return v }

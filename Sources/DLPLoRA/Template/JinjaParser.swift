@@ -303,17 +303,16 @@ struct JinjaParser {
     private mutating func parseCompare() throws -> JinjaExpr {
         let line = current.line
         let first = try parseMath1()
-        var rest: [(String, JinjaExpr)] = []
+        var rest: [(JinjaOperator, JinjaExpr)] = []
         while true {
-            if current.kind == .op, ["==", "!=", "<", "<=", ">", ">="].contains(current.text) {
-                let op = advance().text
+            if current.kind == .op, ["==", "!=", "<", "<=", ">", ">="].contains(current.text), let op = JinjaOperator(rawValue: advance().text) {
                 rest.append((op, try parseMath1()))
             } else if isName("in") {
                 _ = advance()
-                rest.append(("in", try parseMath1()))
+                rest.append((.in, try parseMath1()))
             } else if isName("not"), next.kind == .name, next.text == "in" {
                 _ = advance(); _ = advance()
-                rest.append(("not in", try parseMath1()))
+                rest.append((.notIn, try parseMath1()))
             } else {
                 break
             }
@@ -324,9 +323,9 @@ struct JinjaParser {
 
     private mutating func parseBinaryLevel(_ ops: Set<String>, _ operand: (inout JinjaParser) throws -> JinjaExpr) throws -> JinjaExpr {
         var e = try operand(&self)
-        while current.kind == .op, ops.contains(current.text) {
+        while current.kind == .op, ops.contains(current.text), let op = JinjaOperator(rawValue: current.text) {
             let t = advance()
-            e = JinjaExpr(kind: .binary(t.text, e, try operand(&self)), line: t.line)
+            e = JinjaExpr(kind: .binary(op, e, try operand(&self)), line: t.line)
         }
         return e
     }
@@ -415,7 +414,8 @@ struct JinjaParser {
                     let i = advance().integer
                     e = JinjaExpr(kind: .subscript(e, JinjaExpr(kind: .literal(.int(i)), line: line)), line: line)
                 } else {
-                    e = JinjaExpr(kind: .attribute(e, try expectName()), line: line)
+                    let name = try expectName()
+                    e = JinjaExpr(kind: .attribute(e, name, mayBeMethod: jinjaMethodNames.contains(name)), line: line)
                 }
             } else if skipOp("[") {
                 e = try parseSubscript(e, line: line)

@@ -7,7 +7,8 @@ struct JinjaExpr {
         case list([JinjaExpr])
         case tuple([JinjaExpr])
         case dict([(JinjaExpr, JinjaExpr)])
-        case attribute(JinjaExpr, String)
+        /// `x.name`; `mayBeMethod`: some str, dict or list method has this name (decided when parsed)
+        case attribute(JinjaExpr, String, mayBeMethod: Bool)
         case `subscript`(JinjaExpr, JinjaExpr)
         case slice(JinjaExpr, start: JinjaExpr?, stop: JinjaExpr?, step: JinjaExpr?)
         case call(JinjaExpr, JinjaCallArguments)
@@ -16,14 +17,21 @@ struct JinjaExpr {
         case not(JinjaExpr)
         case negate(JinjaExpr)
         case plus(JinjaExpr)
-        case binary(String, JinjaExpr, JinjaExpr)      // + - * / // % ** ~ in "not in"
+        case binary(JinjaOperator, JinjaExpr, JinjaExpr)
         case and(JinjaExpr, JinjaExpr)
         case or(JinjaExpr, JinjaExpr)
-        case compare(JinjaExpr, [(String, JinjaExpr)])  // == != < <= > >=, chained
+        case compare(JinjaExpr, [(JinjaOperator, JinjaExpr)])  // == != < <= > >= in "not in", chained
         case conditional(then: JinjaExpr, condition: JinjaExpr, otherwise: JinjaExpr?)
     }
     let kind: Kind
     let line: Int
+}
+
+/// The binary and comparison operators, resolved when the template is parsed.
+enum JinjaOperator: String {
+    case add = "+", subtract = "-", multiply = "*", divide = "/", floorDivide = "//", modulo = "%", power = "**"
+    case concat = "~", `in` = "in", notIn = "not in"
+    case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
 }
 
 struct JinjaCallArguments {

@@ -332,7 +332,7 @@ final class JinjaRenderer {
             var d = JinjaDict()
             for (k, v) in pairs { d[try evaluate(k)] = try evaluate(v) }
             return try checkedNesting(.dict(d), line: line)
-        case let .attribute(target, name): return try attribute(of: try evaluate(target), name, line: line)
+        case let .attribute(target, name, mayBeMethod): return try attribute(of: try evaluate(target), name, mayBeMethod: mayBeMethod, line: line)
         case let .subscript(target, key): return try item(of: try evaluate(target), try evaluate(key), line: line)
         case let .slice(target, start, stop, step):
             return try slice(try evaluate(target), start: try start.map { try evaluate($0) }, stop: try stop.map { try evaluate($0) },

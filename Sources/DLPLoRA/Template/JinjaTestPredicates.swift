@@ -60,10 +60,10 @@ extension JinjaRenderer {
             return i % n == 0
         case "eq", "equalto", "==": return value.pythonEquals(try other())
         case "ne", "!=": return !value.pythonEquals(try other())
-        case "lt", "lessthan", "<": return try compare("<", value, try other(), line: line)
-        case "le", "<=": return try compare("<=", value, try other(), line: line)
-        case "gt", "greaterthan", ">": return try compare(">", value, try other(), line: line)
-        case "ge", ">=": return try compare(">=", value, try other(), line: line)
+        case "lt", "lessthan", "<": return try compare(.less, value, try other(), line: line)
+        case "le", "<=": return try compare(.lessOrEqual, value, try other(), line: line)
+        case "gt", "greaterthan", ">": return try compare(.greater, value, try other(), line: line)
+        case "ge", ">=": return try compare(.greaterOrEqual, value, try other(), line: line)
         case "in": return try contains(try args.value(0, "seq") ?? other(), value, line: line)
         case "sameas":
             let o = try other()

@@ -43,7 +43,7 @@ public struct JinjaDict: Sendable {
     func index(of key: JinjaValue) -> Int? {
         if case let .string(s) = key {
             // the common case, without the general comparison
-            return keys.firstIndex { if case let .string(k) = $0 { return k.unicodeScalars.elementsEqual(s.unicodeScalars) } else { return false } }
+            return keys.firstIndex { if case let .string(k) = $0 { return sameScalars(k, s) } else { return false } }
         }
         return keys.firstIndex { $0.pythonEquals(key) }
     }
@@ -158,7 +158,7 @@ extension JinjaValue {
     public func pythonEquals(_ other: JinjaValue) -> Bool {
         switch (demarked, other.demarked) {
         case (.undefined, .undefined), (.none, .none): return true
-        case let (.string(a), .string(b)): return a.unicodeScalars.elementsEqual(b.unicodeScalars)
+        case let (.string(a), .string(b)): return sameScalars(a, b)
         case let (.list(a), .list(b)), let (.tuple(a), .tuple(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.pythonEquals($1) }
         case let (.dict(a), .dict(b)):
@@ -220,4 +220,12 @@ extension JinjaValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, E
     public init(arrayLiteral elements: JinjaValue...) { self = .list(elements) }
     public init(dictionaryLiteral elements: (String, JinjaValue)...) { self = .dict(JinjaDict(elements)) }
     public init(nilLiteral: ()) { self = .none }
+}
+
+/// Python's str ==: the same Unicode scalars (UTF-8 is one-to-one with scalars, and Swift keeps it
+/// contiguous), not Swift's canonical equivalence.
+func sameScalars(_ a: String, _ b: String) -> Bool {
+    guard a.utf8.count == b.utf8.count else { return false }
+    var a = a, b = b
+    return a.withUTF8 { x in b.withUTF8 { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
 }

@@ -6,10 +6,18 @@ import Foundation
 func pythonStrip(_ s: String, _ chars: String?, leading: Bool, trailing: Bool) -> String {
     let set = chars.map { Set($0.unicodeScalars) }
     func strip(_ c: Unicode.Scalar) -> Bool { set.map { $0.contains(c) } ?? isPythonWhitespace(c) }
-    var scalars = Substring(s).unicodeScalars[...]
-    if leading { while let c = scalars.first, strip(c) { scalars.removeFirst() } }
-    if trailing { while let c = scalars.last, strip(c) { scalars.removeLast() } }
-    return String(String.UnicodeScalarView(scalars))
+    let scalars = s.unicodeScalars
+    var start = scalars.startIndex, end = scalars.endIndex
+    if leading { while start < end, strip(scalars[start]) { scalars.formIndex(after: &start) } }
+    if trailing {
+        while end > start {
+            let last = scalars.index(before: end)
+            guard strip(scalars[last]) else { break }
+            end = last
+        }
+    }
+    if start == scalars.startIndex && end == scalars.endIndex { return s }
+    return String(scalars[start..<end])
 }
 
 /// str.split(sep, maxsplit) (from the left) and str.rsplit (from the right).
