@@ -394,6 +394,27 @@ E("syntax_macro_unclosed", "{% macro f() %}x")
 E("break_outside_loop", "{% break %}")
 
 
+# ---- found in review: Python behaviours easy to get wrong ----
+C("review_split_maxsplit_keeps_rest", "{{ '  a b c  '.split(None, 1) }}|{{ '  a b c  '.rsplit(None, 1) }}|{{ 'a,b,c'.rsplit(',', 1) }}")
+C("review_round_int_negative_precision", "{{ 1234|round(-2) }} {{ 1250|round(-2) }} {{ 1350|round(-2) }} {{ -1250|round(-2) }} {{ 7|round(-5) }}")
+C("review_find_start_past_end", "{{ 'abc'.find('', 5) }}|{{ 'abc'.count('', 5) }}|{{ 'abc'.startswith('', 5) }}|{{ 'abc'.find('', 3) }}|{{ 'abc'.count('', 2, 1) }}|{{ 'aaaa'.count('aa') }}|{{ 'abcabc'.rfind('bc') }}|{{ 'abcabc'.find('c', -2) }}")
+C("review_printf", "{{ '%5.2f|%-5s|%05d|%+d|%.3s|%5s|%%|%i|%f|% d' % (3.14159, 'ab', 42, 7, 'abcdef', 'xy', 9.9, 2.5, 3) }}")
+C("review_printf_mapping", "{{ '%(a)s-%(b)d' % {'a': 'x', 'b': 2} }}")
+C("review_is_lower_without_letters", "{{ 1 is lower }}|{{ '1' is upper }}|{{ 'ab1' is lower }}|{{ 'AB' is upper }}")
+C("review_title_after_apostrophe", "{{ \"they're bill's\".title() }}|{{ \"they're\"|title }}")
+C("review_unicode_names", "{% set é = 1 %}{% set 名前 = 'x' %}{{ é }}{{ 名前 }}")
+C("review_integer_literal_bases", "{{ 0x1F }} {{ 0o17 }} {{ 0b101 }} {{ 1_000 }} {{ 0x_ff }}")
+C("review_isdigit_family", "{{ '\u00bd'.isdigit() }}{{ '\u00bd'.isnumeric() }}{{ '\u00b2'.isdigit() }}{{ '\u00b2'.isdecimal() }}{{ '12'.isdecimal() }}")
+C("review_divisibleby_float", "{{ 3 is divisibleby 2.0 }}{{ 4 is divisibleby 2.0 }}{{ (-9223372036854775807 - 1) is divisibleby(-1) }}")
+C("review_ljust_fill", "{{ 'ab'.ljust(5, '*') }}|{{ 'ab'.rjust(5, '-') }}|{{ 'ab'.center(7, '.') }}|{{ '-42'.zfill(6) }}")
+C("review_empty_repetition", "[{{ '' * 1000000000000 }}][{{ ([] * 1000000000000)|length }}]")
+C("review_unique_mixed_numbers", "{{ [1, 1.0, true, 'a', 'A', 2, none, none]|unique|list }}")
+E("review_namespace_not_iterable", "{% set ns = namespace(a=1) %}{% for k in ns %}{{ k }}{% endfor %}")
+E("review_in_namespace", "{% set ns = namespace(a=1) %}{{ 'a' in ns }}")
+E("review_zero_negative_power", "{{ 0 ** -1 }}")
+E("review_fill_two_chars", "{{ 'a'.ljust(5, 'xy') }}")
+E("review_printf_not_all_converted", "{{ 'abc' % 5 }}")
+
 # ---- rendering with the real jinja2 ----
 def compile_template(source):
     t = _compile_jinja_template(source)

@@ -50,7 +50,7 @@ struct JinjaErrorCase: Sendable {
     }
 
     @Test func rendersLikeJinja2() throws {
-        #expect(jinjaCases.count == 263)
+        #expect(jinjaCases.count == 277)
         for c in jinjaCases {
             let actual: String
             do {
@@ -69,7 +69,7 @@ struct JinjaErrorCase: Sendable {
     }
 
     @Test func refusesLikeJinja2() throws {
-        #expect(jinjaErrorCases.count == 53)
+        #expect(jinjaErrorCases.count == 58)
         for c in jinjaErrorCases {
             let context = "\(c.name)\n  template: \(c.template.debugDescription)"
             let wanted = c.kind.map { String(describing: $0) } ?? "any error"
@@ -1147,6 +1147,62 @@ let jinjaCases: [JinjaCase] = [
               #"{%- if messages[0].role == 'system' %}{%- set system = messages[0].content %}{%- set rest = messages[1:] %}{%- else %}{%- set system = 'default' %}{%- set rest = messages %}{%- endif %}[{{ system }}]{% for m in rest %}{{ m.role }};{% endfor %}"#,
               #"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "Bye"}]}"#,
               #"[default]user;assistant;user;"#),
+    JinjaCase(#"review_split_maxsplit_keeps_rest"#,
+              #"{{ '  a b c  '.split(None, 1) }}|{{ '  a b c  '.rsplit(None, 1) }}|{{ 'a,b,c'.rsplit(',', 1) }}"#,
+              #"{}"#,
+              #"['a', 'b c  ']|['  a b', 'c']|['a,b', 'c']"#),
+    JinjaCase(#"review_round_int_negative_precision"#,
+              #"{{ 1234|round(-2) }} {{ 1250|round(-2) }} {{ 1350|round(-2) }} {{ -1250|round(-2) }} {{ 7|round(-5) }}"#,
+              #"{}"#,
+              #"1200 1200 1400 -1200 0"#),
+    JinjaCase(#"review_find_start_past_end"#,
+              #"{{ 'abc'.find('', 5) }}|{{ 'abc'.count('', 5) }}|{{ 'abc'.startswith('', 5) }}|{{ 'abc'.find('', 3) }}|{{ 'abc'.count('', 2, 1) }}|{{ 'aaaa'.count('aa') }}|{{ 'abcabc'.rfind('bc') }}|{{ 'abcabc'.find('c', -2) }}"#,
+              #"{}"#,
+              #"-1|0|False|3|0|2|4|5"#),
+    JinjaCase(#"review_printf"#,
+              #"{{ '%5.2f|%-5s|%05d|%+d|%.3s|%5s|%%|%i|%f|% d' % (3.14159, 'ab', 42, 7, 'abcdef', 'xy', 9.9, 2.5, 3) }}"#,
+              #"{}"#,
+              #" 3.14|ab   |00042|+7|abc|   xy|%|9|2.500000| 3"#),
+    JinjaCase(#"review_printf_mapping"#,
+              #"{{ '%(a)s-%(b)d' % {'a': 'x', 'b': 2} }}"#,
+              #"{}"#,
+              #"x-2"#),
+    JinjaCase(#"review_is_lower_without_letters"#,
+              #"{{ 1 is lower }}|{{ '1' is upper }}|{{ 'ab1' is lower }}|{{ 'AB' is upper }}"#,
+              #"{}"#,
+              #"False|False|True|True"#),
+    JinjaCase(#"review_title_after_apostrophe"#,
+              #"{{ "they're bill's".title() }}|{{ "they're"|title }}"#,
+              #"{}"#,
+              #"They'Re Bill'S|They're"#),
+    JinjaCase(#"review_unicode_names"#,
+              #"{% set é = 1 %}{% set 名前 = 'x' %}{{ é }}{{ 名前 }}"#,
+              #"{}"#,
+              #"1x"#),
+    JinjaCase(#"review_integer_literal_bases"#,
+              #"{{ 0x1F }} {{ 0o17 }} {{ 0b101 }} {{ 1_000 }} {{ 0x_ff }}"#,
+              #"{}"#,
+              #"31 15 5 1000 255"#),
+    JinjaCase(#"review_isdigit_family"#,
+              #"{{ '½'.isdigit() }}{{ '½'.isnumeric() }}{{ '²'.isdigit() }}{{ '²'.isdecimal() }}{{ '12'.isdecimal() }}"#,
+              #"{}"#,
+              #"FalseTrueTrueFalseTrue"#),
+    JinjaCase(#"review_divisibleby_float"#,
+              #"{{ 3 is divisibleby 2.0 }}{{ 4 is divisibleby 2.0 }}{{ (-9223372036854775807 - 1) is divisibleby(-1) }}"#,
+              #"{}"#,
+              #"FalseTrueTrue"#),
+    JinjaCase(#"review_ljust_fill"#,
+              #"{{ 'ab'.ljust(5, '*') }}|{{ 'ab'.rjust(5, '-') }}|{{ 'ab'.center(7, '.') }}|{{ '-42'.zfill(6) }}"#,
+              #"{}"#,
+              #"ab***|---ab|...ab..|-00042"#),
+    JinjaCase(#"review_empty_repetition"#,
+              #"[{{ '' * 1000000000000 }}][{{ ([] * 1000000000000)|length }}]"#,
+              #"{}"#,
+              #"[][0]"#),
+    JinjaCase(#"review_unique_mixed_numbers"#,
+              #"{{ [1, 1.0, true, 'a', 'A', 2, none, none]|unique|list }}"#,
+              #"{}"#,
+              #"[1, 'a', 2, None]"#),
 ]
 
 let jinjaErrorCases: [JinjaErrorCase] = [
@@ -1255,5 +1311,15 @@ let jinjaErrorCases: [JinjaErrorCase] = [
     JinjaErrorCase(#"syntax_macro_unclosed"#, #"{% macro f() %}x"#,
                    #"{}"#, kind: .syntax, message: nil, line: 1),
     JinjaErrorCase(#"break_outside_loop"#, #"{% break %}"#,
+                   #"{}"#, kind: nil, message: nil, line: nil),
+    JinjaErrorCase(#"review_namespace_not_iterable"#, #"{% set ns = namespace(a=1) %}{% for k in ns %}{{ k }}{% endfor %}"#,
+                   #"{}"#, kind: nil, message: nil, line: nil),
+    JinjaErrorCase(#"review_in_namespace"#, #"{% set ns = namespace(a=1) %}{{ 'a' in ns }}"#,
+                   #"{}"#, kind: nil, message: nil, line: nil),
+    JinjaErrorCase(#"review_zero_negative_power"#, #"{{ 0 ** -1 }}"#,
+                   #"{}"#, kind: nil, message: nil, line: nil),
+    JinjaErrorCase(#"review_fill_two_chars"#, #"{{ 'a'.ljust(5, 'xy') }}"#,
+                   #"{}"#, kind: nil, message: nil, line: nil),
+    JinjaErrorCase(#"review_printf_not_all_converted"#, #"{{ 'abc' % 5 }}"#,
                    #"{}"#, kind: nil, message: nil, line: nil),
 ]

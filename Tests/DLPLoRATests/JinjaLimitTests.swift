@@ -59,6 +59,49 @@ import Testing
         expectLimit("{% set ns = namespace(acc=[]) %}{% for i in range(5000) %}{% set ns.acc = ns.acc + [i] %}{% endfor %}", options: options)
     }
 
+    /// Templates a review found to trap, exhaust memory, recurse past the stack or hang: each now ends
+    /// with a JinjaError.
+    @Test func formerCrashesEndInAnError() throws {
+        let cases = [
+            "{{ '%d' % 1e19 }}", "{{ '%d'|format(1e308*10) }}",
+            "{{ range(-9223372036854775807, 9223372036854775807)|length }}",
+            "{{ 'ab'|center(-9223372036854775807) }}{{ 'a'|center(10**18) }}", "{{ [1]|batch(10**18, 0)|list }}",
+            "{{ 'a'|indent(10**18) }}", "{{ ('a\n' * 500000)|indent(100) }}", "{{ [1]|tojson(indent=10**18) }}",
+            "{{ '{:.3000000000f}'.format(1.0) }}", "{{ '{:1000000000}'.format(1) }}",
+            "{{ range(2)|length }}{{ range(9223372036854775807)|length }}",
+            "{% for i in range(2) %}{% endfor %}{{ 'a' * 9223372036854775807 }}", "{{ 'a'.ljust(9223372036854775807) }}",
+            "{{ 1" + String(repeating: " + 1", count: 5_000) + " }}", "{{ x" + String(repeating: ".a", count: 5_000) + " }}",
+            "{% if false %}{{ 1" + String(repeating: " + 1", count: 5_000) + " }}{% endif %}", "{{ 1" + String(repeating: " + 1", count: 5_000) + " + }}",
+            "{{ x" + String(repeating: "|trim", count: 5_000) + " }}", "{{ x" + String(repeating: "()", count: 5_000) + " }}",
+            "{% macro f(k) %}{% if k > 0 %}" + String(repeating: "{% for i in [1] %}", count: 185) + "{{ f(k-1) }}"
+                + String(repeating: "{% endfor %}", count: 185) + "{% endif %}{% endmacro %}{{ f(99) }}",
+            "{% macro f(x=f()) %}{% endmacro %}{{ f() }}",
+            "{{ 'a'|map(" + Array(repeating: "'map'", count: 10_000).joined(separator: ",") + ")|list }}",
+            "{% set s = 'x' * 1000 %}" + String(repeating: "{% set s = s ~ s %}", count: 25) + "{{ s|length }}",
+            "{% set s = 'x' * 1000 %}" + String(repeating: "{% set s = s + s %}", count: 25) + "{{ s|length }}",
+            "{% set l = [1] %}" + String(repeating: "{% set l = l + l %}", count: 40) + "{{ l|length }}",
+            "{{ ('a' * 60000).replace('', 'b' * 60000) }}", "{{ 'a'.ljust(900000, 'xy') }}",
+            "{% set a = [0] * 1000 %}{% set b = [a] * 1000 %}{% set c = [b] * 1000 %}{{ c }}",
+            "{% set s = 'x' * 900000 %}{% set l = [s] * 900000 %}{{ l }}",
+            "{% set s = 'x' * 900000 %}{% set l = [s] * 900000 %}{{ l|join }}",
+            "{% set s = 'x' * 900000 %}{% set l = [s] * 900000 %}{{ l|tojson }}",
+        ]
+        for source in cases {
+            do {
+                _ = try JinjaTemplate(source).render(["x": "a"])
+                Issue.record("rendered: \(source.prefix(120))")
+            } catch is JinjaError {
+            } catch {
+                Issue.record("\(error): \(source.prefix(120))")
+            }
+        }
+        // big but bounded work still renders, and ranges at the ends of Int are exact
+        #expect(try JinjaTemplate("{{ range(0, -1, -9223372036854775807 - 1)|list }} {{ range(9223372036854775806, 9223372036854775807, 10)|list }}").render([:])
+                == "[0] [9223372036854775806]")
+        #expect(try JinjaTemplate("{{ ('ab' * 40000).count('ab') }} {{ ('a' * 10000).rfind('a') }}").render([:]) == "40000 9999")
+        #expect(try JinjaTemplate("{% set a = [0] * 1000 %}{{ ([a] * 900)|length }} {{ ([a] * 900 == [a] * 900) }}").render([:]) == "900 True")
+    }
+
     @Test func ordinaryTemplatesStayWellInsideTheBounds() throws {
         // nesting that real templates use, a recursive macro over a JSON schema, an accumulator
         let schema = try JinjaValue.parseJSON(#"{"type":"object","properties":{"a":{"type":"object","properties":{"b":{"type":"array","items":{"type":"string"}}}}}}"#)

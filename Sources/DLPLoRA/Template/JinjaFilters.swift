@@ -18,13 +18,13 @@ extension JinjaRenderer {
     func applyFilter(_ name: String, _ value: JinjaValue, _ args: JinjaArguments, line: Int) throws -> JinjaValue {
         switch (name, value) {
         case ("safe", .markup), ("e", .markup), ("escape", .markup): return value
-        case ("safe", _): return .markup(value.pythonString)
-        case ("e", _), ("escape", _), ("forceescape", _): return .markup(htmlEscaped(value.pythonString))
+        case ("safe", _): return .markup(try str(value, line: line))
+        case ("e", _), ("escape", _), ("forceescape", _): return .markup(htmlEscaped(try str(value, line: line)))
         default: break
         }
         let value = value.demarked, args = args.demarked
         func arg(_ i: Int, _ key: String) -> JinjaValue? { args.value(i, key) }
-        func text(_ v: JinjaValue) -> String { v.pythonString }
+        func text(_ v: JinjaValue) throws -> String { try str(v, line: line) }
         switch name {
         case "abs":
             switch value {
@@ -43,25 +43,28 @@ extension JinjaRenderer {
             guard let size = arg(0, "linecount")?.integer, size > 0 else { throw JinjaError(.type, line: line, "batch needs a positive line count") }
             let fill = arg(1, "fill_with")
             let items = try value.iterated(line: line)
+            let padding = items.count % size == 0 || fill == nil ? 0 : size - items.count % size
+            try spend(padding, line: line)
             return try checkedNesting(.iterator(stride(from: 0, to: items.count, by: size).map { start in
                 var row = Array(items[start..<min(start + size, items.count)])
                 if let fill, row.count < size { row += Array(repeating: fill, count: size - row.count) }
                 return .list(row)
             }), line: line)
-        case "capitalize": return .string(pythonCapitalize(text(value)))
+        case "capitalize": return .string(pythonCapitalize(try text(value)))
         case "center":
+            let s = try text(value)
             let width = arg(0, "width")?.integer ?? 80
-            let s = Array(text(value).unicodeScalars)
-            let margin = width - s.count
-            guard margin > 0 else { return .string(text(value)) }
+            let count = s.unicodeScalars.count
+            guard width > count else { return .string(s) }
+            let margin = width - count
+            try spend(margin, line: line)
             let left = margin / 2 + (margin & width & 1)
-            return .string(String(repeating: " ", count: left) + text(value) + String(repeating: " ", count: margin - left))
+            return try checkedString(String(repeating: " ", count: left) + s + String(repeating: " ", count: margin - left), line: line)
         case "count", "length":
             switch value {
             case let .string(s): return .int(s.unicodeScalars.count)
             case let .list(a), let .tuple(a): return .int(a.count)
             case let .dict(d): return .int(d.count)
-            case let .namespace(n): return .int(n.attributes.count)
             case .undefined: return .int(0)
             default: throw JinjaError(.type, line: line, "object of type '\(value.typeName)' has no len()")
             }
@@ -101,8 +104,23 @@ extension JinjaRenderer {
             }
         case "format":
             let rest = JinjaValue.tuple(args.keyword.isEmpty ? args.positional : [])
-            return try binary(.modulo, .string(text(value)), rest, line: line)
-        case "indent": return .string(indent(text(value), width: arg(0, "width") ?? .int(4), first: arg(1, "first")?.isTruthy ?? false, blank: arg(2, "blank")?.isTruthy ?? false))
+            return try binary(.modulo, .string(try text(value)), rest, line: line)
+        case "indent":
+            let width = arg(0, "width") ?? .int(4)
+            let indentation: String
+            if case let .string(w) = width { indentation = w } else {
+                let n = max(width.integer ?? 4, 0)
+                try spend(n, line: line)
+                indentation = String(repeating: " ", count: n)
+            }
+            let s = try text(value)
+            // every line may gain the indentation: bound the result before building it
+            let lines = s.utf8.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            let (extra, overflow) = lines.multipliedReportingOverflow(by: indentation.utf8.count)
+            guard !overflow, extra <= options.maxOutputBytes - s.utf8.count else {
+                throw JinjaError(.limit, line: line, "the template built a string longer than \(options.maxOutputBytes) bytes")
+            }
+            return .string(indent(s, indentation, first: arg(1, "first")?.isTruthy ?? false, blank: arg(2, "blank")?.isTruthy ?? false))
         case "int":
             let fallback = arg(0, "default") ?? .int(0)
             switch value {
@@ -122,13 +140,19 @@ extension JinjaRenderer {
             default: throw JinjaError(.type, line: line, "Can only get item pairs from a mapping.")
             }
         case "join":
-            let separator = text(arg(0, "d") ?? .string(""))
+            let separator = try text(arg(0, "d") ?? .string(""))
             var items = try value.iterated(line: line)
             if let attribute = arg(1, "attribute") { items = try items.map { try attributePath($0, attribute, line: line) } }
-            return .string(items.map(text).joined(separator: separator))
+            var out = ""
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += separator }
+                out += try text(item)
+                guard out.utf8.count <= options.maxOutputBytes else { return try checkedString(out, line: line) }
+            }
+            return .string(out)
         case "list": return .list(try value.iterated(line: line))
-        case "lower": return .string(text(value).lowercased())
-        case "upper": return .string(text(value).uppercased())
+        case "lower": return .string(try text(value).lowercased())
+        case "upper": return .string(try text(value).uppercased())
         case "map":
             guard value.isTruthy else { return .iterator([]) }
             let items = try value.iterated(line: line)
@@ -142,7 +166,7 @@ extension JinjaRenderer {
             }
             guard case let .string(filterName)? = args.positional.first else { throw JinjaError(.type, line: line, "map needs a filter name or attribute=") }
             let rest = JinjaArguments(positional: Array(args.positional.dropFirst()), keyword: args.keyword)
-            return .iterator(try items.map { try applyFilter(filterName, $0, rest, line: line) })
+            return .iterator(try nested(line: line) { try items.map { try applyFilter(filterName, $0, rest, line: line) } })
         case "max", "min":
             let items = try value.iterated(line: line)
             let caseSensitive = arg(0, "case_sensitive")?.isTruthy ?? false
@@ -173,28 +197,29 @@ extension JinjaRenderer {
                 return passed == keep
             })
         case "replace":
-            let old = text(arg(0, "old") ?? .string(""))
-            let new = text(arg(1, "new") ?? .string(""))
+            let old = try text(arg(0, "old") ?? .string(""))
+            let new = try text(arg(1, "new") ?? .string(""))
             let count = arg(2, "count")?.integer ?? -1
-            return .string(pythonReplace(text(value), old, new, count: count))
+            return try checkedString(try pythonReplace(try text(value), old, new, count: count, limit: options.maxOutputBytes, line: line), line: line)
         case "reverse":
             if case let .string(s) = value { return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed()))) }
             if case let .iterator(items) = value { return .list(items.reversed()) }
             return .iterator(try value.iterated(line: line).reversed())
         case "round":
             let precision = arg(0, "precision")?.integer ?? 0
-            let method = text(arg(1, "method") ?? .string("common"))
+            let method = try text(arg(1, "method") ?? .string("common"))
             guard let x = value.numeric else { throw JinjaError(.type, line: line, "type \(value.typeName) doesn't define __round__ method") }
-            let scale = pow(10.0, Double(precision))
+            let scale = pow(10.0, Double(max(min(precision, 400), -400)))
             switch method {
             case "common":
-                if value.integer != nil, precision >= 0 { return .int(value.integer!) }
+                // Python's round: an int stays an int (to a multiple of 10^-precision, half to even)
+                if let i = value.integer { return .int(roundedInteger(i, precision)) }
                 return .float((x * scale).rounded(.toNearestOrEven) / scale)
             case "ceil": return .float((x * scale).rounded(.up) / scale)
             case "floor": return .float((x * scale).rounded(.down) / scale)
             default: throw JinjaError(.type, line: line, "method must be common, ceil or floor")
             }
-        case "string": return .string(text(value))
+        case "string": return .string(try text(value))
         case "sort":
             let reverse = arg(0, "reverse")?.isTruthy ?? false
             let caseSensitive = arg(1, "case_sensitive")?.isTruthy ?? false
@@ -210,13 +235,15 @@ extension JinjaRenderer {
                 total = try binary(.add, total, v, line: line)
             }
             return total
-        case "title": return .string(jinjaTitle(text(value)))
+        case "title": return .string(jinjaTitle(try text(value)))
         case "tojson":
             var options = JSONDumpOptions()
             options.ensureASCII = arg(0, "ensure_ascii")?.isTruthy ?? false
             switch arg(1, "indent") {
             case nil, .none?: options.indent = nil
-            case let .int(n)?: options.indent = String(repeating: " ", count: max(n, 0))
+            case let .int(n)?:
+                try spend(max(n, 0), line: line)
+                options.indent = String(repeating: " ", count: max(n, 0))
             case let .string(s)?: options.indent = s
             case let other?: throw JinjaError(.type, line: line, "tojson: indent must be an int or a string, not \(other.typeName)")
             }
@@ -231,28 +258,40 @@ extension JinjaRenderer {
             case let other?: throw JinjaError(.type, line: line, "tojson: separators must be two strings, not \(other.typeName)")
             }
             options.sortKeys = arg(3, "sort_keys")?.isTruthy ?? false
-            return .string(try value.pythonJSON(options, line: line))
+            options.maxBytes = self.options.maxOutputBytes
+            return try checkedString(try value.pythonJSON(options, line: line), line: line)
         case "trim":
-            let chars = arg(0, "chars").flatMap { $0 == .none ? nil : text($0) }
-            return .string(pythonStrip(text(value), chars, leading: true, trailing: true))
+            let chars = try arg(0, "chars").flatMap { $0 == .none ? nil : try text($0) }
+            return .string(pythonStrip(try text(value), chars, leading: true, trailing: true))
         case "unique":
             let caseSensitive = arg(0, "case_sensitive")?.isTruthy ?? false
             let attribute = arg(1, "attribute")
-            var seen: [JinjaValue] = []
+            // strings and ints by hash (as Python does), other keys by comparison
+            var seenText = Set<JinjaScalarKey>(), seenInts = Set<Int>()
+            var seenOther: [JinjaValue] = []
             var out: [JinjaValue] = []
-            for item in try value.iterated(line: line) {
+            let items = try value.iterated(line: line)
+            try spend(items.count, line: line)
+            for item in items {
                 var key = try attribute.map { try attributePath(item, $0, line: line) } ?? item
                 if !caseSensitive { key = foldCase(key) }
-                if !seen.contains(where: { $0.pythonEquals(key) }) {
-                    seen.append(key)
-                    out.append(item)
+                let isNew: Bool
+                if case let .string(k) = key {
+                    isNew = seenText.insert(JinjaScalarKey(k)).inserted
+                } else if let n = key.numeric, n == n.rounded(), abs(n) < 9.2e18 {
+                    isNew = seenInts.insert(key.integer ?? Int(n)).inserted     // 1, 1.0 and True are one key
+                } else {
+                    try spend(seenOther.count, line: line)
+                    isNew = !seenOther.contains { $0.pythonEquals(key) }
+                    if isNew { seenOther.append(key) }
                 }
+                if isNew { out.append(item) }
             }
             return .iterator(out)
         case "wordcount":
             var words = 0
             var inWord = false
-            for c in text(value).unicodeScalars {
+            for c in try text(value).unicodeScalars {
                 let isWordCharacter = c == "_" || c.properties.isAlphabetic || c.properties.numericType != nil
                 if isWordCharacter && !inWord { words += 1 }
                 inWord = isWordCharacter
@@ -268,7 +307,7 @@ extension JinjaRenderer {
     func attributePath(_ item: JinjaValue, _ path: JinjaValue, line: Int) throws -> JinjaValue {
         if let i = path.integer { return try self.item(of: item, .int(i), line: line) }
         var v = item
-        for part in path.pythonString.split(separator: ".", omittingEmptySubsequences: false) {
+        for part in try str(path, line: line).split(separator: ".", omittingEmptySubsequences: false) {
             let key: JinjaValue = Int(part).map { .int($0) } ?? .string(String(part))
             if v.isUndefined { return v }
             v = try self.item(of: v, key, line: line)
@@ -337,10 +376,22 @@ private func jinjaTitle(_ s: String) -> String {
     return out
 }
 
+/// Python's round(i, ndigits) of an int: a multiple of 10^-ndigits, ties to even.
+private func roundedInteger(_ i: Int, _ ndigits: Int) -> Int {
+    guard ndigits < 0 else { return i }
+    guard ndigits > -19 else { return 0 }
+    var unit = 1
+    for _ in 0..<(-ndigits) { unit *= 10 }
+    let q = i / unit, r = i % unit                     // truncated toward zero
+    let twice = r.magnitude * 2
+    var rounded = q
+    if twice > unit.magnitude || (twice == unit.magnitude && q % 2 != 0) { rounded += i < 0 ? -1 : 1 }
+    let (result, overflow) = rounded.multipliedReportingOverflow(by: unit)
+    return overflow ? i : result
+}
+
 /// Jinja2's indent filter (lines after the first indented; blank lines only with `blank`).
-private func indent(_ s: String, width: JinjaValue, first: Bool, blank: Bool) -> String {
-    let indentation: String
-    if case let .string(w) = width { indentation = w } else { indentation = String(repeating: " ", count: max(width.integer ?? 4, 0)) }
+private func indent(_ s: String, _ indentation: String, first: Bool, blank: Bool) -> String {
     var lines = pythonSplitLines(s + "\n")
     var result: String
     if blank {

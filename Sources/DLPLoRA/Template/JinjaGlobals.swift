@@ -17,9 +17,15 @@ func jinjaGlobals() -> [String: JinjaValue] {
             default: throw JinjaError(.type, line: 0, "range expected 1 to 3 arguments, got \(bounds.count)")
             }
             guard step != 0 else { throw JinjaError(.type, line: 0, "range() arg 3 must not be zero") }
-            let count = step > 0 ? (stop > start ? (stop - start - 1) / step + 1 : 0) : (start > stop ? (start - stop - 1) / -step + 1 : 0)
-            try renderer.spend(count, line: 0)
-            return .list(stride(from: start, to: stop, by: step).map { .int($0) })
+            // the count in unsigned arithmetic: the span of two Ints always fits in a UInt
+            let span: UInt = step > 0 ? (stop > start ? UInt(bitPattern: stop &- start) : 0) : (start > stop ? UInt(bitPattern: start &- stop) : 0)
+            let count = span == 0 ? 0 : (span - 1) / step.magnitude + 1
+            guard count <= UInt(renderer.options.maxIterations) else {
+                throw JinjaError(.limit, line: 0, "range() of \(count) items is more than \(renderer.options.maxIterations) iterations")
+            }
+            try renderer.spend(Int(count), line: 0)
+            // each item lies between start and stop, so the wrapping sum is exact
+            return .list((0..<Int(count)).map { .int(start &+ $0 &* step) })
         }),
         "namespace": .callable(JinjaCallable("namespace") { args, renderer in
             try renderer.checkedNesting(renderer.makeNamespace(try mapping(args, "namespace")), line: 0)
@@ -27,8 +33,8 @@ func jinjaGlobals() -> [String: JinjaValue] {
         "dict": .callable(JinjaCallable("dict") { args, renderer in
             try renderer.checkedNesting(.dict(try mapping(args, "dict")), line: 0)
         }),
-        "raise_exception": .callable(JinjaCallable("raise_exception") { args, _ in
-            throw JinjaError(.raised, line: 0, args.value(0, "message")?.pythonString ?? "")
+        "raise_exception": .callable(JinjaCallable("raise_exception") { args, renderer in
+            throw JinjaError(.raised, line: 0, try args.value(0, "message").map { try renderer.str($0, line: 0) } ?? "")
         }),
         "strftime_now": .callable(JinjaCallable("strftime_now") { args, renderer in
             guard case let .string(format)? = args.value(0, "format") else { throw JinjaError(.type, line: 0, "strftime_now needs a format string") }

@@ -110,9 +110,18 @@ private struct JSONParser {
             position = start
             throw error("expected a value")
         }
-        if !isFloat, let i = Int(text) { return .int(i) }
-        guard let d = Double(text), d.isFinite else { position = start; throw error("invalid number \(text)") }
-        return .float(d)
+        // JSON numbers: no leading zeros, digits on both sides of a point
+        let digits = bytes[digitsStart..<position]
+        if digits.count > 1, digits.first == UInt8(ascii: "0"), digits.dropFirst().first.map({ $0 >= 0x30 && $0 <= 0x39 }) == true {
+            position = start
+            throw error("invalid number \(text) (leading zero)")
+        }
+        if !isFloat {
+            guard let i = Int(text) else { position = start; throw error("integer \(text) does not fit in 64 bits") }
+            return .int(i)
+        }
+        guard let d = Double(text) else { position = start; throw error("invalid number \(text)") }
+        return .float(d)      // 1e400 is inf, as in Python
     }
 
     mutating func parseHex4() throws -> UInt32 {
@@ -172,6 +181,8 @@ struct JSONDumpOptions {
     var itemSeparator: String?
     var keySeparator: String?
     var sortKeys = false
+    /// The longest text to write (the renderer's output bound).
+    var maxBytes = Int.max
 }
 
 extension JinjaValue {
@@ -185,9 +196,14 @@ extension JinjaValue {
     private func writeJSON(into out: inout String, _ o: JSONDumpOptions, level: Int, line: Int) throws {
         let itemSeparator = o.itemSeparator ?? (o.indent == nil ? ", " : ",")
         let keySeparator = o.keySeparator ?? ": "
-        func newline(_ depth: Int) {
-            if let indent = o.indent { out += "\n" + String(repeating: indent, count: depth) }
+        func newline(_ depth: Int) throws {
+            guard let indent = o.indent else { return }
+            guard indent.utf8.count.multipliedReportingOverflow(by: depth).partialValue <= o.maxBytes - out.utf8.count else {
+                throw JinjaError(.limit, line: line, "tojson wrote more than \(o.maxBytes) bytes")
+            }
+            out += "\n" + String(repeating: indent, count: depth)
         }
+        guard out.utf8.count <= o.maxBytes else { throw JinjaError(.limit, line: line, "tojson wrote more than \(o.maxBytes) bytes") }
         switch self {
         case .none: out += "null"
         case let .bool(b): out += b ? "true" : "false"
@@ -199,10 +215,10 @@ extension JinjaValue {
             out += "["
             for (i, item) in items.enumerated() {
                 if i > 0 { out += itemSeparator }
-                newline(level + 1)
+                try newline(level + 1)
                 try item.writeJSON(into: &out, o, level: level + 1, line: line)
             }
-            newline(level)
+            try newline(level)
             out += "]"
         case let .dict(d):
             if d.isEmpty { out += "{}"; return }
@@ -211,11 +227,11 @@ extension JinjaValue {
             out += "{"
             for (i, (key, value)) in pairs.enumerated() {
                 if i > 0 { out += itemSeparator }
-                newline(level + 1)
+                try newline(level + 1)
                 out += jsonQuoted(key, ensureASCII: o.ensureASCII) + keySeparator
                 try value.writeJSON(into: &out, o, level: level + 1, line: line)
             }
-            newline(level)
+            try newline(level)
             out += "}"
         case .undefined: throw JinjaError(.type, line: line, "Object of type Undefined is not JSON serializable")
         case .namespace, .callable, .loop, .iterator: throw JinjaError(.type, line: line, "Object of type \(typeName) is not JSON serializable")

@@ -183,9 +183,10 @@ struct JinjaLexer {
             let startLine = line
             if c.properties.numericType == .decimal, c.isASCII {
                 try lexNumber()
-            } else if c == "_" || (c.isASCII && c.properties.isAlphabetic) {
+            } else if c == "_" || c.properties.isXIDStart {
+                // names as Python identifiers (Jinja2 accepts non-ASCII names)
                 var j = pos
-                while j < s.count, s[j] == "_" || (s[j].isASCII && (s[j].properties.isAlphabetic || s[j].properties.numericType == .decimal)) { j += 1 }
+                while j < s.count, s[j] == "_" || s[j].properties.isXIDContinue { j += 1 }
                 var name = String.UnicodeScalarView()
                 name.append(contentsOf: s[pos..<j])
                 advance(to: j)
@@ -218,6 +219,22 @@ struct JinjaLexer {
     }
 
     private mutating func lexNumber() throws {
+        // 0x.. 0o.. 0b.. integers (underscores between digits allowed)
+        if s[pos] == "0", pos + 1 < s.count, let radix = ["x": 16, "X": 16, "o": 8, "O": 8, "b": 2, "B": 2][Character(s[pos + 1])] {
+            var j = pos + 2
+            var text = ""
+            while j < s.count, s[j] == "_" || Int(String(s[j]), radix: radix) != nil {
+                if s[j] != "_" { text.unicodeScalars.append(s[j]) }
+                j += 1
+            }
+            let startLine = line
+            guard let value = Int(text, radix: radix) else {
+                throw JinjaError(text.isEmpty ? .syntax : .limit, line: startLine, text.isEmpty ? "invalid integer literal" : "integer literal 0\(Character(s[pos + 1]))\(text) is too large")
+            }
+            advance(to: j)
+            tokens.append(JinjaToken(kind: .integer, integer: value, line: startLine))
+            return
+        }
         func digits(_ i: Int) -> Int {
             var j = i
             while j < s.count, s[j].isASCII, s[j].properties.numericType == .decimal || (s[j] == "_" && j + 1 < s.count && s[j + 1].properties.numericType == .decimal && j > i) { j += 1 }

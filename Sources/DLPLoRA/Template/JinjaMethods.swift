@@ -66,8 +66,8 @@ extension JinjaRenderer {
                 var candidates: [JinjaValue]
                 if case let .tuple(items) = first { candidates = items } else { candidates = [first] }
                 let all = scalars()
-                let start = min(max(args.value(1, "start")?.integer.map { $0 < 0 ? $0 + all.count : $0 } ?? 0, 0), all.count)
-                let end = min(max(args.value(2, "end")?.integer.map { $0 < 0 ? $0 + all.count : $0 } ?? all.count, start), all.count)
+                let (start, end) = sliceBounds(args, all.count)
+                guard start <= all.count, start <= end else { return .bool(false) }
                 let part = all[start..<end]
                 for c in candidates {
                     guard case let .string(p) = c else { throw JinjaError(.type, line: line, "\(name) first arg must be str or a tuple of str, not \(c.typeName)") }
@@ -89,29 +89,29 @@ extension JinjaRenderer {
                 guard case let .string(old)? = args.value(0, "old"), case let .string(new)? = args.value(1, "new") else {
                     throw JinjaError(.type, line: line, "replace() needs two strings")
                 }
-                return .string(pythonReplace(s, old, new, count: args.value(2, "count")?.integer ?? -1))
+                return try self.checkedString(try pythonReplace(s, old, new, count: args.value(2, "count")?.integer ?? -1,
+                                                                limit: self.options.maxOutputBytes, line: line), line: line)
             }
         case "find", "rfind", "index", "rindex", "count":
             return { args in
                 guard case let .string(sub)? = args.value(0, "sub") else { throw JinjaError(.type, line: line, "\(name)() argument must be str") }
-                let all = scalars()
-                let start = min(max(args.value(1, "start")?.integer.map { $0 < 0 ? $0 + all.count : $0 } ?? 0, 0), all.count)
-                let end = min(max(args.value(2, "end")?.integer.map { $0 < 0 ? $0 + all.count : $0 } ?? all.count, 0), all.count)
-                let hay = start <= end ? String(String.UnicodeScalarView(all[start..<end])) : ""
+                let all = scalars(), needle = Array(sub.unicodeScalars)
+                let (start, end) = sliceBounds(args, all.count)
+                let searchable = start <= end && start <= all.count
+                func matches(at i: Int) -> Bool { all[i..<i + needle.count].elementsEqual(needle) }
+                let last = end - needle.count        // the last position a match can start at
                 if name == "count" {
-                    if sub.isEmpty { return .int(hay.unicodeScalars.count + 1) }
-                    var n = 0, from = 0
-                    while let r = scalarRange(of: sub, in: hay, from: from) { n += 1; from = r.upperBound }
+                    guard searchable else { return .int(0) }
+                    if needle.isEmpty { return .int(end - start + 1) }
+                    var n = 0, i = start
+                    while i <= last { if matches(at: i) { n += 1; i += needle.count } else { i += 1 } }
                     return .int(n)
                 }
                 var found: Int? = nil
-                if name.hasPrefix("r") {
-                    var from = 0
-                    while let r = scalarRange(of: sub, in: hay, from: from) { found = r.lowerBound; from = r.lowerBound + 1; if from > hay.unicodeScalars.count { break } }
-                } else {
-                    found = scalarRange(of: sub, in: hay)?.lowerBound
+                if searchable, last >= start {
+                    found = name.hasPrefix("r") ? stride(from: last, through: start, by: -1).first(where: matches) : (start...last).first(where: matches)
                 }
-                if let found { return .int(found + start) }
+                if let found { return .int(found) }
                 if name.hasSuffix("index") { throw JinjaError(.type, line: line, "substring not found") }
                 return .int(-1)
             }
@@ -119,13 +119,14 @@ extension JinjaRenderer {
         case "join":
             return { args in
                 guard let items = args.value(0, "iterable") else { throw JinjaError(.type, line: line, "join() takes exactly one argument (0 given)") }
-                return .string(try items.iterated(line: line).map { item -> String in
+                return try self.checkedString(try items.iterated(line: line).map { item -> String in
                     guard case let .string(t) = item else { throw JinjaError(.type, line: line, "sequence item: expected str instance, \(item.typeName) found") }
                     return t
-                }.joined(separator: s))
+                }.joined(separator: s), line: line)
             }
-        case "isdigit", "isdecimal", "isnumeric":
-            return { _ in .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType != nil }) }
+        case "isdecimal": return { _ in .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType == .decimal }) }
+        case "isdigit": return { _ in .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { [.decimal, .digit].contains($0.properties.numericType) }) }
+        case "isnumeric": return { _ in .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType != nil }) }
         case "isalpha": return { _ in .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic }) }
         case "isalnum": return { _ in .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0.properties.numericType != nil }) }
         case "isspace": return { _ in .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(isPythonWhitespace)) }
@@ -148,7 +149,14 @@ extension JinjaRenderer {
                 let count = s.unicodeScalars.count
                 guard width > count else { return .string(s) }
                 try self.spend(width - count, line: line)
-                let fill = name == "zfill" ? "0" : (args.value(1, "fillchar")?.pythonString ?? " ")
+                var fill = "0"
+                if name != "zfill" {
+                    switch args.value(1, "fillchar") {
+                    case nil: fill = " "
+                    case let .string(f)? where f.unicodeScalars.count == 1: fill = f
+                    default: throw JinjaError(.type, line: line, "The fill character must be exactly one character long")
+                    }
+                }
                 let margin = width - count
                 switch name {
                 case "ljust": return .string(s + String(repeating: fill, count: margin))
@@ -250,7 +258,7 @@ extension JinjaRenderer {
                 guard let v = args.keyword.first(where: { $0.0 == field })?.1 else { throw JinjaError(.type, line: line, "KeyError: '\(field)'") }
                 value = v
             }
-            let converted: JinjaValue = conversion == "r" ? .string(value.pythonRepr) : conversion == "s" ? .string(value.pythonString) : value
+            let converted: JinjaValue = conversion == "r" ? .string(try repr(value, line: line)) : conversion == "s" ? .string(try str(value, line: line)) : value
             out += try pythonFormatSpec(converted, spec, line: line)
         }
         return out
@@ -258,7 +266,7 @@ extension JinjaRenderer {
 
     /// format(value, spec) for the specs templates write: [[fill]align][sign][0][width][.precision][s|d|f|%].
     func pythonFormatSpec(_ value: JinjaValue, _ spec: String, line: Int) throws -> String {
-        if spec.isEmpty { return value.pythonString }
+        if spec.isEmpty { return try str(value, line: line) }
         var chars = Array(spec)
         var fill: Character = " "
         var align: Character? = nil
@@ -277,9 +285,10 @@ extension JinjaRenderer {
             precision = Int(p)
         }
         let type = chars.first
-        guard chars.count <= 1, let width = widthText.isEmpty ? 0 : Int(widthText), width <= 1_000_000 else {
-            throw JinjaError(.unsupported, line: line, "the format spec '\(spec)' is not supported")
+        guard chars.count <= 1, let width = widthText.isEmpty ? 0 : Int(widthText), width <= 1_000_000, (precision ?? 0) <= 1000 else {
+            throw JinjaError(.unsupported, line: line, "the format spec '\(spec)' is not supported (widths up to 1,000,000, precisions up to 1000)")
         }
+        try spend(width, line: line)
         var body: String
         var negative = false
         switch (type, value) {
@@ -308,4 +317,14 @@ extension JinjaRenderer {
         default: return pad + signText + body
         }
     }
+}
+
+/// Python's slice rule for str methods' (start, end): negatives count from the end; the end is clamped
+/// to the string, the start only from below (a start past the end finds nothing).
+private func sliceBounds(_ args: JinjaArguments, _ count: Int) -> (Int, Int) {
+    func adjusted(_ v: JinjaValue?, _ fallback: Int) -> Int {
+        guard let i = v?.integer else { return fallback }
+        return i < 0 ? max(i + count, 0) : i
+    }
+    return (adjusted(args.value(1, "start"), 0), min(adjusted(args.value(2, "end"), count), count))
 }

@@ -28,13 +28,26 @@ extension JinjaRenderer {
         return .int(result.partialValue)
     }
 
-    /// `s * n` / `[..] * n`: n copies, counted against the iteration bound.
-    private func repeated<C: RangeReplaceableCollection>(_ c: C, _ n: Int, line: Int) throws -> C {
-        guard n > 0 else { return C() }
-        try spend(c.count.multipliedReportingOverflow(by: n).overflow ? -1 : c.count * n, line: line)
-        var out = C()
+    /// `[..] * n`: n copies, counted against the iteration bound.
+    private func repeated(_ c: [JinjaValue], _ n: Int, line: Int) throws -> [JinjaValue] {
+        guard n > 0, !c.isEmpty else { return [] }
+        let (units, overflow) = c.count.multipliedReportingOverflow(by: n)
+        try spend(overflow ? -1 : units, line: line)
+        var out: [JinjaValue] = []
+        out.reserveCapacity(units)
         for _ in 0..<n { out.append(contentsOf: c) }
         return out
+    }
+
+    /// `s * n`: counted as n x len(s) units of work, and within the longest string a template may build.
+    private func repeatedString(_ s: String, _ n: Int, line: Int) throws -> JinjaValue {
+        guard n > 0, !s.isEmpty else { return .string("") }
+        let (units, overflow) = s.unicodeScalars.count.multipliedReportingOverflow(by: n)
+        try spend(overflow ? -1 : units, line: line)
+        guard s.utf8.count.multipliedReportingOverflow(by: n).partialValue <= options.maxOutputBytes else {
+            throw JinjaError(.limit, line: line, "the template built a string longer than \(options.maxOutputBytes) bytes")
+        }
+        return .string(String(repeating: s, count: n))
     }
 
     func binary(_ op: JinjaOperator, _ a: JinjaValue, _ b: JinjaValue, line: Int) throws -> JinjaValue {
@@ -48,14 +61,14 @@ extension JinjaRenderer {
         let a = a.demarked, b = b.demarked
         switch op {
         case .concat:
-            return .string(a.pythonString + b.pythonString)
+            return try checkedString(try str(a, line: line) + str(b, line: line), line: line)
         case .in, .notIn, .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
             return .bool(try compare(op, a, b, line: line))
         case .add:
             switch (a, b) {
-            case let (.string(x), .string(y)): return .string(x + y)
-            case let (.list(x), .list(y)): return .list(x + y)
-            case let (.tuple(x), .tuple(y)): return .tuple(x + y)
+            case let (.string(x), .string(y)): return try checkedString(x + y, line: line)
+            case let (.list(x), .list(y)): return try checkedNesting(.list(try checkedList(x + y, line: line)), line: line)
+            case let (.tuple(x), .tuple(y)): return try checkedNesting(.tuple(try checkedList(x + y, line: line)), line: line)
             default:
                 if let x = a.integer, let y = b.integer { return try checked(x.addingReportingOverflow(y), line: line) }
                 if let x = a.numeric, let y = b.numeric { return .float(x + y) }
@@ -68,10 +81,11 @@ extension JinjaRenderer {
             throw unsupported("-", a, b, line: line)
         case .multiply:
             switch (a, b) {
-            case let (.string(s), n) where n.integer != nil: return .string(String(try repeated(s.unicodeScalars, n.integer!, line: line)))
-            case let (n, .string(s)) where n.integer != nil: return .string(String(try repeated(s.unicodeScalars, n.integer!, line: line)))
-            case let (.list(l), n) where n.integer != nil: return .list(try repeated(l, n.integer!, line: line))
-            case let (n, .list(l)) where n.integer != nil: return .list(try repeated(l, n.integer!, line: line))
+            case let (.string(s), n) where n.integer != nil: return try repeatedString(s, n.integer!, line: line)
+            case let (n, .string(s)) where n.integer != nil: return try repeatedString(s, n.integer!, line: line)
+            // the copies share their items: the nesting walk counts them all, so printing stays bounded
+            case let (.list(l), n) where n.integer != nil: return try checkedNesting(.list(try repeated(l, n.integer!, line: line)), line: line)
+            case let (n, .list(l)) where n.integer != nil: return try checkedNesting(.list(try repeated(l, n.integer!, line: line)), line: line)
             default:
                 if let x = a.integer, let y = b.integer { return try checked(x.multipliedReportingOverflow(by: y), line: line) }
                 if let x = a.numeric, let y = b.numeric { return .float(x * y) }
@@ -108,36 +122,84 @@ extension JinjaRenderer {
                 }
                 return .int(result)
             }
-            if let x = a.numeric, let y = b.numeric { return .float(pow(x, y)) }
+            if let x = a.numeric, let y = b.numeric {
+                if x == 0, y < 0 { throw JinjaError(.type, line: line, "0.0 cannot be raised to a negative power") }
+                if x < 0, y != y.rounded() { throw JinjaError(.unsupported, line: line, "a negative number to a fractional power is complex") }
+                return .float(pow(x, y))
+            }
             throw unsupported("** or pow()", a, b, line: line)
         }
     }
 
-    /// `'%s and %d' % (a, b)`: printf-style formatting with s, r, d, i, f and %%.
+    /// `'%s and %5.2f' % (a, b)` and `'%(name)s' % {...}`: printf-style formatting of s, r, d, i and f
+    /// with flags (- + space 0), width and precision, and %%.
     private func percentFormat(_ format: String, _ args: JinjaValue, line: Int) throws -> String {
         var values: [JinjaValue]
         if case let .tuple(items) = args { values = items } else { values = [args] }
         var out = ""
-        var it = format.makeIterator()
-        while let c = it.next() {
+        var chars = Array(format)[...]
+        while let c = chars.popFirst() {
             guard c == "%" else { out.append(c); continue }
-            guard let spec = it.next() else { throw JinjaError(.type, line: line, "incomplete format") }
-            if spec == "%" { out.append("%"); continue }
-            guard !values.isEmpty else { throw JinjaError(.type, line: line, "not enough arguments for format string") }
-            let v = values.removeFirst()
-            switch spec {
-            case "s": out += v.pythonString
-            case "r": out += v.pythonRepr
+            var value: JinjaValue? = nil
+            if chars.first == "(" {
+                guard let close = chars.firstIndex(of: ")"), case let .dict(d) = args else {
+                    throw JinjaError(.type, line: line, "format requires a mapping")
+                }
+                let key = String(chars[chars.index(after: chars.startIndex)..<close])
+                guard let v = d[key] else { throw JinjaError(.type, line: line, "KeyError: '\(key)'") }
+                value = v
+                chars = chars[chars.index(after: close)...]
+            }
+            var spec = ""       // the same conversion as a str.format spec
+            var align = "", sign = "", zero = ""
+            while let f = chars.first, "-+ 0#".contains(f) {
+                switch f {
+                case "-": align = "<"
+                case "+": sign = "+"
+                case " ": if sign.isEmpty { sign = " " }
+                case "0": zero = "0"
+                default: break
+                }
+                chars.removeFirst()
+            }
+            while let d = chars.first, d.isASCII, d.isNumber { spec.append(d); chars.removeFirst() }
+            if chars.first == "." {
+                spec.append(chars.removeFirst())
+                while let d = chars.first, d.isASCII, d.isNumber { spec.append(d); chars.removeFirst() }
+            }
+            guard let conversion = chars.popFirst() else { throw JinjaError(.type, line: line, "incomplete format") }
+            if conversion == "%" { out.append("%"); continue }
+            if value == nil {
+                guard !values.isEmpty else { throw JinjaError(.type, line: line, "not enough arguments for format string") }
+                value = values.removeFirst()
+            }
+            let v = value ?? .none
+            let converted: JinjaValue
+            switch conversion {
+            case "s": converted = .string(try str(v, line: line))
+            case "r": converted = .string(try repr(v, line: line))
             case "d", "i":
-                guard let n = v.numeric else { throw JinjaError(.type, line: line, "%\(spec) format: a real number is required, not \(v.typeName)") }
-                out += String(v.integer ?? Int(n.rounded(.towardZero)))
+                guard let n = v.numeric else { throw JinjaError(.type, line: line, "%\(conversion) format: a real number is required, not \(v.typeName)") }
+                guard let i = v.integer ?? (n.isFinite && abs(n) < 9.2e18 ? Int(n.rounded(.towardZero)) : nil) else {
+                    throw JinjaError(.limit, line: line, "%\(conversion) format: \(n) does not fit in a 64-bit integer")
+                }
+                converted = .int(i)
             case "f":
                 guard let n = v.numeric else { throw JinjaError(.type, line: line, "must be real number, not \(v.typeName)") }
-                out += String(format: "%.6f", n)
-            default: throw JinjaError(.unsupported, line: line, "the %\(spec) conversion is not supported")
+                converted = .float(n)
+                if !spec.contains(".") { spec += ".6" }
+            default: throw JinjaError(.unsupported, line: line, "the %\(conversion) conversion is not supported")
             }
+            let numeric = conversion != "s" && conversion != "r"
+            let alignment = !align.isEmpty ? align : (!zero.isEmpty && numeric ? "0=" : ">")     // printf right-aligns
+            let type = conversion == "f" ? "f" : (conversion == "d" || conversion == "i" ? "d" : "")
+            out += try pythonFormatSpec(converted, alignment + (numeric ? sign : "") + spec + type, line: line)
         }
-        guard values.isEmpty else { throw JinjaError(.type, line: line, "not all arguments converted during string formatting") }
+        let isMapping: Bool
+        if case .dict = args { isMapping = true } else { isMapping = false }
+        guard values.isEmpty || isMapping else {
+            throw JinjaError(.type, line: line, "not all arguments converted during string formatting")
+        }
         return out
     }
 
@@ -147,10 +209,9 @@ extension JinjaRenderer {
         switch container {
         case let .string(s):
             guard case let .string(n) = needle else { throw JinjaError(.type, line: line, "'in <string>' requires string as left operand, not \(needle.typeName)") }
-            return n.isEmpty || scalarRange(of: n, in: s) != nil
+            return scalarContains(n, in: s)
         case let .list(items), let .tuple(items), let .iterator(items): return items.contains { $0.pythonEquals(needle) }
         case let .dict(d): return d[needle] != nil
-        case let .namespace(n): return n.attributes[needle] != nil
         case .undefined: return false
         default: throw JinjaError(.type, line: line, "argument of type '\(container.typeName)' is not iterable")
         }
@@ -177,6 +238,7 @@ extension JinjaRenderer {
             if sameScalars(x, y) { return 0 }
             return x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : 1     // UTF-8 order is code point order
         case let (.list(x), .list(y)), let (.tuple(x), .tuple(y)):
+            if sameStorage(x, y) { return 0 }
             for (p, q) in zip(x, y) where !p.pythonEquals(q) { return try pythonOrder(p, q, op: op, line: line) }
             return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
         default:
@@ -236,7 +298,7 @@ extension JinjaRenderer {
         }
         if case let .string(name) = key, let method = try boundMethod(of: value, name, line: line) { return method }
         if case let .string(name) = key { return .undefined(missingMessage(value, name)) }
-        return .undefined("'\(value.typeName) object' has no attribute \(key.pythonRepr)")
+        return .undefined("'\(value.typeName) object' has no element of type \(key.typeName)")
     }
 
     /// Python slicing `value[start:stop:step]` of a list, tuple or string.
@@ -302,16 +364,13 @@ extension JinjaRenderer {
     }
 }
 
-/// Where `needle` first occurs in `haystack`, by Unicode scalars (Python's str.find), as scalar offsets.
-func scalarRange(of needle: String, in haystack: String, from start: Int = 0) -> Range<Int>? {
-    let h = Array(haystack.unicodeScalars)
-    let n = Array(needle.unicodeScalars)
-    guard n.count <= h.count, start <= h.count - n.count else { return nil }
-    if n.isEmpty { return start..<start }
-    var i = start
-    while i <= h.count - n.count {
-        if h[i] == n[0], h[i..<i + n.count].elementsEqual(n) { return i..<i + n.count }
-        i += 1
-    }
-    return nil
+/// Whether `needle` occurs in `haystack`, by Unicode scalars (Python's `in`): a search over UTF-8
+/// bytes, which finds exactly the scalar matches.
+func scalarContains(_ needle: String, in haystack: String) -> Bool {
+    let n = Array(needle.utf8)
+    guard !n.isEmpty else { return true }
+    let h = Array(haystack.utf8)
+    guard n.count <= h.count else { return false }
+    for i in 0...(h.count - n.count) where h[i] == n[0] && h[i..<i + n.count].elementsEqual(n) { return true }
+    return false
 }

@@ -12,10 +12,20 @@ struct JinjaParser {
     /// Blocks and expressions open around the current token (the parser and the renderer recurse on them).
     private var nesting = 0
     static let maxNesting = 200
+    private let stack = StackGuard()
 
     private mutating func enter(_ line: Int) throws {
         nesting += 1
-        guard nesting <= Self.maxNesting else { throw JinjaError(.limit, line: line, "blocks or expressions nest deeper than \(Self.maxNesting) levels") }
+        guard nesting <= Self.maxNesting, stack.hasRoom else {
+            throw JinjaError(.limit, line: line, "blocks or expressions nest deeper than \(nesting > Self.maxNesting ? "\(Self.maxNesting) levels" : "this thread's stack allows")")
+        }
+    }
+
+    /// One more link of a left-deep chain (`a + b + c`, `x.a.b`, `x|f|g`): each deepens the tree the
+    /// renderer recurses on, so it counts as nesting until the chain's function returns.
+    private mutating func link(_ links: inout Int, _ line: Int) throws {
+        try enter(line)
+        links += 1
     }
 
     static func parse(_ tokens: [JinjaToken]) throws -> [JinjaStatement] {
@@ -263,8 +273,11 @@ struct JinjaParser {
         try enter(current.line)
         defer { nesting -= 1 }
         var e = try parseOr()
+        var links = 0
+        defer { nesting -= links }
         while isName("if") {
             let line = advance().line
+            try link(&links, line)
             let condition = try parseOr()
             let otherwise = skipName("else") ? try parseExpression() : nil
             e = JinjaExpr(kind: .conditional(then: e, condition: condition, otherwise: otherwise), line: line)
@@ -274,8 +287,11 @@ struct JinjaParser {
 
     private mutating func parseOr() throws -> JinjaExpr {
         var e = try parseAnd()
+        var links = 0
+        defer { nesting -= links }
         while isName("or") {
             let line = advance().line
+            try link(&links, line)
             e = JinjaExpr(kind: .or(e, try parseAnd()), line: line)
         }
         return e
@@ -283,8 +299,11 @@ struct JinjaParser {
 
     private mutating func parseAnd() throws -> JinjaExpr {
         var e = try parseNot()
+        var links = 0
+        defer { nesting -= links }
         while isName("and") {
             let line = advance().line
+            try link(&links, line)
             e = JinjaExpr(kind: .and(e, try parseNot()), line: line)
         }
         return e
@@ -323,8 +342,11 @@ struct JinjaParser {
 
     private mutating func parseBinaryLevel(_ ops: Set<String>, _ operand: (inout JinjaParser) throws -> JinjaExpr) throws -> JinjaExpr {
         var e = try operand(&self)
+        var links = 0
+        defer { nesting -= links }
         while current.kind == .op, ops.contains(current.text), let op = JinjaOperator(rawValue: current.text) {
             let t = advance()
+            try link(&links, t.line)
             e = JinjaExpr(kind: .binary(op, e, try operand(&self)), line: t.line)
         }
         return e
@@ -407,8 +429,11 @@ struct JinjaParser {
 
     private mutating func parsePostfix(_ start: JinjaExpr) throws -> JinjaExpr {
         var e = start
+        var links = 0
+        defer { nesting -= links }
         while true {
             let line = current.line
+            if isOp(".") || isOp("[") || isOp("(") { try link(&links, line) }
             if skipOp(".") {
                 if current.kind == .integer {
                     let i = advance().integer
@@ -467,10 +492,16 @@ struct JinjaParser {
     /// `| name(args)` filters, `is [not] name args` tests and calls, left to right.
     private mutating func parseFilterExpression(_ start: JinjaExpr) throws -> JinjaExpr {
         var e = start
+        var links = 0
+        defer { nesting -= links }
         while true {
             let line = current.line
+            if isOp("|") || isName("is") || isOp("(") { try link(&links, line) }
             if isOp("|") {
-                for (name, args) in try parseFilterChain() { e = JinjaExpr(kind: .filter(e, name: name, args), line: line) }
+                for (name, args) in try parseFilterChain() {
+                    try link(&links, line)
+                    e = JinjaExpr(kind: .filter(e, name: name, args), line: line)
+                }
             } else if isName("is") {
                 _ = advance()
                 let negated = skipName("not")

@@ -7,15 +7,20 @@ import Foundation
 public struct JinjaRenderOptions: Sendable {
     /// What `strftime_now` formats (UTC).
     public var now = Date()
-    /// Loop iterations, macro calls and items built by range/repetition, all together.
+    /// Loop iterations, macro calls and items built by range/repetition/sorting, all together; also
+    /// the most items one list may hold.
     public var maxIterations = 1_000_000
-    /// Rendered text, macro output included, in UTF-8 bytes.
+    /// Rendered text, macro output included, in UTF-8 bytes; also the longest string a template may
+    /// build (by concatenation, join, replace, padding, repr or tojson).
     public var maxOutputBytes = 16 << 20
     /// Nested macro calls.
     public var maxCallDepth = 100
     /// Lists, dicts and namespaces inside one another (a namespace that holds itself counts as
     /// infinitely deep).
     public var maxNesting = 512
+    /// Statements, expressions and filters being evaluated inside one another, macro calls included:
+    /// the renderer recurses on them, so this bounds its stack (about 1 MB at this depth).
+    public var maxRenderDepth = 1500
     public init() {}
 }
 
@@ -75,6 +80,12 @@ final class JinjaRenderer {
     private var work = 0
     private var callDepth = 0
     private var loopDepth = 0
+    /// execute/evaluate/applyFilter frames open now
+    private var renderDepth = 0
+    private let stack = StackGuard()
+    /// container items visited by nesting checks: their own budget (50 x maxIterations), so an
+    /// ordinary accumulator in a namespace is not mistaken for runaway work
+    private var nestingVisits = 0
     /// Namespaces and macro frames made by this render: they can hold themselves (a macro is stored in
     /// the scope it captures), so the render empties them when it ends.
     private var namespaces: [JinjaNamespace] = []
@@ -100,24 +111,72 @@ final class JinjaRenderer {
     }
 
     /// Refuses `value` if containers nest deeper than the bound (printing, comparing and freeing it
-    /// recurse); the walk is counted as work.
+    /// recurse) or hold more items, shared ones counted each time, than a list may (printing a value
+    /// built by sharing would take that long); the walk has its own bounded budget.
     func checkNesting(_ value: JinjaValue, line: Int) throws {
-        var visited = 0
+        let budget = options.maxIterations.multipliedReportingOverflow(by: 50).partialValue
+        var items = 0
         func walk(_ v: JinjaValue, _ depth: Int) throws {
-            visited += 1
             guard depth <= options.maxNesting else {
                 throw JinjaError(.limit, line: line, "values nest deeper than \(options.maxNesting) levels (or a namespace holds itself)")
             }
+            let children: Int
             switch v {
-            case let .list(items), let .tuple(items), let .iterator(items): for item in items { try walk(item, depth + 1) }
+            case let .list(a), let .tuple(a), let .iterator(a): children = a.count
+            case let .dict(d): children = 2 * d.count
+            case let .namespace(ns): children = ns.attributes.count
+            default: return
+            }
+            items += children
+            nestingVisits += children
+            guard items <= options.maxIterations else {
+                throw JinjaError(.limit, line: line, "a value holds more than \(options.maxIterations) items")
+            }
+            guard nestingVisits <= budget else {
+                throw JinjaError(.limit, line: line, "the template rebuilt large values more than \(budget) items' worth")
+            }
+            switch v {
+            case let .list(a), let .tuple(a), let .iterator(a): for item in a { try walk(item, depth + 1) }
             case let .dict(d): for (k, item) in d.pairs { try walk(k, depth + 1); try walk(item, depth + 1) }
             case let .namespace(ns): for item in ns.attributes.values { try walk(item, depth + 1) }
             default: break
             }
         }
-        defer { work += visited }
         try walk(value, 0)
-        try spend(0, line: line)
+    }
+
+    /// A string the template built: refused past the output bound (doubling a string in a loop would
+    /// otherwise grow without limit).
+    func checkedString(_ s: String, line: Int) throws -> JinjaValue {
+        guard s.utf8.count <= options.maxOutputBytes else {
+            throw JinjaError(.limit, line: line, "the template built a string longer than \(options.maxOutputBytes) bytes")
+        }
+        return .string(s)
+    }
+
+    /// str(v) within the output bound.
+    func str(_ v: JinjaValue, line: Int) throws -> String { try v.pythonString(limit: options.maxOutputBytes, line: line) }
+
+    /// repr(v) within the output bound.
+    func repr(_ v: JinjaValue, line: Int) throws -> String { try v.pythonRepr(limit: options.maxOutputBytes, line: line) }
+
+    /// A list the template built: refused past maxIterations items.
+    func checkedList(_ items: [JinjaValue], line: Int) throws -> [JinjaValue] {
+        guard items.count <= options.maxIterations else {
+            throw JinjaError(.limit, line: line, "the template built a list of more than \(options.maxIterations) items")
+        }
+        return items
+    }
+
+    /// Runs one nested frame of the renderer (a statement, an expression, a filter) within the depth bound.
+    @inline(__always)
+    func nested<T>(line: Int, _ body: () throws -> T) throws -> T {
+        renderDepth += 1
+        defer { renderDepth -= 1 }
+        guard renderDepth <= options.maxRenderDepth, stack.hasRoom else {
+            throw JinjaError(.limit, line: line, "statements, expressions and macro calls nest deeper than \(renderDepth > options.maxRenderDepth ? "\(options.maxRenderDepth)" : "this thread's stack allows")")
+        }
+        return try body()
     }
 
     /// `value`, once `checkNesting` accepts it.
@@ -128,10 +187,10 @@ final class JinjaRenderer {
 
     /// Counts `n` units of work against the iteration bound.
     func spend(_ n: Int, line: Int) throws {
-        work += n
-        if work > options.maxIterations || n < 0 {
+        guard n >= 0, n <= options.maxIterations - work else {
             throw JinjaError(.limit, line: line, "the template did more than \(options.maxIterations) iterations")
         }
+        work += n
     }
 
     func write(_ text: String, line: Int) throws {
@@ -170,12 +229,16 @@ final class JinjaRenderer {
     }
 
     private func execute(_ statement: JinjaStatement) throws -> Flow {
+        try nested(line: statement.line) { try executeNested(statement) }
+    }
+
+    private func executeNested(_ statement: JinjaStatement) throws -> Flow {
         let line = statement.line
         switch statement.kind {
         case let .text(text):
             try write(text, line: line)
         case let .output(e):
-            try write(try evaluate(e).pythonString, line: line)
+            try write(try str(try evaluate(e), line: line), line: line)
         case let .ifChain(branches, otherwise):
             for branch in branches where try evaluate(branch.condition).isTruthy {
                 return try execute(branch.body)
@@ -194,7 +257,7 @@ final class JinjaRenderer {
         case let .filterBlock(filters, body):
             var value = JinjaValue.string(try capture { _ = try execute(body) })
             for (name, args) in filters { value = try applyFilter(name, value, try evaluate(args), line: line) }
-            try write(value.pythonString, line: line)
+            try write(try str(value, line: line), line: line)
         case let .generation(body):
             return try execute(body)
         case .breakLoop:
@@ -269,6 +332,13 @@ final class JinjaRenderer {
         let captured = JinjaMacroScope(definingScope)
         macroScopes.append(captured)
         return JinjaCallable(m.name) { args, renderer in
+            // bounds first: evaluating a default may call the macro again
+            try renderer.spend(1, line: line)
+            renderer.callDepth += 1
+            defer { renderer.callDepth -= 1 }
+            guard renderer.callDepth <= renderer.options.maxCallDepth else {
+                throw JinjaError(.limit, line: line, "macro calls nested deeper than \(renderer.options.maxCallDepth)")
+            }
             if args.positional.count > m.parameters.count, !m.takesVarargs {
                 throw JinjaError(.type, line: line, "macro '\(m.name)' takes not more than \(m.parameters.count) argument(s)")
             }
@@ -302,12 +372,6 @@ final class JinjaRenderer {
     }
 
     func callMacroBody(_ body: [JinjaStatement], line: Int) throws -> JinjaValue {
-        try spend(1, line: line)
-        callDepth += 1
-        defer { callDepth -= 1 }
-        guard callDepth <= options.maxCallDepth else {
-            throw JinjaError(.limit, line: line, "macro calls nested deeper than \(options.maxCallDepth)")
-        }
         let savedLoopDepth = loopDepth
         loopDepth = 0
         defer { loopDepth = savedLoopDepth }
@@ -322,6 +386,10 @@ final class JinjaRenderer {
     }
 
     func evaluate(_ e: JinjaExpr) throws -> JinjaValue {
+        try nested(line: e.line) { try evaluateNested(e) }
+    }
+
+    private func evaluateNested(_ e: JinjaExpr) throws -> JinjaValue {
         let line = e.line
         switch e.kind {
         case let .literal(v): return v

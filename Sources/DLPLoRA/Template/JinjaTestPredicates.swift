@@ -35,12 +35,12 @@ extension JinjaRenderer {
             }
         case "iterable":
             switch value {
-            case .undefined, .string, .list, .tuple, .dict, .namespace, .iterator: return true
+            case .undefined, .string, .list, .tuple, .dict, .iterator: return true
             default: return false
             }
         case "sequence":
             switch value {
-            case .string, .list, .tuple, .dict, .namespace: return true
+            case .string, .list, .tuple, .dict: return true
             default: return false
             }
         case "callable":
@@ -48,16 +48,23 @@ extension JinjaRenderer {
             case .callable, .undefined: return true
             default: return false
             }
-        case "lower": return value.pythonString == value.pythonString.lowercased()
-        case "upper": return value.pythonString == value.pythonString.uppercased()
+        case "lower", "upper":
+            // str(value).islower() / isupper(): some cased character, and every cased one in that case
+            let cased = try str(value, line: line).unicodeScalars.filter { $0.properties.isCased }
+            return !cased.isEmpty && cased.allSatisfy { name == "lower" ? $0.properties.isLowercase : $0.properties.isUppercase }
         case "escaped": return false
         case "odd", "even":
             guard let i = value.integer else { throw JinjaError(.type, line: line, "the test '\(name)' needs an integer") }
             return (i % 2 != 0) == (name == "odd")
         case "divisibleby":
-            guard let i = value.integer, let n = try other().integer else { throw JinjaError(.type, line: line, "divisibleby needs integers") }
-            guard n != 0 else { throw JinjaError(.type, line: line, "integer division or modulo by zero") }
-            return i % n == 0
+            let divisor = try other()
+            if let i = value.integer, let n = divisor.integer {
+                guard n != 0 else { throw JinjaError(.type, line: line, "integer division or modulo by zero") }
+                return n == -1 || i % n == 0
+            }
+            guard let x = value.numeric, let y = divisor.numeric else { throw JinjaError(.type, line: line, "divisibleby needs numbers") }
+            guard y != 0 else { throw JinjaError(.type, line: line, "float modulo") }
+            return x.truncatingRemainder(dividingBy: y) == 0
         case "eq", "equalto", "==": return value.pythonEquals(try other())
         case "ne", "!=": return !value.pythonEquals(try other())
         case "lt", "lessthan", "<": return try compare(.less, value, try other(), line: line)

@@ -30,6 +30,10 @@ public enum JinjaValue: Sendable {
 public struct JinjaDict: Sendable {
     public private(set) var keys: [JinjaValue] = []
     public private(set) var values: [JinjaValue] = []
+    /// string key -> position, kept once the dict grows past `indexedFrom` keys (a JSON object with
+    /// many keys must not cost a scan per key)
+    private var stringIndex: [JinjaScalarKey: Int]? = nil
+    private static let indexedFrom = 16
 
     public init() {}
     public init(_ pairs: [(String, JinjaValue)]) {
@@ -42,20 +46,38 @@ public struct JinjaDict: Sendable {
 
     func index(of key: JinjaValue) -> Int? {
         if case let .string(s) = key {
-            // the common case, without the general comparison
+            if let stringIndex { return stringIndex[JinjaScalarKey(s)] }
             return keys.firstIndex { if case let .string(k) = $0 { return sameScalars(k, s) } else { return false } }
         }
         return keys.firstIndex { $0.pythonEquals(key) }
+    }
+
+    private mutating func rebuildIndex() {
+        guard keys.count >= Self.indexedFrom else { stringIndex = nil; return }
+        var index: [JinjaScalarKey: Int] = [:]
+        for (i, k) in keys.enumerated() { if case let .string(s) = k { index[JinjaScalarKey(s)] = i } }
+        stringIndex = index
     }
 
     public subscript(key: JinjaValue) -> JinjaValue? {
         get { index(of: key).map { values[$0] } }
         set {
             if let i = index(of: key) {
-                if let newValue { values[i] = newValue } else { keys.remove(at: i); values.remove(at: i) }
+                if let newValue {
+                    values[i] = newValue
+                } else {
+                    keys.remove(at: i)
+                    values.remove(at: i)
+                    rebuildIndex()
+                }
             } else if let newValue {
                 keys.append(key)
                 values.append(newValue)
+                if stringIndex != nil, case let .string(s) = key {
+                    stringIndex?[JinjaScalarKey(s)] = keys.count - 1
+                } else if stringIndex == nil, keys.count >= Self.indexedFrom {
+                    rebuildIndex()
+                }
             }
         }
     }
@@ -160,9 +182,11 @@ extension JinjaValue {
         case (.undefined, .undefined), (.none, .none): return true
         case let (.string(a), .string(b)): return sameScalars(a, b)
         case let (.list(a), .list(b)), let (.tuple(a), .tuple(b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.pythonEquals($1) }
+            // one storage (a list compared with itself, or shared by repetition) is equal without a walk
+            return a.count == b.count && (sameStorage(a, b) || zip(a, b).allSatisfy { $0.pythonEquals($1) })
         case let (.dict(a), .dict(b)):
-            return a.count == b.count && a.pairs.allSatisfy { k, v in b[k].map { $0.pythonEquals(v) } ?? false }
+            return a.count == b.count && ((sameStorage(a.keys, b.keys) && sameStorage(a.values, b.values))
+                || a.pairs.allSatisfy { k, v in b[k].map { $0.pythonEquals(v) } ?? false })
         case let (.namespace(a), .namespace(b)): return a === b
         case let (.callable(a), .callable(b)): return a === b
         case let (.loop(a), .loop(b)): return a === b
@@ -200,7 +224,6 @@ extension JinjaValue {
         case let .list(a), let .tuple(a), let .iterator(a): return a
         case let .dict(d): return d.keys
         case let .string(s), let .markup(s): return s.unicodeScalars.map { .string(String($0)) }
-        case let .namespace(n): return n.attributes.keys
         default: throw JinjaError(.type, line: line, "'\(typeName)' object is not iterable")
         }
     }
@@ -228,4 +251,20 @@ func sameScalars(_ a: String, _ b: String) -> Bool {
     guard a.utf8.count == b.utf8.count else { return false }
     var a = a, b = b
     return a.withUTF8 { x in b.withUTF8 { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+}
+
+/// Whether two arrays share one buffer (then their items are the same values).
+func sameStorage(_ a: [JinjaValue], _ b: [JinjaValue]) -> Bool {
+    a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
+}
+
+/// A string as a hash key with Python's equality (the same Unicode scalars), for sets and indexes.
+struct JinjaScalarKey: Hashable {
+    let text: String
+    init(_ text: String) { self.text = text }
+    static func == (a: JinjaScalarKey, b: JinjaScalarKey) -> Bool { sameScalars(a.text, b.text) }
+    func hash(into hasher: inout Hasher) {
+        var t = text
+        t.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
 }

@@ -34,9 +34,7 @@ func pythonSplit(_ s: String, _ separator: String?, maxSplit: Int, fromRight: Bo
             while i < ordered.count, isPythonWhitespace(ordered[i]) { i += 1 }
             guard i < ordered.count else { break }
             if maxSplit >= 0, splits == maxSplit {
-                var end = ordered.count
-                while end > i, isPythonWhitespace(ordered[end - 1]) { end -= 1 }
-                words.append(ordered[i..<end])
+                words.append(ordered[i...])      // the rest, with its trailing whitespace, as Python keeps it
                 break
             }
             let start = i
@@ -101,25 +99,32 @@ func pythonSplitLines(_ s: String, keepEnds: Bool = false) -> [String] {
 }
 
 /// str.replace(old, new, count); an empty `old` inserts `new` between all characters and at both ends.
-func pythonReplace(_ s: String, _ old: String, _ new: String, count: Int) -> String {
+/// Throws a `.limit` error instead of building more than `limit` bytes.
+func pythonReplace(_ s: String, _ old: String, _ new: String, count: Int, limit: Int, line: Int) throws -> String {
     let scalars = Array(s.unicodeScalars)
     let o = Array(old.unicodeScalars)
     var out = String.UnicodeScalarView()
     var replaced = 0
+    var bytes = 0
+    func insert() throws {
+        out.append(contentsOf: new.unicodeScalars)
+        replaced += 1
+        bytes += new.utf8.count
+        guard bytes <= limit else { throw JinjaError(.limit, line: line, "replace would build a string longer than \(limit) bytes") }
+    }
     if o.isEmpty {
         for c in scalars {
-            if count < 0 || replaced < count { out.append(contentsOf: new.unicodeScalars); replaced += 1 }
+            if count < 0 || replaced < count { try insert() }
             out.append(c)
         }
-        if count < 0 || replaced < count { out.append(contentsOf: new.unicodeScalars) }
+        if count < 0 || replaced < count { try insert() }
         return String(out)
     }
     var i = 0
     while i < scalars.count {
-        if (count < 0 || replaced < count), i + o.count <= scalars.count, scalars[i..<i + o.count].elementsEqual(o) {
-            out.append(contentsOf: new.unicodeScalars)
+        if count < 0 || replaced < count, i + o.count <= scalars.count, scalars[i] == o[0], scalars[i..<i + o.count].elementsEqual(o) {
+            try insert()
             i += o.count
-            replaced += 1
         } else {
             out.append(scalars[i])
             i += 1
@@ -145,7 +150,7 @@ func pythonTitle(_ s: String) -> String {
             previousCased = true
         } else {
             out.unicodeScalars.append(c)
-            previousCased = props.isCaseIgnorable && previousCased
+            previousCased = false          // Python: any uncased character (an apostrophe too) starts a word
         }
     }
     return out

@@ -3,7 +3,8 @@
 import Foundation
 
 extension JinjaValue {
-    /// Python's str(x); undefined prints as nothing, as Jinja2's default Undefined does.
+    /// Python's str(x); undefined prints as nothing, as Jinja2's default Undefined does. Unbounded:
+    /// the renderer uses `pythonString(limit:line:)`.
     var pythonString: String {
         switch self {
         case .undefined: return ""
@@ -12,24 +13,77 @@ extension JinjaValue {
         }
     }
 
-    /// Python's repr(x).
+    /// Python's repr(x), unbounded.
     var pythonRepr: String {
+        var out = ""
+        writeRepr(into: &out, limit: nil)
+        return out
+    }
+
+    /// str(x), refused with a `.limit` error once it would pass `limit` bytes (a list can repeat one
+    /// long string a million times).
+    func pythonString(limit: Int, line: Int) throws -> String {
         switch self {
         case .undefined: return ""
-        case .none: return "None"
-        case let .bool(b): return b ? "True" : "False"
-        case let .int(i): return String(i)
-        case let .float(d): return pythonFloatRepr(d)
-        case let .string(s): return pythonStringRepr(s)
-        case let .markup(s): return "Markup(\(pythonStringRepr(s)))"
-        case let .list(a): return "[" + a.map(\.pythonRepr).joined(separator: ", ") + "]"
-        case let .tuple(a): return a.count == 1 ? "(\(a[0].pythonRepr),)" : "(" + a.map(\.pythonRepr).joined(separator: ", ") + ")"
-        case let .dict(d): return "{" + d.pairs.map { "\($0.pythonRepr): \($1.pythonRepr)" }.joined(separator: ", ") + "}"
-        case let .namespace(n): return "<Namespace \(JinjaValue.dict(n.attributes).pythonRepr)>"
-        case let .callable(c): return "<function \(c.name)>"
-        case .loop: return "<LoopContext>"
-        case .iterator: return "<generator object>"
+        case let .string(s), let .markup(s): return s
+        default:
+            var out = ""
+            guard writeRepr(into: &out, limit: limit) else {
+                throw JinjaError(.limit, line: line, "the text of a value is longer than \(limit) bytes")
+            }
+            return out
         }
+    }
+
+    /// repr(x), bounded as `pythonString(limit:line:)` is.
+    func pythonRepr(limit: Int, line: Int) throws -> String {
+        var out = ""
+        guard writeRepr(into: &out, limit: limit) else {
+            throw JinjaError(.limit, line: line, "the text of a value is longer than \(limit) bytes")
+        }
+        return out
+    }
+
+    /// Appends repr(x); false (and the text cut short) once `out` passes `limit` bytes.
+    @discardableResult
+    private func writeRepr(into out: inout String, limit: Int?) -> Bool {
+        func items(_ a: [JinjaValue], _ open: String, _ close: String) -> Bool {
+            out += open
+            for (i, item) in a.enumerated() {
+                if i > 0 { out += ", " }
+                guard item.writeRepr(into: &out, limit: limit) else { return false }
+            }
+            out += close
+            return limit.map { out.utf8.count <= $0 } ?? true
+        }
+        switch self {
+        case .undefined: break
+        case .none: out += "None"
+        case let .bool(b): out += b ? "True" : "False"
+        case let .int(i): out += String(i)
+        case let .float(d): out += pythonFloatRepr(d)
+        case let .string(s): out += pythonStringRepr(s)
+        case let .markup(s): out += "Markup(\(pythonStringRepr(s)))"
+        case let .list(a): return items(a, "[", "]")
+        case let .tuple(a): return items(a, "(", a.count == 1 ? ",)" : ")")
+        case let .dict(d):
+            out += "{"
+            for (i, (k, v)) in d.pairs.enumerated() {
+                if i > 0 { out += ", " }
+                guard k.writeRepr(into: &out, limit: limit) else { return false }
+                out += ": "
+                guard v.writeRepr(into: &out, limit: limit) else { return false }
+            }
+            out += "}"
+        case let .namespace(n):
+            out += "<Namespace "
+            guard JinjaValue.dict(n.attributes).writeRepr(into: &out, limit: limit) else { return false }
+            out += ">"
+        case let .callable(c): out += "<function \(c.name)>"
+        case .loop: out += "<LoopContext>"
+        case .iterator: out += "<generator object>"
+        }
+        return limit.map { out.utf8.count <= $0 } ?? true
     }
 }
 
