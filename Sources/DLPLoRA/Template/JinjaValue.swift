@@ -248,9 +248,12 @@ extension JinjaValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, E
 /// Python's str ==: the same Unicode scalars (UTF-8 is one-to-one with scalars, and Swift keeps it
 /// contiguous), not Swift's canonical equivalence.
 func sameScalars(_ a: String, _ b: String) -> Bool {
-    guard a.utf8.count == b.utf8.count else { return false }
-    var a = a, b = b
-    return a.withUTF8 { x in b.withUTF8 { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+    let n = a.utf8.count
+    guard n == b.utf8.count else { return false }
+    let same = a.utf8.withContiguousStorageIfAvailable { x in
+        b.utf8.withContiguousStorageIfAvailable { y in n == 0 || memcmp(x.baseAddress!, y.baseAddress!, n) == 0 }
+    }
+    return (same ?? nil) ?? a.utf8.elementsEqual(b.utf8)
 }
 
 /// Whether two arrays share one buffer (then their items are the same values).
