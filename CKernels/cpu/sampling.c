@@ -75,6 +75,8 @@ dlp_status dlp_cpu_sample(dlp_context *ctx, int64_t m, int64_t n, const float *l
     if (m < 0 || n <= 0 || ldl < n || !(top_p > 0 && top_p <= 1) || !(temperature >= 0) || !isfinite(temperature))
         return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "sample: bad arguments m=%lld n=%lld temperature=%g top_p=%g",
                             (long long)m, (long long)n, (double)temperature, (double)top_p);
+    if (m > 0 && (!logits || !out || (temperature > 0 && !uniforms)))
+        return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "sample: NULL %s", !logits ? "logits" : !out ? "out" : "uniforms");
     double *weights = NULL;                   /* f64 [n]: e_i of the kept tokens, 0 for the others */
     if (temperature > 0 && m > 0) {
         float *scratch = dlp_cpu_scratch(ctx, (size_t)n * 2);

@@ -126,6 +126,8 @@ dlp_status dlp_cuda_sample(dlp_context *ctx, int64_t m, int64_t n, const float *
         m > INT32_MAX)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "sample: bad arguments m=%lld n=%lld temperature=%g top_p=%g",
                              (long long)m, (long long)n, (double)temperature, (double)top_p);
+    if (m > 0 && (!logits || !out || (temperature > 0.0f && !uniforms)))
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "sample: NULL %s", !logits ? "logits" : !out ? "out" : "uniforms");
     if (m == 0) return DLP_STATUS_OK;
     sample_kernel<<<(unsigned)m, SAMPLE_THREADS, 0, ctx->stream>>>(n, logits, ldl, temperature, top_k, top_p, uniforms,
                                                                    out, ctx->error_flag);

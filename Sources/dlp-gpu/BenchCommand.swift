@@ -100,7 +100,7 @@ struct BenchCommand: ParsableCommand {
         var banks: [Int: AdapterBank] = [:]
         for n in Set(ns + [ks.max()!]) {
             let bank = AdapterBank(config: config, backend: backend, storage: base.adapterStorage)
-            for a in adapters.prefix(n) { try bank.add(a) }
+            try bank.add(Array(adapters.prefix(n)))      // one build and upload of the stacks
             banks[n] = bank
         }
         func mix(_ k: Int) -> FusionPlan { FusionPlan((0..<k).map { .init(adapter: "a\($0)", weight: 1 / Float(k)) }) }

@@ -31,6 +31,20 @@ import Testing
         #expect(BackendPair.relativeError([1, 2, .nan], [1, 2, 3]) == .infinity)
     }
 
+    /// A check that throws (a failed launch, a device fault) is one failed line naming the error; the
+    /// checks after it still run and the table is printed.
+    @Test func aThrowingCheckIsOneFailedLineAndTheRestRun() throws {
+        struct LaunchFailed: Error, CustomStringConvertible { var description: String { "gemm: launch failed (illegal address)" } }
+        var checks = SelfTestCheck.guarded("gemm", "m=3 n=50 k=77", "bf16", on: Fixtures.cpu) { throw LaunchFailed() }
+        checks += SelfTestCheck.guarded("add", "n=4", "-", on: Fixtures.cpu) {
+            [SelfTestCheck(name: "add", shape: "n=4", dtype: "-", maxError: 0, tolerance: 1e-4)]
+        }
+        #expect(checks.count == 2 && !checks[0].passed && checks[1].passed)
+        let report = SelfTestReport(comparison: "test", checks: checks)
+        #expect(report.table.contains("ERROR: gemm: launch failed (illegal address)"))
+        #expect(report.table.contains("1 of 2 checks FAILED"))
+    }
+
     @Test func commandPrintsTheTableAndExitsZero() throws {
         let result = try runCommand(["selftest", "--device", "cpu", "--fixtures", Fixtures.root])
         #expect(result.status == 0, "\(result.stderr)")

@@ -62,6 +62,11 @@ extension KernelBackend {
     }
 
     /// y[0..<count] += x[0..<count].
+    /// Waits for the queued ops; a device error an op raised asynchronously is reported here.
+    func synchronize() throws {
+        try run("synchronize") { try entry(table.synchronize, "synchronize")(context) }
+    }
+
     func add(count: Int, x: DeviceTensor, into y: DeviceTensor) throws {
         try run("add") { try entry(table.add, "add")(context, Int64(count), x.floats, y.floats) }
     }

@@ -14,6 +14,9 @@ public final class KernelBackend: @unchecked Sendable {
     /// One line about the device: threads and SIMD level, or GPU name.
     public let deviceDescription: String
 
+    /// The kernel ABI version this build speaks (DLP_KERNELS_API_VERSION); a plugin must match it.
+    public static let apiVersion = Int(DLP_KERNELS_API_VERSION)
+
     /// The built-in CPU backend with `threads` worker threads (0: one per core). `referenceKernels` runs the
     /// plain scalar implementation of every op instead of the SIMD one (for comparisons).
     public static func cpu(threads: Int = 0, referenceKernels: Bool = false) throws -> KernelBackend {

@@ -4,13 +4,18 @@
 import Foundation
 
 enum DecisionChecks {
-    static func all(_ pair: BackendPair) throws -> [SelfTestCheck] {
+    static func all(_ pair: BackendPair) -> [SelfTestCheck] {
         var checks: [SelfTestCheck] = []
         for (temperature, topK, topP) in [(Float(0), 0, Float(1)), (0.8, 0, 1), (0.8, 50, 1), (1.0, 0, 0.9), (0.7, 40, 0.8), (1.5, 3, 0.5)] {
-            checks.append(try sample(pair, rows: 6, vocab: 5000, temperature: temperature, topK: topK, topP: topP))
+            checks += SelfTestCheck.guarded("sample", "rows=6 vocab=5000 t=\(temperature) k=\(topK) p=\(topP)", "-", on: pair.target) {
+                [try sample(pair, rows: 6, vocab: 5000, temperature: temperature, topK: topK, topP: topP)]
+            }
         }
         for (classes, p, weighting) in [(6, Float(0.6), PlanWeighting.softmax), (14, 0.9, .renormalize), (4, 1.0, .softmax)] {
-            checks.append(try route(pair, sentences: 9, classes: classes, selection: TopPSelection(p: p, weighting: weighting, maxAdapters: 3)))
+            let selection = TopPSelection(p: p, weighting: weighting, maxAdapters: 3)
+            checks += SelfTestCheck.guarded("route_top_p", label(9, classes, selection), "-", on: pair.target) {
+                [try route(pair, sentences: 9, classes: classes, selection: selection)]
+            }
         }
         return checks
     }

@@ -8,29 +8,38 @@ enum KernelChecks {
     static let f32Tolerance = 1e-4
     static func tolerance(_ dtype: DType) -> Double { dtype == .f32 ? f32Tolerance : 1e-3 }
 
-    static func all(_ pair: BackendPair) throws -> [SelfTestCheck] {
+    /// Every check; each runs on its own (`SelfTestCheck.guarded`), so an op that fails is one line of
+    /// the table and the others still run.
+    static func all(_ pair: BackendPair) -> [SelfTestCheck] {
         var checks: [SelfTestCheck] = []
+        func run(_ name: String, _ shape: String, _ dtype: String = "-", _ body: () throws -> [SelfTestCheck]) {
+            checks += SelfTestCheck.guarded(name, shape, dtype, on: pair.target, body)
+        }
         for dtype in DType.allCases {
             for (m, n, k, bias, accumulate) in [(1, 64, 96, false, false), (3, 50, 77, true, true), (8, 130, 200, false, true),
                                                 (33, 96, 128, true, false), (64, 72, 136, false, true)] {
-                checks.append(try gemm(pair, m: m, n: n, k: k, dtype: dtype, bias: bias, accumulate: accumulate))
+                run("gemm", "m=\(m) n=\(n) k=\(k)", dtype.rawValue) { [try gemm(pair, m: m, n: n, k: k, dtype: dtype, bias: bias, accumulate: accumulate)] }
             }
-            checks.append(try embedding(pair, m: 7, vocab: 100, dim: 64, dtype: dtype))
-            checks.append(try rmsnorm(pair, m: 4, d: 96, dtype: dtype))
+            run("embedding", "m=7 vocab=100 dim=64", dtype.rawValue) { [try embedding(pair, m: 7, vocab: 100, dim: 64, dtype: dtype)] }
+            run("rmsnorm", "m=4 d=96", dtype.rawValue) { [try rmsnorm(pair, m: 4, d: 96, dtype: dtype)] }
         }
-        checks.append(try rope(pair, m: 5, heads: 4, headDim: 32, rotaryDim: 32))
-        checks.append(try rope(pair, m: 3, heads: 2, headDim: 64, rotaryDim: 32))
+        run("rope", "m=5 heads=4 head_dim=32") { [try rope(pair, m: 5, heads: 4, headDim: 32, rotaryDim: 32)] }
+        run("rope", "m=3 heads=2 head_dim=64 rotary=32") { [try rope(pair, m: 3, heads: 2, headDim: 64, rotaryDim: 32)] }
         for (heads, kvHeads, headDim, capacity, window) in [(4, 2, 32, 64, 0), (4, 4, 64, 1500, 0), (6, 2, 48, 300, 5), (2, 1, 128, 40, 0)] {
-            checks.append(contentsOf: try attention(pair, heads: heads, kvHeads: kvHeads, headDim: headDim, capacity: capacity, window: window))
+            run("attention", "heads=\(heads)/\(kvHeads) head_dim=\(headDim) capacity=\(capacity) window=\(window)") {
+                try attention(pair, heads: heads, kvHeads: kvHeads, headDim: headDim, capacity: capacity, window: window)
+            }
         }
-        checks.append(try siluMul(pair, m: 3, n: 200))
-        checks.append(try add(pair, n: 1000))
-        checks.append(try argmax(pair, m: 4, n: 3000))
+        run("silu_mul", "m=3 n=200") { [try siluMul(pair, m: 3, n: 200)] }
+        run("add", "n=1000") { [try add(pair, n: 1000)] }
+        run("argmax", "m=4 n=3000") { [try argmax(pair, m: 4, n: 3000)] }
         for (rows, kSlots, dIn, dOut, bank) in [(1, 1, 96, 80, DType.f32), (6, 3, 96, 80, .f32), (32, 4, 64, 200, .f32),
                                                  (12, 3, 64, 200, .f32),
                                                  (1, 3, 96, 80, .f16), (6, 3, 64, 200, .f16), (5, 2, 96, 80, .bf16),
                                                  (3, 3, 64, 1100, .f16), (7, 8, 64, 5, .f16)] {
-            checks.append(contentsOf: try lora(pair, rows: rows, kSlots: kSlots, dIn: dIn, dOut: dOut, bankDtype: bank))
+            run("lora", "rows=\(rows) K=\(kSlots) d_in=\(dIn) d_out=\(dOut)", bank.rawValue) {
+                try lora(pair, rows: rows, kSlots: kSlots, dIn: dIn, dOut: dOut, bankDtype: bank)
+            }
         }
         return checks
     }

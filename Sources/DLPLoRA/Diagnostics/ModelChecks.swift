@@ -11,21 +11,25 @@ enum ModelChecks {
     /// Logits tolerance (absolute) for a model whose weights are in `dtypes`: 1e-4 in f32, 2e-2 otherwise.
     static func tolerance(_ dtypes: [DType: Int]) -> Double { dtypes.keys.allSatisfy { $0 == .f32 } ? 1e-4 : 2e-2 }
 
-    static func all(_ pair: BackendPair, fixtures: String) throws -> [SelfTestCheck] {
+    static func all(_ pair: BackendPair, fixtures: String) -> [SelfTestCheck] {
         var checks: [SelfTestCheck] = []
         for name in fixtureModels {
             let path = (fixtures as NSString).appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: path) else { continue }
-            let (target, _) = try ModelLoader.load(path: path, backend: pair.target)
-            let (reference, _) = try ModelLoader.load(path: path, backend: pair.reference)
-            let error = maxAbsDifference(try logits(target, adapters: nil), try logits(reference, adapters: nil))
-            let dtype = target.weightBytes.keys.map(\.rawValue).sorted().joined(separator: "+")
-            checks.append(SelfTestCheck(name: "model \(name)", shape: "prefill \(prompt.count) + decode \(decodeSteps.count)",
-                                        dtype: dtype, maxError: error, tolerance: tolerance(target.weightBytes)))
+            checks += SelfTestCheck.guarded("model \(name)", "prefill \(prompt.count) + decode \(decodeSteps.count)", "-", on: pair.target) {
+                let (target, _) = try ModelLoader.load(path: path, backend: pair.target)
+                let (reference, _) = try ModelLoader.load(path: path, backend: pair.reference)
+                let error = maxAbsDifference(try logits(target, adapters: nil), try logits(reference, adapters: nil))
+                let dtype = target.weightBytes.keys.map(\.rawValue).sorted().joined(separator: "+")
+                return [SelfTestCheck(name: "model \(name)", shape: "prefill \(prompt.count) + decode \(decodeSteps.count)",
+                                      dtype: dtype, maxError: error, tolerance: tolerance(target.weightBytes))]
+            }
         }
         for name in ["tiny-llama", "tiny-mistral"] {              // f32 bank, and the f16 bank of an f16 model
             let path = (fixtures as NSString).appendingPathComponent(name)
-            if FileManager.default.fileExists(atPath: path) { checks.append(contentsOf: try fusedLoRA(pair, path: path)) }
+            if FileManager.default.fileExists(atPath: path) {
+                checks += SelfTestCheck.guarded("fused lora \(name)", "K=3", "-", on: pair.target) { try fusedLoRA(pair, path: path) }
+            }
         }
         return checks
     }

@@ -72,11 +72,17 @@ public final class AdapterBank: @unchecked Sendable {
 
     /// Adds an adapter read elsewhere (its base config must be this bank's).
     public func add(_ adapter: LoRAAdapter) throws {
+        try add([adapter])
+    }
+
+    /// Adds several adapters, building the stacks (and uploading them) once.
+    public func add(_ list: [LoRAAdapter]) throws {
         try lock.withLock {
-            guard !adapters.contains(where: { $0.name == adapter.name }) else {
-                throw AdapterError.duplicateName(adapter.name)
+            var names = Set(adapters.map(\.name))
+            for adapter in list {
+                guard names.insert(adapter.name).inserted else { throw AdapterError.duplicateName(adapter.name) }
             }
-            try rebuild(with: adapters + [adapter])
+            try rebuild(with: adapters + list)
         }
     }
 
@@ -109,14 +115,7 @@ public final class AdapterBank: @unchecked Sendable {
 
     /// Loads several adapter folders, rebuilding the stacks once.
     public func load(paths: [String]) throws {
-        let loaded = try paths.map { try LoRAAdapter(path: $0, baseConfig: config) }
-        try lock.withLock {
-            var names = Set(adapters.map(\.name))
-            for adapter in loaded {
-                guard names.insert(adapter.name).inserted else { throw AdapterError.duplicateName(adapter.name) }
-            }
-            try rebuild(with: adapters + loaded)
-        }
+        try add(try paths.map { try LoRAAdapter(path: $0, baseConfig: config) })
     }
 
     private func rebuild(with list: [LoRAAdapter]) throws {
