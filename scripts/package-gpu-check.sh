@@ -1,13 +1,25 @@
 #!/bin/sh
 # Builds what scripts/gpu-check.sh needs on a machine without Swift: a release dlp-gpu with the Swift
 # runtime and OpenBLAS linked in statically, gzip'ed (~29 MB, under the device tool's 64 MiB carry
-# limit) as gpu-pack/dlp-gpu.gz (git-ignored; carry it with the checkout). Usage:
+# limit) as gpu-pack/dlp-gpu.gz, and gpu-pack/manifest.txt: the commit, the kernel ABI and a hash of the
+# sources it was built from (gpu-check.sh refuses a pack that does not match its checkout), and the
+# newest glibc symbol version the binary needs (Debian bookworm's glibc is 2.36; Ubuntu 24.04 has 2.39).
+# gpu-pack/ is git-ignored: carry it with the checkout. Usage:
 # scripts/package-gpu-check.sh   then, there: scripts/gpu-check.sh gpu-pack/dlp-gpu.gz OUT
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 DLP_STATIC_OPENBLAS=1 swift build -c release --static-swift-stdlib --build-path .build-static >&2
+bin=.build-static/release/dlp-gpu
 mkdir -p gpu-pack
-ldd .build-static/release/dlp-gpu >&2 || true
-gzip -9 -c .build-static/release/dlp-gpu > gpu-pack/dlp-gpu.gz
+ldd "$bin" >&2 || true
+glibc=$(objdump -T "$bin" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n 1)
+{
+  echo "commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- 2>/dev/null || echo +changes)"
+  scripts/gpu-pack-identity.sh
+  echo "glibc=$glibc"
+  echo "version=$("$bin" --version)"
+} > gpu-pack/manifest.txt
+gzip -9 -c "$bin" > gpu-pack/dlp-gpu.gz
+cat gpu-pack/manifest.txt >&2
 ls -la gpu-pack/dlp-gpu.gz >&2
