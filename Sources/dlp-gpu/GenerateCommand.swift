@@ -78,10 +78,14 @@ struct GenerateCommand: ParsableCommand {
                 throw ValidationError("\(options.model ?? "the model") has no tokenizer; pass the prompt as --ids")
             }
             if chatting {
-                var conversation = try messages.map { try ChatConversation(messagesPath: $0, toolsPath: tools) }
-                    ?? ChatConversation(messages: (system.map { [ChatMessage(role: "system", content: $0)] } ?? []).map(\.jinjaValue)
-                        + [ChatMessage(role: "user", content: prompt ?? "").jinjaValue])
-                if messages == nil, let tools { conversation.tools = try ChatConversation.loadTools(tools) }
+                var conversation: ChatConversation
+                if let messages {
+                    conversation = try ChatConversation(messagesPath: messages, toolsPath: tools)
+                } else {
+                    let turns = (system.map { [ChatMessage(role: "system", content: $0)] } ?? []) + [ChatMessage(role: "user", content: prompt ?? "")]
+                    conversation = ChatConversation(messages: turns.map(\.jinjaValue))
+                    conversation.tools = try tools.flatMap(ChatConversation.loadTools)
+                }
                 let variables = Dictionary(try chatVar.map(ChatConversation.variable), uniquingKeysWith: { _, last in last })
                 promptIDs = try tokenizer.applyChatTemplate(conversation.messages, tools: conversation.tools, variables: variables)
             } else {
