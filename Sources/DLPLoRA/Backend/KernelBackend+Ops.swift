@@ -126,10 +126,10 @@ extension KernelBackend {
 extension KernelBackend {
     /// out[i] = the token drawn from row i of logits (f32 [m, n]) by the nucleus rule, with uniforms f32 [m].
     func sample(rows m: Int, width n: Int, logits: DeviceTensor, temperature: Float, topK: Int, topP: Float,
-                uniforms: DeviceTensor, out: DeviceTensor) throws {
+                uniforms: DeviceTensor?, out: DeviceTensor) throws {
         try run("sample") { try entry(table.sample, "sample")(
             context, Int64(m), Int64(n), logits.floats, Int64(n), temperature, Int32(clamping: topK), topP,
-            uniforms.floats, out.int32s) }
+            uniforms?.floats, out.int32s) }
     }
 
     /// Plan rows (adapters i32 [s, kMax], weights f32 [s, kMax]) from router logits f32 [s, classes].

@@ -1,7 +1,8 @@
-// LoRAPass.swift: the adapter work of one forward pass. It uploads the plan tables once, then runs each
-// adapted projection with the adapters' share: fused (the product, the shrink and the expand for all slots
-// of all rows as one gemm_lora) or, for the reference path, the product and then one adapter slot at a
-// time. Its buffers come from a pool that only grows, so steady decoding allocates nothing.
+// LoRAPass.swift: the adapter work of one forward pass. Its plan tables go up with the step's other
+// inputs (StepInputs, one upload); then it runs each adapted projection with the adapters' share: fused
+// (the product, the shrink and the expand for all slots of all rows as one gemm_lora) or, for the
+// reference path, the product and then one adapter slot at a time. Its buffers come from a pool that
+// only grows, so steady decoding allocates nothing.
 
 /// Device buffers that persist across forward passes and grow on demand, by name.
 final class ScratchPool {
@@ -31,8 +32,34 @@ struct LoRAPass {
     let tables: [KernelBackend.LoRAPlanTensors]
     let t: DeviceTensor          // f32 [rows, kSlots * rMax] for the largest rank in the bank
 
-    /// Uploads the plan tables of `selection` for `rows` rows, or returns nil when no row uses an adapter.
-    static func prepare(_ selection: AdapterSelection, rows: Int, pool: ScratchPool) throws -> LoRAPass? {
+    /// The plan tables of a selection, staged for the step's one upload.
+    struct Staged {
+        let bank: AdapterBank.Snapshot
+        let rows: Int
+        let fused: Bool
+        let kSlots: Int
+        let planCount: Int
+        let planOfRow: Int               // word offsets in the step's inputs
+        let tables: [(adapters: Int, weights: Int, kSlots: Int)]
+
+        /// The pass over the uploaded tables, with its intermediate t from the pool.
+        func bind(_ inputs: StepInputs.Uploaded, pool: ScratchPool) throws -> LoRAPass {
+            let planOfRowTensor = inputs.tensor(at: planOfRow, shape: [rows])
+            let plans = tables.map { table in
+                KernelBackend.LoRAPlanTensors(kSlots: table.kSlots, planCount: planCount,
+                                              planAdapters: inputs.tensor(at: table.adapters, shape: [planCount, table.kSlots]),
+                                              planWeights: inputs.tensor(at: table.weights, shape: [planCount, table.kSlots]),
+                                              planOfRow: planOfRowTensor)
+            }
+            let rMax = max(bank.maxRank, 1)
+            let t = try pool.tensor("lora_t", count: rows * kSlots * rMax, shape: [rows, kSlots * rMax])
+            return LoRAPass(bank: bank, rows: rows, fused: fused, tables: plans, t: t)
+        }
+    }
+
+    /// Stages the plan tables of `selection` for `rows` rows into `inputs`, or returns nil when no row
+    /// uses an adapter.
+    static func stage(_ selection: AdapterSelection, rows: Int, into inputs: inout StepInputs) throws -> Staged? {
         guard selection.planOfRow.count == rows else {
             throw InferenceError.invalidRequest("\(selection.planOfRow.count) plan indices for \(rows) rows")
         }
@@ -43,27 +70,17 @@ struct LoRAPass {
         let bank = selection.bank.snapshot()
         let (adapters, weights) = try selection.resolved(names: bank.names)
         let k = selection.kSlots, plans = selection.plans.count
-        let planOfRow = try pool.tensor("plan_of_row", count: rows, shape: [rows])
-        try planOfRow.buffer.upload(selection.planOfRow)
-        var tables: [KernelBackend.LoRAPlanTensors] = []
+        let planOfRow = inputs.append(selection.planOfRow)
+        var tables: [(adapters: Int, weights: Int, kSlots: Int)] = []
         if selection.fused {
-            let a = try pool.tensor("plan_adapters", count: plans * k, shape: [plans, k])
-            let w = try pool.tensor("plan_weights", count: plans * k, shape: [plans, k])
-            try a.buffer.upload(adapters)
-            try w.buffer.upload(weights)
-            tables.append(.init(kSlots: k, planCount: plans, planAdapters: a, planWeights: w, planOfRow: planOfRow))
+            tables.append((inputs.append(adapters), inputs.append(weights), k))
         } else {
             for s in 0..<k {
-                let a = try pool.tensor("plan_adapters.\(s)", count: plans, shape: [plans, 1])
-                let w = try pool.tensor("plan_weights.\(s)", count: plans, shape: [plans, 1])
-                try a.buffer.upload((0..<plans).map { adapters[$0 * k + s] })
-                try w.buffer.upload((0..<plans).map { weights[$0 * k + s] })
-                tables.append(.init(kSlots: 1, planCount: plans, planAdapters: a, planWeights: w, planOfRow: planOfRow))
+                tables.append((inputs.append((0..<plans).map { adapters[$0 * k + s] }),
+                               inputs.append((0..<plans).map { weights[$0 * k + s] }), 1))
             }
         }
-        let rMax = bank.maxRank
-        let t = try pool.tensor("lora_t", count: rows * k * max(rMax, 1), shape: [rows, k * max(rMax, 1)])
-        return LoRAPass(bank: bank, rows: rows, fused: selection.fused, tables: tables, t: t)
+        return Staged(bank: bank, rows: rows, fused: selection.fused, kSlots: k, planCount: plans, planOfRow: planOfRow, tables: tables)
     }
 
     /// The projection `y (+)= x W^T + bias` of `layer` with the adapters' share: when fused, one gemm_lora

@@ -106,8 +106,8 @@ public final class TransformerModel: @unchecked Sendable {
                         cache: KVCache, adapters: AdapterSelection? = nil) throws -> [Float] {
         lock.lock()
         defer { lock.unlock() }
-        guard let ws = try run(tokens: tokens, slots: slots, positions: positions, logitRows: logitRows, cache: cache,
-                               adapters: adapters) else { return [] }
+        guard let (ws, _) = try run(tokens: tokens, slots: slots, positions: positions, logitRows: logitRows, cache: cache,
+                                    adapters: adapters, uniforms: nil) else { return [] }
         return try ws.logits.buffer.download(Float.self, count: logitRows.count * config.vocabSize)
     }
 
@@ -122,18 +122,19 @@ public final class TransformerModel: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        guard let ws = try run(tokens: tokens, slots: slots, positions: positions, logitRows: logitRows, cache: cache,
-                               adapters: adapters) else { return [] }
+        // greedy choices draw nothing: no uniforms go up
+        guard let (ws, draws) = try run(tokens: tokens, slots: slots, positions: positions, logitRows: logitRows, cache: cache,
+                                        adapters: adapters, uniforms: temperature > 0 ? uniforms : nil) else { return [] }
         let rows = logitRows.count
-        try ws.uniforms.buffer.upload(uniforms)
         try backend.sample(rows: rows, width: config.vocabSize, logits: ws.logits, temperature: temperature, topK: topK,
-                           topP: topP, uniforms: ws.uniforms, out: ws.choices)
+                           topP: topP, uniforms: draws, out: ws.choices)
         return try ws.choices.buffer.download(Int32.self, count: rows)
     }
 
-    /// The forward pass; the logits of `logitRows` are left in the workspace (nil when none were asked for).
-    private func run(tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int],
-                     cache: KVCache, adapters: AdapterSelection?) throws -> Workspace? {
+    /// The forward pass; the logits of `logitRows` are left in the workspace (nil when none were asked
+    /// for), with the device copy of `uniforms` when given. The step's inputs go up in one upload.
+    private func run(tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int], cache: KVCache,
+                     adapters: AdapterSelection?, uniforms: [Float]?) throws -> (Workspace, DeviceTensor?)? {
         let m = tokens.count
         guard m > 0, slots.count == m, positions.count == m else {
             throw InferenceError.invalidRequest("forward needs the same number (> 0) of tokens, slots and positions")
@@ -156,15 +157,21 @@ public final class TransformerModel: @unchecked Sendable {
         if let adapters, adapters.bank.config != config {
             throw InferenceError.invalidRequest("the adapter bank was made for another model configuration")
         }
-        let lora = try adapters.flatMap { try LoRAPass.prepare($0, rows: m, pool: scratch) }
-        try ws.ids.buffer.upload(tokens)
-        try ws.slots.buffer.upload(slots)
-        try ws.positions.buffer.upload(positions)
+        var inputs = StepInputs()
+        let idsAt = inputs.append(tokens), slotsAt = inputs.append(slots), positionsAt = inputs.append(positions)
+        let stagedLoRA = try adapters.flatMap { try LoRAPass.stage($0, rows: m, into: &inputs) }
+        let uniformsAt = uniforms.map { inputs.append($0) }
+        let uploaded = try inputs.upload(into: scratch)
+        let ids = uploaded.tensor(at: idsAt, shape: [m])
+        let slotTensor = uploaded.tensor(at: slotsAt, shape: [m])
+        let positionTensor = uploaded.tensor(at: positionsAt, shape: [m])
+        let draws = uniformsAt.map { uploaded.tensor(at: $0, shape: [logitRows.count]) }
+        let lora = try stagedLoRA?.bind(uploaded, pool: scratch)
 
         let b = backend, c = config
         let eps = Float(c.rmsNormEps)
         let heads = c.numAttentionHeads, kvHeads = c.kvHeads, headDim = c.headDimension
-        try b.embedding(rows: m, ids: ws.ids, table: weights.embedTokens, out: ws.hidden)
+        try b.embedding(rows: m, ids: ids, table: weights.embedTokens, out: ws.hidden)
         // y (+)= x W^T + bias of one layer's projection, plus the rows' adapters when it has any
         func project(_ p: Projection, layer index: Int, x: DeviceTensor, weight: DeviceTensor, bias: DeviceTensor?,
                      accumulate: Bool = false, y: DeviceTensor) throws {
@@ -182,13 +189,13 @@ public final class TransformerModel: @unchecked Sendable {
             try project(.kProj, layer: index, x: ws.normed, weight: layer.kProj, bias: layer.kBias, y: ws.k)
             try project(.vProj, layer: index, x: ws.normed, weight: layer.vProj, bias: layer.vBias, y: ws.v)
             try b.rope(rows: m, heads: heads, headDim: headDim, rotaryDim: headDim, x: ws.q,
-                       positions: ws.positions, inverseFrequencies: inverseFrequencies)
+                       positions: positionTensor, inverseFrequencies: inverseFrequencies)
             try b.rope(rows: m, heads: kvHeads, headDim: headDim, rotaryDim: headDim, x: ws.k,
-                       positions: ws.positions, inverseFrequencies: inverseFrequencies)
+                       positions: positionTensor, inverseFrequencies: inverseFrequencies)
             try b.kvStore(rows: m, kvHeads: kvHeads, headDim: headDim, k: ws.k, v: ws.v, cache: kv,
-                          slots: ws.slots, positions: ws.positions)
+                          slots: slotTensor, positions: positionTensor)
             try b.attention(rows: m, heads: heads, kvHeads: kvHeads, headDim: headDim, q: ws.q, cache: kv,
-                            slots: ws.slots, positions: ws.positions, window: architecture.slidingWindow ?? 0,
+                            slots: slotTensor, positions: positionTensor, window: architecture.slidingWindow ?? 0,
                             scale: 1 / Float(headDim).squareRoot(), out: ws.attention)
             // residual: hidden += attention * o_proj^T
             try project(.oProj, layer: index, x: ws.attention, weight: layer.oProj, bias: layer.oBias, accumulate: true, y: ws.hidden)
@@ -207,6 +214,6 @@ public final class TransformerModel: @unchecked Sendable {
             try b.rmsnorm(rows: 1, x: ws.hidden.rows(row, 1), weight: weights.norm, eps: eps, y: ws.finalRows.rows(j, 1))
         }
         try b.gemm(rows: logitRows.count, x: ws.finalRows, weight: weights.lmHead, bias: nil, y: ws.logits)
-        return ws
+        return (ws, draws)
     }
 }

@@ -1,5 +1,6 @@
 // Workspace.swift: the activation buffers of one forward pass, sized for a maximum number of token rows
-// and reused by every step (the decode loop allocates nothing once the workspace has grown).
+// and reused by every step (the decode loop allocates nothing once the workspace has grown). The step's
+// inputs (ids, slots, positions, plans, draws) live in StepInputs' buffer.
 
 final class Workspace {
     let rows: Int
@@ -12,12 +13,8 @@ final class Workspace {
     let attention: DeviceTensor   // f32 [rows, heads * head_dim]
     let gate: DeviceTensor        // f32 [rows, intermediate]
     let up: DeviceTensor          // f32 [rows, intermediate]
-    let ids: DeviceTensor         // i32 [rows]
-    let slots: DeviceTensor       // i32 [rows]
-    let positions: DeviceTensor   // i32 [rows]
     let finalRows: DeviceTensor   // f32 [logitRows, hidden]: normed rows whose logits are wanted
     let logits: DeviceTensor      // f32 [logitRows, vocab]
-    let uniforms: DeviceTensor    // f32 [logitRows]: the draws of on-device sampling
     let choices: DeviceTensor     // i32 [logitRows]: the tokens it chose
 
     init(backend: KernelBackend, config: ModelConfig, rows: Int, logitRows: Int) throws {
@@ -35,13 +32,8 @@ final class Workspace {
         attention = try f32(rows, qWidth)
         gate = try f32(rows, config.intermediateSize)
         up = try f32(rows, config.intermediateSize)
-        // int32 buffers: same element size as f32
-        ids = try f32(rows, 1)
-        slots = try f32(rows, 1)
-        positions = try f32(rows, 1)
         finalRows = try f32(logitRows, config.hiddenSize)
         logits = try f32(logitRows, config.vocabSize)
-        uniforms = try f32(logitRows, 1)
-        choices = try f32(logitRows, 1)
+        choices = try f32(logitRows, 1)        // i32, the same element size
     }
 }
