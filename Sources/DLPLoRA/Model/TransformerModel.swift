@@ -210,8 +210,14 @@ public final class TransformerModel: @unchecked Sendable {
             cache.lengths[slot] = max(cache.lengths[slot], Int(positions[i]) + 1)
         }
         guard !logitRows.isEmpty else { return nil }
-        for (j, row) in logitRows.enumerated() {
-            try b.rmsnorm(rows: 1, x: ws.hidden.rows(row, 1), weight: weights.norm, eps: eps, y: ws.finalRows.rows(j, 1))
+        // the final norm of the logit rows: one launch per run of consecutive rows (a decode step's rows
+        // are all consecutive: one launch; a prefill asks for each prompt's last row)
+        var j = 0
+        while j < logitRows.count {
+            var run = 1
+            while j + run < logitRows.count, logitRows[j + run] == logitRows[j] + run { run += 1 }
+            try b.rmsnorm(rows: run, x: ws.hidden.rows(logitRows[j], run), weight: weights.norm, eps: eps, y: ws.finalRows.rows(j, run))
+            j += run
         }
         try b.gemm(rows: logitRows.count, x: ws.finalRows, weight: weights.lmHead, bias: nil, y: ws.logits)
         return (ws, draws)
