@@ -4,6 +4,7 @@
 #                into .cache/ first)
 #   make build   release build of the dlp-gpu command
 #   make cuda    the CUDA kernel plugin CKernels/cuda/build/libdlp_cuda.so (installs Debian's nvcc if missing)
+#   make fuzz    the libFuzzer targets (Fuzz/), each run FUZZ_SECONDS (default 60)
 SWIFT ?= swift
 APT_PACKAGES = libopenblas-dev pkg-config
 SMOLLM2 = .cache/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
@@ -11,7 +12,7 @@ LLAMA_VOCAB = .cache/llama-vocab/.complete-0.3.36
 CHAT_TEMPLATES = .cache/chat-templates/.complete-0.3.36
 BIGBENCH = .cache/bigbench/.complete-1.0.0-demo2
 
-.PHONY: deps data build demo test cuda clean
+.PHONY: deps data build demo test cuda fuzz clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -46,6 +47,13 @@ demo: build $(SMOLLM2)
 
 test: deps data
 	$(SWIFT) test
+
+FUZZ_SECONDS ?= 60
+fuzz: deps $(CHAT_TEMPLATES)
+	for t in fuzz-template fuzz-json; do \
+	  DLP_FUZZ=1 $(SWIFT) build -c release --build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --product $$t || exit 1; \
+	done
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 cuda:
 	scripts/install-cuda-toolkit.sh

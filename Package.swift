@@ -55,3 +55,10 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// DLP_FUZZ=1 adds the libFuzzer targets (Fuzz/): `make fuzz` builds them with -sanitize=fuzzer,address.
+if ProcessInfo.processInfo.environment["DLP_FUZZ"] == "1" {
+    for name in ["fuzz-template", "fuzz-json"] {
+        package.targets.append(.executableTarget(name: name, dependencies: ["DLPLoRA"], path: "Fuzz/\(name)"))
+    }
+}
