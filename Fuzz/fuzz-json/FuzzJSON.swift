@@ -2,6 +2,7 @@
 // through JinjaValue.parseJSON, then the value printed back (repr and tojson with an indent), as a
 // template would. Anything but a clean return or a thrown error is a finding. `make fuzz` runs it.
 import DLPLoRA
+import FuzzDriver
 import Foundation
 
 private let echo = try? JinjaTemplate("{{ value }}{{ value|tojson(indent=1, sort_keys=true) }}{{ value|length if value is iterable }}")
@@ -14,17 +15,7 @@ func fuzzJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// libFuzzer's driver (libclang_rt.fuzzer), run from this executable's own main: SwiftPM gives an
-/// executable target an entry point of its own, so the runtime's main is not the one linked.
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                       _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
 @main
 enum FuzzJSONMain {
-    static func main() {
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        exit(runDriver(&argc, &argv, { data, size in fuzzJSON(data, size) }))
-    }
+    static func main() { runLibFuzzer { data, size in fuzzJSON(data, size) } }
 }

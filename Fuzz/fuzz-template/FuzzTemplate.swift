@@ -2,6 +2,7 @@
 // rendered (tools, a tool call, extra variables) within small bounds. Anything but a clean return or a
 // thrown error (a trap, a hang, a leak, memory past the bound) is a finding. `make fuzz` runs it.
 import DLPLoRA
+import FuzzDriver
 import Foundation
 
 private let messages: [JinjaValue] = {
@@ -24,17 +25,7 @@ func fuzzTemplate(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// libFuzzer's driver (libclang_rt.fuzzer), run from this executable's own main: SwiftPM gives an
-/// executable target an entry point of its own, so the runtime's main is not the one linked.
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                       _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
 @main
 enum FuzzTemplateMain {
-    static func main() {
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        exit(runDriver(&argc, &argv, { data, size in fuzzTemplate(data, size) }))
-    }
+    static func main() { runLibFuzzer { data, size in fuzzTemplate(data, size) } }
 }
