@@ -32,7 +32,7 @@ struct StepInputs {
     struct Uploaded {
         let buffer: DeviceBuffer
 
-        /// A view of `count` words from word `offset` (i32 or f32, 4 bytes each).
+        /// A view of the words from word `offset`, shaped `shape` (i32 or f32, 4 bytes each).
         func tensor(at offset: Int, shape: [Int]) -> DeviceTensor {
             DeviceTensor(buffer: buffer, byteOffset: offset * 4, dtype: .f32, shape: shape)
         }

@@ -86,11 +86,11 @@ final class JinjaRenderer {
         case let .forLoop(target, iterable, filter, body, otherwise):
             return try runLoop(target: target, iterable: iterable, filter: filter, body: body, otherwise: otherwise, line: line)
         case let .set(target, e):
-            try assign(target, try evaluate(e), line: line)
+            try bind(target, try evaluate(e), in: scope, line: line)
         case let .setBlock(target, filters, body):
             var value = JinjaValue.string(try capture { _ = try execute(body) })
             for (name, args) in filters { value = try applyFilter(name, value, try evaluate(args), line: line) }
-            try assign(target, value, line: line)
+            try bind(target, value, in: scope, line: line)
         case let .macro(definition):
             scope.names[definition.name] = .callable(makeMacro(definition, definedIn: scope, line: line))
         case let .filterBlock(filters, body):
@@ -163,10 +163,6 @@ final class JinjaRenderer {
         }
     }
 
-    private func assign(_ target: JinjaTarget, _ value: JinjaValue, line: Int) throws {
-        try bind(target, value, in: scope, line: line)
-    }
-
     private func makeMacro(_ m: JinjaMacroDefinition, definedIn definingScope: JinjaScope, line: Int) -> JinjaCallable {
         let captured = JinjaMacroScope(definingScope)
         macroScopes.append(captured)
@@ -205,12 +201,12 @@ final class JinjaRenderer {
                         frame.names[name] = .undefined("parameter '\(name)' was not provided")
                     }
                 }
-                return try renderer.callMacroBody(m.body, line: line)
+                return try renderer.callMacroBody(m.body)
             }
         }
     }
 
-    func callMacroBody(_ body: [JinjaStatement], line: Int) throws -> JinjaValue {
+    func callMacroBody(_ body: [JinjaStatement]) throws -> JinjaValue {
         let savedLoopDepth = loopDepth
         loopDepth = 0
         defer { loopDepth = savedLoopDepth }
