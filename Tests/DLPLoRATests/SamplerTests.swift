@@ -65,4 +65,25 @@ import Testing
         #expect(other.append("b").release == "\nb")
         #expect(other.flush() == "")
     }
+
+    @Test func stopStringsMatchByScalarsAndStayLinear() {
+        // Python's str.find: a stop "e" stops inside "e" + U+0301; a precomposed stop does not match the decomposed form
+        var scalar = StopStringFilter(stopStrings: ["e"])
+        #expect(scalar.append("cafe\u{301}").release == "caf")
+        var composed = StopStringFilter(stopStrings: ["\u{E9}"])
+        let (out, stopped) = composed.append("cafe\u{301}")
+        #expect(!stopped)
+        #expect((out + composed.flush()).unicodeScalars.elementsEqual("cafe\u{301}".unicodeScalars))
+        // a stop string split over many pieces, after 20,000 pieces of text: found, and fast
+        var long = StopStringFilter(stopStrings: ["<|end|>"])
+        var released = ""
+        let clock = ContinuousClock()
+        let elapsed = clock.measure {
+            for _ in 0..<20_000 { released += long.append("word ").release }
+            for piece in ["<|", "en", "d|", ">tail"] { released += long.append(piece).release }
+        }
+        #expect(released.utf8.count == 100_000)
+        #expect(long.text.utf8.count == 100_000)
+        #expect(elapsed < .seconds(2), "stop-string filtering is not linear: \(elapsed)")
+    }
 }

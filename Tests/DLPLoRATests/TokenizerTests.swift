@@ -13,6 +13,17 @@ import Testing
         #expect(StreamingDetokenizer.completePrefixLength(Array("é".utf8).prefix(1).map { $0 }) == 0)
     }
 
+    @Test(arguments: ["bytelevel", "llama3", "metaspace", "spm"])
+    func longWordsEncodeInNearLinearTime(name: String) throws {
+        // a 200,000-letter word: quadratic merging took minutes; the heap takes well under a second
+        let tokenizer = try TokenizerLoader.load(path: Fixtures.path("tokenizers/\(name).json"))
+        let word = String(repeating: "ab", count: 100_000)
+        var ids: [Int32] = []
+        let elapsed = try ContinuousClock().measure { ids = try tokenizer.encode(word, addSpecialTokens: false) }
+        #expect(tokenizer.decode(ids).trimmingCharacters(in: .whitespaces) == word)
+        #expect(elapsed < .seconds(5), "\(name): \(elapsed) for one long word")
+    }
+
     @Test func gpt2PreTokenizerSplitsLikeTheRegex() {
         let plain = PreTokenizer.gpt2
         // expectations from Python's `regex` module on the GPT-2 pattern

@@ -1,43 +1,60 @@
 // StopStringFilter.swift: watches generated text for stop strings and holds back just enough text that a
-// stop string is never half-printed before it is recognized.
+// stop string is never half-printed before it is recognized. Matching is by Unicode scalars, as Python's
+// `str.find` matches (a stop string "e" stops at "e" + U+0301 too), and linear in the generated length:
+// only the held-back tail and the new piece are searched.
 
 struct StopStringFilter {
-    let stopStrings: [String]
-    private(set) var text = ""        // everything generated so far
-    private var emitted = 0           // characters of `text` already released
+    private let stops: [[Unicode.Scalar]]
+    /// Everything generated so far (cut at the stop string once one is found).
+    private(set) var text = ""
+    /// Scalars generated but not released yet: the tail that could still begin a stop string, plus the
+    /// new piece.
+    private var pending: [Unicode.Scalar] = []
 
-    init(stopStrings: [String]) { self.stopStrings = stopStrings.filter { !$0.isEmpty } }
+    init(stopStrings: [String]) { stops = stopStrings.map { Array($0.unicodeScalars) }.filter { !$0.isEmpty } }
 
     /// Adds new text; returns what can be released now and whether a stop string was found.
     mutating func append(_ piece: String) -> (release: String, stopped: Bool) {
-        text += piece
-        if let cut = stopStrings.compactMap({ text.range(of: $0)?.lowerBound }).min() {
-            let kept = text[..<cut]
-            let release = String(kept.dropFirst(emitted))
-            text = String(kept)
-            emitted = text.count
-            return (release, true)
+        pending += piece.unicodeScalars
+        if let cut = firstMatch() {
+            let kept = String(String.UnicodeScalarView(pending[..<cut]))
+            text += kept
+            pending.removeAll()
+            return (kept, true)
         }
         // hold back the longest suffix that is a proper prefix of some stop string
         var hold = 0
-        for stop in stopStrings {
-            for length in stride(from: min(stop.count - 1, text.count), to: 0, by: -1)
-            where text.hasSuffix(String(stop.prefix(length))) {
-                hold = max(hold, length)
+        for stop in stops {
+            for length in stride(from: min(stop.count - 1, pending.count), to: hold, by: -1)
+            where pending[(pending.count - length)...].elementsEqual(stop[..<length]) {
+                hold = length
                 break
             }
         }
-        let releasable = text.count - hold
-        guard releasable > emitted else { return ("", false) }
-        let release = String(text.dropFirst(emitted).prefix(releasable - emitted))
-        emitted = releasable
+        let release = String(String.UnicodeScalarView(pending[..<(pending.count - hold)]))
+        pending.removeFirst(pending.count - hold)
+        text += release
         return (release, false)
+    }
+
+    /// Where the earliest stop string starts in `pending`.
+    private func firstMatch() -> Int? {
+        var earliest: Int? = nil
+        for stop in stops where stop.count <= pending.count {
+            var start = 0
+            while start + stop.count <= pending.count, start < (earliest ?? .max) {
+                if pending[start] == stop[0], pending[start..<(start + stop.count)].elementsEqual(stop) { earliest = start; break }
+                start += 1
+            }
+        }
+        return earliest
     }
 
     /// Releases what is held back (at the end of generation).
     mutating func flush() -> String {
-        let release = String(text.dropFirst(emitted))
-        emitted = text.count
+        let release = String(String.UnicodeScalarView(pending))
+        pending.removeAll()
+        text += release
         return release
     }
 }

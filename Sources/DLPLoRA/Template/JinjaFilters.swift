@@ -267,7 +267,7 @@ extension JinjaRenderer {
             let caseSensitive = arg(0, "case_sensitive")?.isTruthy ?? false
             let attribute = arg(1, "attribute")
             // strings and ints by hash (as Python does), other keys by comparison
-            var seenText = Set<JinjaScalarKey>(), seenInts = Set<Int>()
+            var seenText = Set<ExactText>(), seenInts = Set<Int>()
             var seenOther: [JinjaValue] = []
             var out: [JinjaValue] = []
             let items = try value.iterated(line: line)
@@ -277,7 +277,7 @@ extension JinjaRenderer {
                 if !caseSensitive { key = foldCase(key) }
                 let isNew: Bool
                 if case let .string(k) = key {
-                    isNew = seenText.insert(JinjaScalarKey(k)).inserted
+                    isNew = seenText.insert(ExactText(k)).inserted
                 } else if let n = key.numeric, n == n.rounded(), abs(n) < 9.2e18 {
                     isNew = seenInts.insert(key.integer ?? Int(n)).inserted     // 1, 1.0 and True are one key
                 } else {

@@ -32,7 +32,7 @@ public struct JinjaDict: Sendable {
     public private(set) var values: [JinjaValue] = []
     /// string key -> position, kept once the dict grows past `indexedFrom` keys (a JSON object with
     /// many keys must not cost a scan per key)
-    private var stringIndex: [JinjaScalarKey: Int]? = nil
+    private var stringIndex: [ExactText: Int]? = nil
     private static let indexedFrom = 16
 
     public init() {}
@@ -46,7 +46,7 @@ public struct JinjaDict: Sendable {
 
     func index(of key: JinjaValue) -> Int? {
         if case let .string(s) = key {
-            if let stringIndex { return stringIndex[JinjaScalarKey(s)] }
+            if let stringIndex { return stringIndex[ExactText(s)] }
             return keys.firstIndex { if case let .string(k) = $0 { return sameScalars(k, s) } else { return false } }
         }
         return keys.firstIndex { $0.pythonEquals(key) }
@@ -54,8 +54,8 @@ public struct JinjaDict: Sendable {
 
     private mutating func rebuildIndex() {
         guard keys.count >= Self.indexedFrom else { stringIndex = nil; return }
-        var index: [JinjaScalarKey: Int] = [:]
-        for (i, k) in keys.enumerated() { if case let .string(s) = k { index[JinjaScalarKey(s)] = i } }
+        var index: [ExactText: Int] = [:]
+        for (i, k) in keys.enumerated() { if case let .string(s) = k { index[ExactText(s)] = i } }
         stringIndex = index
     }
 
@@ -74,7 +74,7 @@ public struct JinjaDict: Sendable {
                 keys.append(key)
                 values.append(newValue)
                 if stringIndex != nil, case let .string(s) = key {
-                    stringIndex?[JinjaScalarKey(s)] = keys.count - 1
+                    stringIndex?[ExactText(s)] = keys.count - 1
                 } else if stringIndex == nil, keys.count >= Self.indexedFrom {
                     rebuildIndex()
                 }
@@ -245,29 +245,8 @@ extension JinjaValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, E
     public init(nilLiteral: ()) { self = .none }
 }
 
-/// Python's str ==: the same Unicode scalars (UTF-8 is one-to-one with scalars, and Swift keeps it
-/// contiguous), not Swift's canonical equivalence.
-func sameScalars(_ a: String, _ b: String) -> Bool {
-    let n = a.utf8.count
-    guard n == b.utf8.count else { return false }
-    let same = a.utf8.withContiguousStorageIfAvailable { x in
-        b.utf8.withContiguousStorageIfAvailable { y in n == 0 || memcmp(x.baseAddress!, y.baseAddress!, n) == 0 }
-    }
-    return (same ?? nil) ?? a.utf8.elementsEqual(b.utf8)
-}
-
 /// Whether two arrays share one buffer (then their items are the same values).
 func sameStorage(_ a: [JinjaValue], _ b: [JinjaValue]) -> Bool {
     a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
 }
 
-/// A string as a hash key with Python's equality (the same Unicode scalars), for sets and indexes.
-struct JinjaScalarKey: Hashable {
-    let text: String
-    init(_ text: String) { self.text = text }
-    static func == (a: JinjaScalarKey, b: JinjaScalarKey) -> Bool { sameScalars(a.text, b.text) }
-    func hash(into hasher: inout Hasher) {
-        var t = text
-        t.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-    }
-}

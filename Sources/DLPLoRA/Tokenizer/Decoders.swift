@@ -8,7 +8,7 @@ enum TokenDecoder: Sendable {
     case metaspace(replacement: String, stripFirstSpace: Bool)
     case byteFallback
     case fuse
-    case strip(content: Character, start: Int, stop: Int)
+    case strip(content: Unicode.Scalar, start: Int, stop: Int)
     case replace(PatternOrString, String)
     case sequence([TokenDecoder])
 
@@ -19,9 +19,8 @@ enum TokenDecoder: Sendable {
             return [String(decoding: tokens.flatMap { ByteLevelAlphabet.decode($0) }, as: UTF8.self)]
         case let .metaspace(replacement, stripFirstSpace):
             return tokens.enumerated().map { i, t in
-                var s = t.replacingOccurrences(of: replacement, with: " ")
-                if i == 0, stripFirstSpace, s.hasPrefix(" ") { s.removeFirst() }
-                return s
+                let s = t.replacingScalars(replacement, with: " ")
+                return i == 0 && stripFirstSpace && s.hasScalarPrefix(" ") ? String(s.unicodeScalars.dropFirst()) : s
             }
         case .byteFallback:
             var out: [String] = []
@@ -40,13 +39,13 @@ enum TokenDecoder: Sendable {
             return [tokens.joined()]
         case let .strip(content, start, stop):
             return tokens.map { t in
-                var chars = Array(t)
+                var chars = Array(t.unicodeScalars)   // scalars: a combining mark is its own char
                 var cutStart = 0
                 while cutStart < start, cutStart < chars.count, chars[cutStart] == content { cutStart += 1 }
                 var cutStop = 0
                 while cutStop < stop, cutStop < chars.count - cutStart, chars[chars.count - 1 - cutStop] == content { cutStop += 1 }
                 chars = Array(chars[cutStart..<(chars.count - cutStop)])
-                return String(chars)
+                return String(String.UnicodeScalarView(chars))
             }
         case let .replace(pattern, content):
             return tokens.map { pattern.replaceAll(in: $0, with: content) }
@@ -57,7 +56,7 @@ enum TokenDecoder: Sendable {
 
     /// "<0x41>" -> 0x41.
     static func byteValue(_ token: String) -> UInt8? {
-        guard token.count == 6, token.hasPrefix("<0x"), token.hasSuffix(">") else { return nil }
+        guard token.utf8.count == 6, token.hasScalarPrefix("<0x"), token.utf8.last == UInt8(ascii: ">") else { return nil }
         return UInt8(token.dropFirst(3).prefix(2), radix: 16)
     }
 
@@ -101,7 +100,7 @@ enum TokenDecoder: Sendable {
         case "ByteFallback": return .byteFallback
         case "Fuse": return .fuse
         case "Strip":
-            let content = (dict["content"] as? String)?.first ?? " "
+            let content = (dict["content"] as? String)?.unicodeScalars.first ?? " "
             return .strip(content: content, start: dict["start"] as? Int ?? 0, stop: dict["stop"] as? Int ?? 0)
         case "Replace":
             return .replace(try PatternOrString.parse(dict["pattern"], path: path, field: "decoder.Replace.pattern"), dict["content"] as? String ?? "")

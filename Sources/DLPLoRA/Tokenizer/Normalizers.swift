@@ -19,10 +19,10 @@ enum Normalizer: Sendable {
         case let .prepend(prefix): return text.isEmpty ? text : prefix + text
         case let .replace(pattern, content): return pattern.replaceAll(in: text, with: content)
         case let .strip(left, right):
-            var scalars = Substring(text)
-            if left { scalars = scalars.drop { $0.isWhitespace } }
-            if right { while let last = scalars.last, last.isWhitespace { scalars = scalars.dropLast() } }
-            return String(scalars)
+            var scalars = Substring(text).unicodeScalars[...]   // scalars: a mark after a space stays
+            if left { scalars = scalars.drop { $0.properties.isWhitespace } }
+            if right { while let last = scalars.last, last.properties.isWhitespace { scalars = scalars.dropLast() } }
+            return String(String.UnicodeScalarView(scalars))
         case let .sequence(steps): return steps.reduce(text) { $1.apply($0) }
         }
     }
@@ -70,7 +70,7 @@ enum PatternOrString: @unchecked Sendable {
 
     func replaceAll(in text: String, with content: String) -> String {
         switch self {
-        case let .string(s): return s.isEmpty ? text : text.replacingOccurrences(of: s, with: content)
+        case let .string(s): return text.replacingScalars(s, with: content)
         case let .regex(regex, _):
             return regex.stringByReplacingMatches(in: text, range: NSRange(location: 0, length: text.utf16.count),
                                                   withTemplate: NSRegularExpression.escapedTemplate(for: content))

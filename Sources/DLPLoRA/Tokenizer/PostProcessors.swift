@@ -9,8 +9,8 @@ struct PostProcessor: Sendable {
 
     func apply(_ ids: [Int32]) -> [Int32] { prefix + ids + suffix }
 
-    /// Parses a tokenizer.json post_processor object (nil JSON: none).
-    static func parse(_ node: Any?, path: String) throws -> PostProcessor? {
+    /// Parses a tokenizer.json post_processor object (nil JSON: none); ids must be below `vocabularySize`.
+    static func parse(_ node: Any?, path: String, vocabularySize: Int) throws -> PostProcessor? {
         guard let dict = node as? [String: Any] else { return nil }
         let type = dict["type"] as? String ?? ""
         switch type {
@@ -28,13 +28,17 @@ struct PostProcessor: Sendable {
                 guard let ids = special[name]?["ids"] as? [Int] else {
                     throw LoadError.malformed(path: path, field: "post_processor.special_tokens.\(name)", reason: "missing ids")
                 }
+                if let bad = ids.first(where: { $0 < 0 || $0 >= vocabularySize }) {
+                    throw LoadError.malformed(path: path, field: "post_processor.special_tokens.\(name).ids",
+                                              reason: "id \(bad) is outside the vocabulary (0..<\(vocabularySize))")
+                }
                 if seenSequence { result.suffix += ids.map(Int32.init) } else { result.prefix += ids.map(Int32.init) }
             }
             return result
         case "Sequence":
             var result = PostProcessor()
             for step in dict["processors"] as? [Any] ?? [] {
-                if let p = try parse(step, path: path) { result.prefix += p.prefix; result.suffix = p.suffix + result.suffix }
+                if let p = try parse(step, path: path, vocabularySize: vocabularySize) { result.prefix += p.prefix; result.suffix = p.suffix + result.suffix }
             }
             return result
         default:

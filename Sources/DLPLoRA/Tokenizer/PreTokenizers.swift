@@ -18,7 +18,7 @@ enum PreTokenizer: Sendable {
             return words.flatMap { splitter.split($0) }
         case let .byteLevel(addPrefixSpace, useRegex):
             return words.enumerated().flatMap { index, word -> [String] in
-                let text = addPrefixSpace && index == 0 && !word.hasPrefix(" ") ? " " + word : word
+                let text = addPrefixSpace && index == 0 && !word.hasScalarPrefix(" ") ? " " + word : word
                 let pieces = useRegex ? Self.gpt2.split(text) : [text]
                 return pieces.map { ByteLevelAlphabet.encode($0.utf8) }
             }
@@ -26,15 +26,17 @@ enum PreTokenizer: Sendable {
             return words.flatMap { Self.digitSplitter(individual).split($0) }
         case let .metaspace(replacement, prependScheme, split):
             return words.enumerated().flatMap { index, word -> [String] in
-                var text = word.replacingOccurrences(of: " ", with: replacement)
-                if prependScheme == "always" || (prependScheme == "first" && index == 0), !text.hasPrefix(replacement) {
+                var text = word.replacingScalars(" ", with: replacement)
+                if prependScheme == "always" || (prependScheme == "first" && index == 0), !text.hasScalarPrefix(replacement) {
                     text = replacement + text
                 }
                 guard split else { return [text] }
                 return Self.splitBefore(text, marker: replacement)
             }
         case .whitespaceSplit:
-            return words.flatMap { $0.split(whereSeparator: { $0.isWhitespace }).map(String.init) }
+            return words.flatMap { word in   // scalars, as Rust's char::is_whitespace splits
+                word.unicodeScalars.split(whereSeparator: { $0.properties.isWhitespace }).map { String(String.UnicodeScalarView($0)) }
+            }
         case let .sequence(steps):
             return steps.reduce(words) { $1.apply($0) }
         }

@@ -4,18 +4,19 @@
 // token through the joins that made it, or as <0xNN> byte tokens.
 
 final class SentencePieceModel: @unchecked Sendable {
-    let vocabulary: [String: Int32]
+    /// token text -> first id with that text (scalar-exact: canonically equivalent tokens stay apart)
+    let vocabulary: [ExactText: Int32]
     let scores: [Float]
     private let byteTokens: [Int32?]
     let unknownID: Int32
 
     init(tokens: [String], scores: [Float], unknownID: Int32) {
-        var vocabulary: [String: Int32] = [:]
-        for (i, t) in tokens.enumerated() where vocabulary[t] == nil { vocabulary[t] = Int32(i) }
+        var vocabulary: [ExactText: Int32] = [:]
+        for (i, t) in tokens.enumerated() where vocabulary[ExactText(t)] == nil { vocabulary[ExactText(t)] = Int32(i) }
         self.vocabulary = vocabulary
         self.scores = scores
         self.unknownID = unknownID
-        byteTokens = (0..<256).map { vocabulary[String(format: "<0x%02X>", $0)] }
+        byteTokens = (0..<256).map { vocabulary[ExactText(String(format: "<0x%02X>", $0))] }
     }
 
     private struct Symbol { var start: Int; var length: Int; var previous: Int; var next: Int }
@@ -35,13 +36,13 @@ final class SentencePieceModel: @unchecked Sendable {
             offset += length
         }
         var heap = BinaryHeap<Bigram>()
-        var reverseMerge: [String: (Int, Int)] = [:]
-        func piece(_ start: Int, _ length: Int) -> String { String(decoding: bytes[start..<(start + length)], as: UTF8.self) }
+        var reverseMerge: [ExactText: (Int, Int)] = [:]
+        func piece(_ start: Int, _ length: Int) -> ExactText { ExactText(String(decoding: bytes[start..<(start + length)], as: UTF8.self)) }
         func addBigram(_ left: Int, _ right: Int) {
             guard left >= 0, right >= 0 else { return }
             let joined = piece(symbols[left].start, symbols[left].length + symbols[right].length)
             guard let id = vocabulary[joined], Int(id) < scores.count else { return }
-            heap.push(Bigram(left: left, right: right, score: scores[Int(id)], size: joined.utf8.count))
+            heap.push(Bigram(left: left, right: right, score: scores[Int(id)], size: joined.text.utf8.count))
             reverseMerge[joined] = (left, right)
         }
         for i in symbols.indices.dropFirst() { addBigram(i - 1, i) }

@@ -102,7 +102,7 @@ public final class Tokenizer: @unchecked Sendable {
                     for word in preTokenizer?.apply([normalized]) ?? [normalized] { ids += bpe.encode(word: word) }
                 case let .sentencePiece(spm, addSpacePrefix):
                     let prefixed = addSpacePrefix && previousWasSpecial ? " " + raw : raw
-                    ids += spm.encode(prefixed.replacingOccurrences(of: " ", with: "▁"))
+                    ids += spm.encode(prefixed.replacingScalars(" ", with: "▁"))
                 }
                 previousWasSpecial = false
             }
@@ -135,7 +135,7 @@ public final class Tokenizer: @unchecked Sendable {
         if addedIDs.contains(id) { return Array(token.utf8) }
         if decoder.isByteLevel { return ByteLevelAlphabet.decode(token) }
         if let b = TokenDecoder.byteValue(token) { return [b] }
-        if let marker = decoder.spaceMarker { return Array(token.replacingOccurrences(of: marker, with: " ").utf8) }
+        if let marker = decoder.spaceMarker { return Array(token.replacingScalars(marker, with: " ").utf8) }
         return Array(token.utf8)
     }
 

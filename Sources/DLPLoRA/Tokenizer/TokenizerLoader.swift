@@ -78,6 +78,9 @@ public enum TokenizerLoader {
             guard let s = v.stringValue else { throw LoadError.malformed(path: path, field: "tokenizer.ggml.tokens[\(i)]", reason: "not a string") }
             return s
         }
+        guard !tokens.isEmpty, tokens.count <= Int(Int32.max) else {
+            throw LoadError.invalidConfig(path: path, field: "tokenizer.ggml.tokens", reason: "holds \(tokens.count) tokens (needs 1 to 2^31-1)")
+        }
         var types = [Int](repeating: 1, count: tokens.count)
         if case let .array(values)? = meta["tokenizer.ggml.token_type"] {
             for (i, t) in values.enumerated() where i < types.count { types[i] = t.intValue ?? 1 }
@@ -89,8 +92,17 @@ public enum TokenizerLoader {
             let rstrip = rstripAll && !["<unk>", "<s>", "<|endoftext|>"].contains(tokens[i])
             return AddedToken(content: tokens[i], id: Int32(i), special: t == 3, lstrip: false, rstrip: rstrip)
         }
-        let bos = meta["tokenizer.ggml.bos_token_id"]?.intValue.map { Int32($0) }
-        let eos = meta["tokenizer.ggml.eos_token_id"]?.intValue.map { Int32($0) }
+        // special-token ids must name tokens of this vocabulary (a stray id would index past the table)
+        func tokenID(_ field: String) throws -> Int32? {
+            guard let value = meta[field] else { return nil }
+            guard let id = value.intValue else { throw LoadError.malformed(path: path, field: field, reason: "not an integer") }
+            guard id >= 0, id < tokens.count else {
+                throw LoadError.malformed(path: path, field: field, reason: "id \(id) is outside the vocabulary (0..<\(tokens.count))")
+            }
+            return Int32(id)
+        }
+        let bos = try tokenID("tokenizer.ggml.bos_token_id")
+        let eos = try tokenID("tokenizer.ggml.eos_token_id")
         var post = PostProcessor()
         if meta["tokenizer.ggml.add_bos_token"]?.boolValue ?? (modelName == "llama"), let bos { post.prefix = [bos] }
         if meta["tokenizer.ggml.add_eos_token"]?.boolValue ?? false, let eos { post.suffix = [eos] }
@@ -100,7 +112,7 @@ public enum TokenizerLoader {
             var merges: [(String, String)] = []
             if case let .array(values)? = meta["tokenizer.ggml.merges"] {
                 for (i, v) in values.enumerated() {
-                    guard let line = v.stringValue, let space = line.firstIndex(of: " ") else {
+                    guard let line = v.stringValue?.unicodeScalars, let space = line.firstIndex(of: " ") else {
                         throw LoadError.malformed(path: path, field: "tokenizer.ggml.merges[\(i)]", reason: "expected 'left right'")
                     }
                     merges.append((String(line[..<space]), String(line[line.index(after: space)...])))
@@ -111,8 +123,8 @@ public enum TokenizerLoader {
                 throw LoadError.unsupported(path: path, field: "tokenizer.ggml.pre", value: pre, supported: supportedGGUFPre.joined(separator: ", "))
             }
             let splitters = try patterns.map { PreTokenizer.split(PatternSplitter(engine: try PatternSplitter.engine(forPattern: $0), behavior: .isolated, invert: false)) }
-            var vocabulary: [String: Int32] = [:]
-            for (i, t) in tokens.enumerated() where vocabulary[t] == nil { vocabulary[t] = Int32(i) }
+            var vocabulary: [ExactText: Int32] = [:]
+            for (i, t) in tokens.enumerated() where vocabulary[ExactText(t)] == nil { vocabulary[ExactText(t)] = Int32(i) }
             let bpe = try BytePairEncoding(vocabulary: vocabulary, merges: merges, ignoreMerges: ["llama-bpe", "llama3", "dbrx", "smaug-bpe"].contains(pre), source: path)
             return Tokenizer(kind: "gguf:gpt2 (\(pre))", tokens: tokens, model: .bpe(bpe), normalizer: nil,
                              preTokenizer: .sequence(splitters + [.byteLevel(addPrefixSpace: false, useRegex: false)]),
@@ -121,9 +133,14 @@ public enum TokenizerLoader {
             guard case let .array(scoreValues)? = meta["tokenizer.ggml.scores"], scoreValues.count == tokens.count else {
                 throw LoadError.invalidConfig(path: path, field: "tokenizer.ggml.scores", reason: "missing, or not one score per token")
             }
-            let scores = scoreValues.map { Float($0.doubleValue ?? 0) }
+            let scores = try scoreValues.enumerated().map { i, v -> Float in
+                guard let score = v.doubleValue, score.isFinite || score == -.infinity else {
+                    throw LoadError.malformed(path: path, field: "tokenizer.ggml.scores[\(i)]", reason: "not a number (NaN or +inf)")
+                }
+                return Float(score)
+            }
             let addSpacePrefix = meta["tokenizer.ggml.add_space_prefix"]?.boolValue ?? true
-            let unk = Int32(meta["tokenizer.ggml.unknown_token_id"]?.intValue ?? 0)
+            let unk = try tokenID("tokenizer.ggml.unknown_token_id") ?? 0
             let spm = SentencePieceModel(tokens: tokens, scores: scores, unknownID: unk)
             var decoderSteps: [TokenDecoder] = [.replace(.string("▁"), " "), .byteFallback, .fuse]
             if addSpacePrefix { decoderSteps.append(.strip(content: " ", start: 1, stop: 0)) }
@@ -134,93 +151,4 @@ public enum TokenizerLoader {
             throw LoadError.unsupported(path: path, field: "tokenizer.ggml.model", value: modelName, supported: "gpt2 (BPE), llama (SentencePiece)")
         }
     }
-
-    // MARK: tokenizer.json
-
-    static func fromTokenizerJSON(path: String, configPath: String?) throws -> Tokenizer {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw LoadError.cannotOpen(path: path, reason: error.localizedDescription)
-        }
-        let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
-            throw LoadError.malformed(path: path, field: "tokenizer.json", reason: "not valid JSON (\(error.localizedDescription))")
-        }
-        guard let root = parsed as? [String: Any] else {
-            throw LoadError.malformed(path: path, field: "tokenizer.json", reason: "not a JSON object")
-        }
-        guard let model = root["model"] as? [String: Any], let vocab = model["vocab"] as? [String: Int] else {
-            throw LoadError.malformed(path: path, field: "model.vocab", reason: "missing or not an object of token -> id")
-        }
-        let type = model["type"] as? String ?? "BPE"
-        guard type == "BPE" else {
-            throw LoadError.unsupported(path: path, field: "model.type", value: type, supported: "BPE")
-        }
-        for field in ["continuing_subword_prefix", "end_of_word_suffix"] {
-            if let value = model[field] as? String, !value.isEmpty {
-                throw LoadError.unsupported(path: path, field: "model.\(field)", value: value, supported: "null (no subword affixes)")
-            }
-        }
-        var added: [AddedToken] = []
-        for (i, item) in (root["added_tokens"] as? [[String: Any]] ?? []).enumerated() {
-            guard let content = item["content"] as? String, let id = item["id"] as? Int else {
-                throw LoadError.malformed(path: path, field: "added_tokens[\(i)]", reason: "needs content and id")
-            }
-            added.append(AddedToken(content: content, id: Int32(id), special: false,
-                                    lstrip: item["lstrip"] as? Bool ?? false, rstrip: item["rstrip"] as? Bool ?? false))
-        }
-        let specialContents = Set((root["added_tokens"] as? [[String: Any]] ?? []).filter { $0["special"] as? Bool ?? false }.compactMap { $0["content"] as? String })
-        let size = max(vocab.values.max() ?? -1, added.map { Int($0.id) }.max() ?? -1) + 1
-        var tokens = [String](repeating: "", count: size)
-        for (t, id) in vocab where id >= 0 { tokens[id] = t }
-        for a in added { tokens[Int(a.id)] = a.content }
-        var merges: [(String, String)] = []
-        for (i, item) in (model["merges"] as? [Any] ?? []).enumerated() {
-            if let line = item as? String, let space = line.firstIndex(of: " ") {
-                merges.append((String(line[..<space]), String(line[line.index(after: space)...])))
-            } else if let pair = item as? [String], pair.count == 2 {
-                merges.append((pair[0], pair[1]))
-            } else {
-                throw LoadError.malformed(path: path, field: "model.merges[\(i)]", reason: "expected 'left right' or [left, right]")
-            }
-        }
-        var vocabulary: [String: Int32] = [:]
-        for (t, id) in vocab { vocabulary[t] = Int32(id) }
-        let bpe = try BytePairEncoding(vocabulary: vocabulary, merges: merges, byteFallback: model["byte_fallback"] as? Bool ?? false,
-                                       unknownToken: model["unk_token"] as? String, fuseUnknown: model["fuse_unk"] as? Bool ?? false,
-                                       ignoreMerges: model["ignore_merges"] as? Bool ?? false, source: path)
-        let normalizer = try Normalizer.parse(root["normalizer"], path: path)
-        let preTokenizer = try PreTokenizer.parse(root["pre_tokenizer"], path: path)
-        let post = try PostProcessor.parse(root["post_processor"], path: path)
-        let decoder = try TokenDecoder.parse(root["decoder"], path: path) ?? .fuse
-        // tokenizer_config.json (beside it in a model folder) carries the chat template and BOS/EOS names
-        var template: String?, bos: Int32?, eos: Int32?
-        if let configPath, let config = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath)))) as? [String: Any] {
-            template = chatTemplate(config["chat_template"])
-            func id(_ key: String) -> Int32? {
-                let name = (config[key] as? String) ?? ((config[key] as? [String: Any])?["content"] as? String)
-                guard let name else { return nil }
-                return vocabulary[name] ?? added.first(where: { $0.content == name })?.id
-            }
-            bos = id("bos_token")
-            eos = id("eos_token")
-        }
-        // newer transformers save the template as chat_template.jinja beside tokenizer_config.json
-        if template == nil {
-            let jinja = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("chat_template.jinja")
-            template = try? String(contentsOfFile: jinja, encoding: .utf8)
-        }
-        let marked = added.map { AddedToken(content: $0.content, id: $0.id, special: specialContents.contains($0.content), lstrip: $0.lstrip, rstrip: $0.rstrip) }
-        return Tokenizer(kind: "tokenizer.json: BPE", tokens: tokens, model: .bpe(bpe), normalizer: normalizer, preTokenizer: preTokenizer,
-                         postProcessor: post, decoder: decoder, addedTokens: marked, bosTokenID: bos, eosTokenID: eos, chatTemplate: template)
-    }
-}
-
-/// tokenizer_config.json's chat_template: a string, or a list of named templates (the "default" one, as
-/// transformers picks without tools).
-private func chatTemplate(_ field: Any?) -> String? {
-    if let text = field as? String { return text }
-    guard let named = field as? [[String: Any]] else { return nil }
-    let chosen = named.first { ($0["name"] as? String) == "default" } ?? named.first
-    return chosen?["template"] as? String
 }
