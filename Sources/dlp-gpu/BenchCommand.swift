@@ -25,37 +25,37 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "auto, cpu or cuda.")
     var device: Device = .auto
 
-    @Option(name: .long, help: "CPU threads (0: one per core).")
+    @Option(name: .long, help: "CPU threads (0: one per core; at most \(KernelBackend.maximumThreads)).")
     var threads: Int = 0
 
     @Option(name: .long, help: "Modes, comma-separated: base, single, merged, dlp, mixed (a different plan for every sequence), unfused.")
     var modes: String = "base,single,merged,dlp,unfused"
 
-    @Option(name: .long, help: "Loaded adapters N, comma-separated values (dlp runs once per value).")
+    @Option(name: .long, help: "Loaded adapters N, comma-separated values, each 1 to \(BenchCommand.maximumAdapters) (dlp runs once per value).")
     var loaded: String = "8"
 
     @Option(name: .long, help: "Fused adapters K, comma-separated values (dlp and unfused run once per value).")
     var fused: String = "3"
 
-    @Option(name: .long, help: "LoRA rank r.")
+    @Option(name: .long, help: "LoRA rank r (1 to 256).")
     var rank: Int = 8
 
     @Option(name: .long, help: "Target projections, comma-separated (q_proj,v_proj), or all.")
     var targets: String = "q_proj,v_proj"
 
-    @Option(name: .long, help: "Sequences decoded together.")
+    @Option(name: .long, help: "Sequences decoded together (1 to 256).")
     var batch: Int = 1
 
-    @Option(name: .long, help: "Prompt tokens per sequence.")
+    @Option(name: .long, help: "Prompt tokens per sequence (1 to 65536).")
     var promptTokens: Int = 64
 
-    @Option(name: .long, help: "Generated tokens per sequence.")
+    @Option(name: .long, help: "Generated tokens per sequence (1 to 65536).")
     var generate: Int = 32
 
-    @Option(name: .long, help: "Untimed rounds first.")
+    @Option(name: .long, help: "Untimed rounds first (0 to 100).")
     var warmup: Int = 1
 
-    @Option(name: .long, help: "Timed rounds (cases are interleaved within each round; a ratio is the median of the rounds' ratios).")
+    @Option(name: .long, help: "Timed rounds, 1 to 1000 (cases are interleaved within each round; a ratio is the median of the rounds' ratios).")
     var repeats: Int = 5
 
     @Flag(name: .long, help: "Print JSON instead of the table.")
@@ -72,9 +72,32 @@ struct BenchCommand: ParsableCommand {
         var prefill: [Double] = [], decode: [Double] = []
     }
 
+    /// The most adapters a bench loads.
+    static let maximumAdapters = 1024
+
+    func validate() throws {
+        func check(_ value: Int, _ range: ClosedRange<Int>, _ name: String) throws {
+            guard range.contains(value) else { throw ValidationError("--\(name) \(value): give \(range.lowerBound) to \(range.upperBound)") }
+        }
+        try check(threads, 0...KernelBackend.maximumThreads, "threads")
+        try check(rank, 1...256, "rank")
+        try check(batch, 1...256, "batch")
+        try check(promptTokens, 1...65536, "prompt-tokens")
+        try check(generate, 1...65536, "generate")
+        try check(warmup, 0...100, "warmup")
+        try check(repeats, 1...1000, "repeats")
+        for n in try list(loaded, "loaded") { try check(n, 1...Self.maximumAdapters, "loaded") }
+        _ = try list(fused, "fused")
+    }
+
     func list(_ text: String, _ name: String) throws -> [Int] {
-        let values = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 > 0 }) else { throw ValidationError("--\(name) needs positive integers, got '\(text)'") }
+        let values = try text.split(separator: ",").map { item -> Int in
+            guard let value = Int(item.trimmingCharacters(in: .whitespaces)), value > 0 else {
+                throw ValidationError("--\(name) needs positive integers, got '\(text)'")
+            }
+            return value
+        }
+        guard !values.isEmpty else { throw ValidationError("--\(name) needs positive integers, got '\(text)'") }
         return values
     }
 
@@ -131,10 +154,11 @@ struct BenchCommand: ParsableCommand {
             } }
         }
         if modeList.contains("unfused") {
-            for k in ks { cases.append(Case(label: "unfused K=\(k)", mode: "unfused", k: k, n: ns[0], model: base, bank: banks[max(ns[0], k)], plan: mix(k), fused: false)) }
+            for k in ks { cases.append(Case(label: "unfused K=\(k)", mode: "unfused", k: k, n: ns.max()!, model: base, bank: banks[ns.max()!], plan: mix(k), fused: false)) }
         }
         var random = SystemRandomNumberGenerator()
-        let prompt = (0..<promptTokens).map { _ in Int32.random(in: 100..<Int32(min(config.vocabSize, 30000)), using: &random) }
+        let promptRange = config.vocabSize > 200 ? 100..<Int32(min(config.vocabSize, 30000)) : 0..<Int32(config.vocabSize)
+        let prompt = (0..<promptTokens).map { _ in Int32.random(in: promptRange, using: &random) }
         let rounds = warmup + repeats
         for round in 0..<rounds {
             for i in cases.indices {

@@ -16,8 +16,12 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .long, help: "Modes, comma-separated: base, single, dlp, composite.")
     var mode: String = "base,single,dlp"
 
-    @Option(name: .long, help: "At most this many held-out examples per task.")
+    @Option(name: .long, help: "At most this many held-out examples per task (at least 1).")
     var limit: Int?
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit \(limit): give at least 1") }
+    }
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false

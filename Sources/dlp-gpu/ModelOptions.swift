@@ -14,11 +14,20 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "auto (CUDA if the plugin loads, else CPU), cpu or cuda.")
     var device: Device = .auto
 
-    @Option(name: .long, help: "CPU threads (0: one per core).")
+    @Option(name: .long, help: "CPU threads (0: one per core; at most \(KernelBackend.maximumThreads)).")
     var threads: Int = 0
 
-    @Option(name: .long, help: "Context length: positions per sequence in the KV cache.")
+    @Option(name: .long, help: "Context length: positions per sequence in the KV cache (1 to \(KVCache.maximumCapacity)).")
     var context: Int = 2048
+
+    func validate() throws {
+        guard (0...KernelBackend.maximumThreads).contains(threads) else {
+            throw ValidationError("--threads \(threads): give 0 (one per core) to \(KernelBackend.maximumThreads)")
+        }
+        guard (1...KVCache.maximumCapacity).contains(context) else {
+            throw ValidationError("--context \(context): give 1 to \(KVCache.maximumCapacity) positions")
+        }
+    }
 
     @Option(name: .long, parsing: .upToNextOption, help: "PEFT LoRA adapter folders; each is named by its folder's name.")
     var adapters: [String] = []
@@ -58,6 +67,9 @@ struct ModelOptions: ParsableArguments {
             return (loaded, nil, nil)
         }
         try loaded.adapters.load(paths: adapters)
+        for adapter in loaded.adapters.names.compactMap(loaded.adapters.adapter(named:)) where !loaded.source.mayBeBase(of: adapter.config.baseModel) {
+            FileHandle.standardError.write(Data("note: adapter '\(adapter.name)' was trained on '\(adapter.config.baseModel ?? "")', and this model is '\(loaded.source.name ?? "")'; the shapes match, the outputs may not\n".utf8))
+        }
         if let router {
             guard mix == nil, !merge else { throw ValidationError("give --router or --mix/--merge, not both") }
             let trained = try Router.load(path: router)

@@ -23,7 +23,7 @@ import Testing
 
     @Test(arguments: ["t_f32", "t_f16", "t_bf16", "t_q8_0", "t_q4_0", "t_q4_1"])
     func dequantizesLikeGGUFPy(name: String) throws {
-        let weights = GGUFWeights(file: try GGUFFile(path: Fixtures.path("gguf/quant-types.gguf")), permuteHeads: nil)
+        let weights = try GGUFWeights(file: try GGUFFile(path: Fixtures.path("gguf/quant-types.gguf")), permuteHeads: nil)
         let expected = try SafetensorsFile(path: Fixtures.path("gguf/quant-types.safetensors"))
         let tensor = try #require(try weights.tensor(named: name))
         #expect(tensor.shape == [4, 64])

@@ -17,9 +17,15 @@ public final class KernelBackend: @unchecked Sendable {
     /// The kernel ABI version this build speaks (DLP_KERNELS_API_VERSION); a plugin must match it.
     public static let apiVersion = Int(DLP_KERNELS_API_VERSION)
 
+    /// The most CPU worker threads a backend starts.
+    public static let maximumThreads = 256
+
     /// The built-in CPU backend with `threads` worker threads (0: one per core). `referenceKernels` runs the
     /// plain scalar implementation of every op instead of the SIMD one (for comparisons).
     public static func cpu(threads: Int = 0, referenceKernels: Bool = false) throws -> KernelBackend {
+        guard (0...maximumThreads).contains(threads) else {
+            throw BackendError.unavailable(device: "cpu", reason: "\(threads) threads: give 0 (one per core) to \(maximumThreads)")
+        }
         guard let table = dlp_cpu_kernel_table() else {
             throw BackendError.unavailable(device: "cpu", reason: "the CPU kernel table is missing")
         }

@@ -47,6 +47,12 @@ public final class Evaluator {
         let continuations = try options.map { try tokenizer.encode((trailing ? " " : "") + $0, addSpecialTokens: false) }
         guard !context.isEmpty, continuations.allSatisfy({ !$0.isEmpty }) else { return options.map { _ in -.infinity } }
         let model = loaded.model
+        // every id is checked before it indexes a logit row (the prompt's go through forward's own check)
+        for ids in continuations {
+            if let bad = ids.first(where: { $0 < 0 || Int($0) >= model.config.vocabSize }) {
+                throw InferenceError.tokenOutOfRange(id: Int(bad), vocabularySize: model.config.vocabSize)
+            }
+        }
         let plans = try SequencePlans(request: GenerationRequest(promptIDs: context, plan: setting.plan, router: setting.router), tokenizer: tokenizer) { _, _ in }
         let n = context.count
         let cache = try model.makeCache(slots: 1, capacity: n + (continuations.map(\.count).max() ?? 1))

@@ -97,7 +97,10 @@ final class GGUFFile: @unchecked Sendable {
         for i in 0..<kvCount {
             let key = try reader.string(field: "metadata key #\(i)")
             let type = try reader.read(UInt32.self, field: "metadata '\(key)' type")
-            metadata[key] = try reader.value(type: type, field: "metadata '\(key)'", depth: 0)
+            let value = try reader.value(type: type, field: "metadata '\(key)'", depth: 0)
+            guard metadata.updateValue(value, forKey: key) == nil else {
+                throw LoadError.malformed(path: path, field: "metadata '\(key)'", reason: "the key appears twice")
+            }
         }
         var alignment = 32
         if let value = metadata["general.alignment"] {
@@ -107,8 +110,12 @@ final class GGUFFile: @unchecked Sendable {
             alignment = a
         }
         var infos: [(name: String, dims: [Int], type: GGMLType, relative: Int, bytes: Int)] = []
+        var names = Set<String>()
         for i in 0..<tensorCount {
             let name = try reader.string(field: "tensor #\(i) name")
+            guard names.insert(name).inserted else {
+                throw LoadError.malformed(path: path, field: "tensor '\(name)'", reason: "the name appears twice")
+            }
             let nDims = try reader.read(UInt32.self, field: "tensor '\(name)' n_dims")
             guard nDims >= 1, nDims <= 4 else {
                 throw LoadError.malformed(path: path, field: "tensor '\(name)' n_dims", reason: "\(nDims), expected 1 to 4")
@@ -164,6 +171,10 @@ private struct ByteReader {
     let bytes: UnsafeRawBufferPointer
     let path: String
     var offset = 0
+    /// Elements read into metadata arrays so far, and the most a file may hold (a 262k-token vocabulary
+    /// with scores, types and merges holds about 1M).
+    var arrayElements = 0
+    static let maximumArrayElements = 1 << 23
 
     init(bytes: UnsafeRawBufferPointer, path: String) {
         self.bytes = bytes
@@ -220,8 +231,25 @@ private struct ByteReader {
             guard depth < 4 else { throw LoadError.malformed(path: path, field: field, reason: "arrays nested too deeply") }
             let elementType = try read(UInt32.self, field: field + " element type")
             let n = try count(field: field + " length")
-            guard n <= bytes.count - offset else {
+            // each element takes at least this many bytes of the file: the count is checked against what
+            // is there before anything is sized by it, and all arrays together hold a bounded number
+            let minimumBytes: Int
+            switch elementType {
+            case 0, 1, 7: minimumBytes = 1
+            case 2, 3: minimumBytes = 2
+            case 4, 5, 6: minimumBytes = 4
+            case 8, 10, 11, 12: minimumBytes = 8
+            case 9: minimumBytes = 12
+            default: throw LoadError.malformed(path: path, field: field, reason: "unknown array element type \(elementType)")
+            }
+            let (needed, overflow) = n.multipliedReportingOverflow(by: minimumBytes)
+            guard !overflow, needed <= bytes.count - offset else {
                 throw LoadError.malformed(path: path, field: field, reason: "array of \(n) elements runs past the end of the file")
+            }
+            arrayElements += n
+            guard arrayElements <= Self.maximumArrayElements else {
+                throw LoadError.malformed(path: path, field: field,
+                                          reason: "metadata arrays hold more than \(Self.maximumArrayElements) elements in all")
             }
             var items: [GGUFValue] = []
             items.reserveCapacity(n)

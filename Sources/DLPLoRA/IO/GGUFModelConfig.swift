@@ -41,7 +41,15 @@ extension ModelConfig {
             bosTokenId: file.metadata["tokenizer.ggml.bos_token_id"]?.intValue.map { TokenIDList([$0]) },
             eosTokenId: file.metadata["tokenizer.ggml.eos_token_id"]?.intValue.map { TokenIDList([$0]) },
             torchDtype: nil)
-        try config.validate(path: path)
+        let keys = ["hidden_size": "embedding_length", "intermediate_size": "feed_forward_length", "num_hidden_layers": "block_count",
+                    "num_attention_heads": "attention.head_count", "num_key_value_heads": "attention.head_count_kv",
+                    "head_dim": "attention.key_length", "vocab_size": "vocab_size", "rms_norm_eps": "attention.layer_norm_rms_epsilon",
+                    "rope_theta": "rope.freq_base", "rope_scaling": "rope.scaling", "rope_scaling.factor": "rope.scaling.factor",
+                    "max_position_embeddings": "context_length", "sliding_window": "attention.sliding_window"]
+        try config.validate(path: path) { field in
+            if field == "bos_token_id" || field == "eos_token_id" { return "tokenizer.ggml.\(field)" }
+            return keys[field].map { "\(arch).\($0)" } ?? field
+        }
         return config
     }
 }

@@ -11,11 +11,17 @@ final class GGUFWeights: WeightStore, @unchecked Sendable {
     /// Heads used to undo the q/k permutation (nil: the architecture is not permuted).
     private let permutation: (heads: Int, kvHeads: Int)?
 
-    init(file: GGUFFile, permuteHeads: (heads: Int, kvHeads: Int)?) {
+    init(file: GGUFFile, permuteHeads: (heads: Int, kvHeads: Int)?) throws {
         gguf = file
         permutation = permuteHeads
         var map: [String: GGUFFile.TensorInfo] = [:]
-        for info in file.tensors { map[Self.huggingFaceName(info.name)] = info }
+        for info in file.tensors {
+            // "token_embd.weight" and "model.embed_tokens.weight" would both be the embedding: refuse, not pick
+            if let earlier = map.updateValue(info, forKey: Self.huggingFaceName(info.name)) {
+                throw LoadError.malformed(path: file.path, field: "tensor '\(info.name)'",
+                                          reason: "names the same weight as tensor '\(earlier.name)' (\(Self.huggingFaceName(info.name)))")
+            }
+        }
         infoByHFName = map
     }
 

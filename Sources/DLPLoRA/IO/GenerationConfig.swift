@@ -18,6 +18,15 @@ public struct GenerationConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Checks the token ids against the model's vocabulary.
+    func validate(path: String, vocabularySize: Int) throws {
+        for (ids, field) in [(bosTokenId, "bos_token_id"), (eosTokenId, "eos_token_id")] {
+            if let bad = ids?.ids.first(where: { $0 < 0 || $0 >= vocabularySize }) {
+                throw LoadError.invalidConfig(path: path, field: field, reason: "id \(bad) is outside the vocabulary (0..<\(vocabularySize))")
+            }
+        }
+    }
+
     /// Reads generation_config.json; a missing file is nil, a malformed one an error.
     static func load(path: String) throws -> GenerationConfig? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }

@@ -120,53 +120,75 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         return config
     }
 
-    /// Checks sizes that the model code relies on.
-    public func validate(path: String) throws {
+    /// Checks sizes and values that the model code relies on; `name` maps a config.json field to the
+    /// name the file uses for it (GGUF keys), for the error message.
+    public func validate(path: String, name: (String) -> String = { $0 }) throws {
         func positive(_ value: Int?, _ field: String) throws {
             guard let value, value > 0 else {
                 throw LoadError.invalidConfig(path: path, field: field, reason: "must be a positive integer, found \(value.map(String.init) ?? "nothing")")
             }
         }
-        try positive(hiddenSize, "hidden_size")
-        try positive(intermediateSize, "intermediate_size")
-        try positive(numHiddenLayers, "num_hidden_layers")
-        try positive(numAttentionHeads, "num_attention_heads")
-        try positive(kvHeads, "num_key_value_heads")
-        try positive(vocabSize, "vocab_size")
-        try positive(headDimension, "head_dim")
+        try positive(hiddenSize, name("hidden_size"))
+        try positive(intermediateSize, name("intermediate_size"))
+        try positive(numHiddenLayers, name("num_hidden_layers"))
+        try positive(numAttentionHeads, name("num_attention_heads"))
+        try positive(kvHeads, name("num_key_value_heads"))
+        try positive(vocabSize, name("vocab_size"))
+        try positive(headDimension, name("head_dim"))
+        // caps far above any released model, so no size computed from them can overflow or exhaust memory
+        func atMost(_ value: Int, _ cap: Int, _ field: String) throws {
+            guard value <= cap else {
+                throw LoadError.invalidConfig(path: path, field: field, reason: "\(value) is above the supported maximum \(cap)")
+            }
+        }
+        try atMost(hiddenSize, 1 << 17, name("hidden_size"))
+        try atMost(intermediateSize, 1 << 19, name("intermediate_size"))
+        try atMost(numHiddenLayers, 1 << 12, name("num_hidden_layers"))
+        try atMost(numAttentionHeads, 1 << 12, name("num_attention_heads"))
+        try atMost(vocabSize, 1 << 24, name("vocab_size"))
+        if let maxPositionEmbeddings { try positive(maxPositionEmbeddings, name("max_position_embeddings")) }
+        if let slidingWindow { try positive(slidingWindow, name("sliding_window")) }
         guard numAttentionHeads % kvHeads == 0 else {
-            throw LoadError.invalidConfig(path: path, field: "num_key_value_heads",
+            throw LoadError.invalidConfig(path: path, field: name("num_key_value_heads"),
                                           reason: "\(kvHeads) does not divide num_attention_heads \(numAttentionHeads)")
         }
         guard headDim != nil || hiddenSize % numAttentionHeads == 0 else {
-            throw LoadError.invalidConfig(path: path, field: "num_attention_heads",
+            throw LoadError.invalidConfig(path: path, field: name("num_attention_heads"),
                                           reason: "\(numAttentionHeads) does not divide hidden_size \(hiddenSize) and head_dim is not given")
         }
         guard headDimension % 2 == 0, headDimension <= 512 else {
-            throw LoadError.invalidConfig(path: path, field: "head_dim", reason: "\(headDimension) must be even and at most 512")
+            throw LoadError.invalidConfig(path: path, field: name("head_dim"), reason: "\(headDimension) must be even and at most 512")
         }
-        guard rmsNormEps > 0 else {
-            throw LoadError.invalidConfig(path: path, field: "rms_norm_eps", reason: "must be positive")
+        guard rmsNormEps.isFinite, rmsNormEps > 0, rmsNormEps < 1, Float(rmsNormEps) > 0 else {
+            throw LoadError.invalidConfig(path: path, field: name("rms_norm_eps"), reason: "must be a finite number in (0, 1), found \(rmsNormEps)")
+        }
+        if let ropeTheta, !(ropeTheta.isFinite && ropeTheta > 1 && Float(ropeTheta).isFinite) {
+            throw LoadError.invalidConfig(path: path, field: name("rope_theta"), reason: "must be a finite number above 1, found \(ropeTheta)")
+        }
+        for (ids, field) in [(bosTokenId, name("bos_token_id")), (eosTokenId, name("eos_token_id"))] {
+            if let bad = ids?.ids.first(where: { $0 < 0 || $0 >= vocabSize }) {
+                throw LoadError.invalidConfig(path: path, field: field, reason: "id \(bad) is outside the vocabulary (0..<\(vocabSize))")
+            }
         }
         if let act = hiddenAct, act != "silu", act != "swish" {
-            throw LoadError.unsupported(path: path, field: "hidden_act", value: act, supported: "silu")
+            throw LoadError.unsupported(path: path, field: name("hidden_act"), value: act, supported: "silu")
         }
         if let scaling = ropeScaling {
             switch scaling.ropeType {
             case "default":
                 break
             case "linear":
-                guard let f = scaling.factor, f > 0 else {
-                    throw LoadError.invalidConfig(path: path, field: "rope_scaling.factor", reason: "linear scaling needs a positive factor")
+                guard let f = scaling.factor, f.isFinite, f > 0 else {
+                    throw LoadError.invalidConfig(path: path, field: name("rope_scaling.factor"), reason: "linear scaling needs a positive factor")
                 }
             case "llama3":
-                guard let f = scaling.factor, f > 0, let low = scaling.lowFrequencyFactor, let high = scaling.highFrequencyFactor,
-                      high > low, let original = scaling.originalMaxPositionEmbeddings, original > 0 else {
-                    throw LoadError.invalidConfig(path: path, field: "rope_scaling",
+                guard let f = scaling.factor, f.isFinite, f > 0, let low = scaling.lowFrequencyFactor, let high = scaling.highFrequencyFactor,
+                      low.isFinite, high.isFinite, low > 0, high > low, let original = scaling.originalMaxPositionEmbeddings, original > 0 else {
+                    throw LoadError.invalidConfig(path: path, field: name("rope_scaling"),
                                                   reason: "llama3 scaling needs factor, low_freq_factor < high_freq_factor and original_max_position_embeddings")
                 }
             default:
-                throw LoadError.unsupported(path: path, field: "rope_scaling.rope_type", value: scaling.ropeType,
+                throw LoadError.unsupported(path: path, field: name("rope_scaling.rope_type"), value: scaling.ropeType,
                                             supported: "default, linear, llama3")
             }
         }

@@ -34,15 +34,26 @@ final class SafetensorsFile: WeightStore, @unchecked Sendable {
             throw LoadError.malformed(path: path, field: "header length",
                                       reason: "header of \(headerLength) bytes runs past the end of the \(bytes.count)-byte file")
         }
+        // our own JSON reader keeps every key as written, so a name given twice (or twice in canonically
+        // equivalent spellings) is refused instead of one tensor silently shadowing the other
         let headerData = Data(bytes[8..<(8 + Int(headerLength))])
-        let json: Any
+        let json: JinjaValue
         do {
-            json = try JSONSerialization.jsonObject(with: headerData)
+            json = try JinjaValue.parseJSON(headerData, rejectingDuplicateKeys: true)
         } catch {
-            throw LoadError.malformed(path: path, field: "header", reason: "not valid JSON (\(error.localizedDescription))")
+            throw LoadError.malformed(path: path, field: "header", reason: "not valid JSON (\(error))")
         }
-        guard let header = json as? [String: Any] else {
+        guard case let .dict(headerObject) = json else {
             throw LoadError.malformed(path: path, field: "header", reason: "expected a JSON object")
+        }
+        var header: [(String, Any)] = []
+        var seen = Set<String>()
+        for (key, value) in headerObject.pairs {
+            guard case let .string(name) = key else { continue }
+            guard seen.insert(name).inserted else {
+                throw LoadError.malformed(path: path, field: "tensor '\(name)'", reason: "the name appears twice in the header")
+            }
+            header.append((name, value.foundationValue))
         }
         dataStart = 8 + Int(headerLength)
         let dataSize = bytes.count - dataStart
@@ -100,7 +111,7 @@ final class SafetensorsFile: WeightStore, @unchecked Sendable {
         }
         let (expectedBytes, overflow) = count.multipliedReportingOverflow(by: type.size)
         guard !overflow, expectedBytes == end - begin else {
-            throw LoadError.tensorMismatch(path: path, tensor: name, expected: "\(count * type.size) bytes for \(dtypeName) \(shape)",
+            throw LoadError.tensorMismatch(path: path, tensor: name, expected: overflow ? "more than Int.max bytes for \(dtypeName) \(shape)" : "\(expectedBytes) bytes for \(dtypeName) \(shape)",
                                            found: "\(end - begin) bytes at data_offsets [\(begin), \(end)]")
         }
         return Entry(type: type, shape: shape, begin: begin, end: end)
@@ -110,9 +121,8 @@ final class SafetensorsFile: WeightStore, @unchecked Sendable {
         guard let list = value as? [Any] else { return nil }
         var out: [Int] = []
         for item in list {
-            guard let number = item as? NSNumber, number.doubleValue.rounded() == number.doubleValue,
-                  abs(number.doubleValue) < 9.0e15 else { return nil }
-            out.append(number.intValue)
+            guard let number = item as? Int, abs(number) < 9_000_000_000_000_000 else { return nil }
+            out.append(number)
         }
         return out
     }

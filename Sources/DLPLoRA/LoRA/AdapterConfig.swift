@@ -20,6 +20,8 @@ public struct AdapterConfig: Sendable, Equatable {
     public var useRSLoRA: Bool
     public var layersToTransform: [Int]?
     public var layersPattern: [String]
+    /// base_model_name_or_path: the model the adapter was trained on (bookkeeping, compared by name only).
+    public var baseModel: String? = nil
 
     /// Fields that do not change inference (training settings, bookkeeping).
     static let inertFields: Set<String> = [
@@ -85,8 +87,8 @@ public struct AdapterConfig: Sendable, Equatable {
         guard let rank = json["r"] as? Int, rank > 0 else {
             throw LoadError.invalidConfig(path: path, field: "r", reason: "must be a positive integer")
         }
-        guard let alpha = (json["lora_alpha"] as? NSNumber)?.doubleValue else {
-            throw LoadError.invalidConfig(path: path, field: "lora_alpha", reason: "must be a number")
+        guard let alpha = (json["lora_alpha"] as? NSNumber)?.doubleValue, alpha.isFinite else {
+            throw LoadError.invalidConfig(path: path, field: "lora_alpha", reason: "must be a finite number")
         }
         var targets: Targets?
         switch json["target_modules"] {
@@ -102,8 +104,19 @@ public struct AdapterConfig: Sendable, Equatable {
         }
         var alphaPattern: [String: Double] = [:]
         for (key, value) in json["alpha_pattern"] as? [String: Any] ?? [:] {
-            guard let a = (value as? NSNumber)?.doubleValue else { throw LoadError.invalidConfig(path: path, field: "alpha_pattern.\(key)", reason: "must be a number") }
+            guard let a = (value as? NSNumber)?.doubleValue, a.isFinite else {
+                throw LoadError.invalidConfig(path: path, field: "alpha_pattern.\(key)", reason: "must be a finite number")
+            }
             alphaPattern[key] = a
+        }
+        // every pattern must compile: a broken one would otherwise match nothing and silently change scales
+        for (field, keys) in [("rank_pattern", Array(rankPattern.keys)), ("alpha_pattern", Array(alphaPattern.keys))] {
+            for key in keys where (try? NSRegularExpression(pattern: ".*\\.\(key)")) == nil {
+                throw LoadError.invalidConfig(path: path, field: "\(field).\(key)", reason: "not a valid regular expression")
+            }
+        }
+        if case let .regex(pattern)? = targets, (try? NSRegularExpression(pattern: pattern)) == nil {
+            throw LoadError.invalidConfig(path: path, field: "target_modules", reason: "'\(pattern)' is not a valid regular expression")
         }
         var layers: [Int]?
         switch json["layers_to_transform"] {
@@ -115,7 +128,8 @@ public struct AdapterConfig: Sendable, Equatable {
         var layersPattern = ["layers", "h", "block", "blocks", "layer"]
         if let one = json["layers_pattern"] as? String { layersPattern = [one] } else if let list = json["layers_pattern"] as? [String], !list.isEmpty { layersPattern = list }
         return AdapterConfig(rank: rank, alpha: alpha, targets: targets, rankPattern: rankPattern, alphaPattern: alphaPattern,
-                             useRSLoRA: json["use_rslora"] as? Bool ?? false, layersToTransform: layers, layersPattern: layersPattern)
+                             useRSLoRA: json["use_rslora"] as? Bool ?? false, layersToTransform: layers, layersPattern: layersPattern,
+                             baseModel: json["base_model_name_or_path"] as? String)
     }
 
     /// Whether PEFT would put a LoRA on `module` (e.g. "model.layers.3.self_attn.q_proj") in layer `layer`.
@@ -139,6 +153,10 @@ public struct AdapterConfig: Sendable, Equatable {
         let r = try Self.patternValue(rankPattern, module: module, field: "rank_pattern", path: path) ?? rank
         let a = try Self.patternValue(alphaPattern, module: module, field: "alpha_pattern", path: path) ?? alpha
         let scale = useRSLoRA ? a / Double(r).squareRoot() : a / Double(r)
+        guard abs(scale) <= Self.maximumScale else {
+            throw LoadError.invalidConfig(path: path, field: alphaPattern.isEmpty ? "lora_alpha" : "lora_alpha/alpha_pattern",
+                                          reason: "gives \(module) the scale \(scale); at most \(Self.maximumScale) in size is accepted")
+        }
         return (r, Float(scale))
     }
 
@@ -149,6 +167,9 @@ public struct AdapterConfig: Sendable, Equatable {
         }
         return keys.first.flatMap { pattern[$0] }
     }
+
+    /// The largest |alpha / r| accepted: real adapters use about 0.5 to 64; beyond this the output is noise.
+    static let maximumScale = 1e4
 
     static func fullMatch(_ pattern: String, _ text: String) -> Bool {
         guard let regex = try? NSRegularExpression(pattern: "^(?:\(pattern))$") else { return false }

@@ -26,13 +26,16 @@ public struct FusionPlan: Sendable, Equatable, CustomStringConvertible {
             let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard let name = pieces.first, !name.isEmpty else { throw AdapterError.invalidPlan("empty adapter name in '\(text)'") }
             guard pieces.count == 2 else { return Slot(adapter: name, weight: 1) }
-            guard let weight = Float(pieces[1]), weight.isFinite else {
-                throw AdapterError.invalidPlan("'\(pieces[1])' is not a weight (in '\(part)'); expected name=number")
+            guard let weight = Float(pieces[1]), weight.isFinite, abs(weight) <= FusionPlan.maximumWeight else {
+                throw AdapterError.invalidPlan("'\(pieces[1])' is not a weight (in '\(part)'); expected name=number from -\(Int(FusionPlan.maximumWeight)) to \(Int(FusionPlan.maximumWeight))")
             }
             return Slot(adapter: name, weight: weight)
         }
         guard !slots.isEmpty else { throw AdapterError.invalidPlan("the mix names no adapter") }
     }
+
+    /// The largest |weight| a mix accepts (the router's weights sum to 1; beyond this the output is noise).
+    public static let maximumWeight: Float = 100
 
     public var description: String { slots.map { "\($0.adapter)=\($0.weight)" }.joined(separator: ",") }
 }
@@ -65,6 +68,9 @@ public struct AdapterSelection: Sendable {
             for (s, slot) in plan.slots.enumerated() {
                 guard let index = names.firstIndex(of: slot.adapter) else {
                     throw AdapterError.unknownAdapter(slot.adapter, loaded: names)
+                }
+                guard slot.weight.isFinite, abs(slot.weight) <= FusionPlan.maximumWeight else {
+                    throw AdapterError.invalidPlan("adapter '\(slot.adapter)' has weight \(slot.weight); weights are finite and at most \(FusionPlan.maximumWeight) in size")
                 }
                 adapters[p * k + s] = Int32(index)
                 weights[p * k + s] = slot.weight

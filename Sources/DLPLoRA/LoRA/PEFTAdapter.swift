@@ -109,7 +109,14 @@ public final class LoRAAdapter: @unchecked Sendable {
                                                        expected: "F32, F16 or BF16", found: tensor.type.rawValue)
                     }
                 }
-                modules[layer, default: [:]][projection] = Module(rank: rank, scale: scale, a: a.floatValues(), b: b.floatValues())
+                let aValues = a.floatValues(), bValues = b.floatValues()
+                for (values, label) in [(aValues, "lora_A"), (bValues, "lora_B")] {
+                    if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                        throw LoadError.malformed(path: weightsPath, field: "\(label) of \(projection.rawValue) layer \(layer)",
+                                                  reason: "element \(bad) is not finite (\(values[bad]))")
+                    }
+                }
+                modules[layer, default: [:]][projection] = Module(rank: rank, scale: scale, a: aValues, b: bValues)
             }
         }
         guard !modules.isEmpty else {

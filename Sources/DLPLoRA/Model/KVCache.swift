@@ -19,12 +19,21 @@ public final class KVCache: @unchecked Sendable {
     /// Valid positions per slot.
     public internal(set) var lengths: [Int]
 
+    /// Limits on a cache's shape (positions are int32 in the kernel interface).
+    public static let maximumSlots = 4096
+    public static let maximumCapacity = 1 << 24
+
     init(backend: KernelBackend, layers count: Int, kvHeads: Int, headDim: Int, slots: Int, capacity: Int) throws {
         self.slots = slots
         self.capacity = capacity
         lengths = Array(repeating: 0, count: slots)
         let shape = [slots, kvHeads, capacity, headDim]
-        let bytes = shape.reduce(1, *) * 4
+        var bytes = 4
+        for dim in shape {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: dim)
+            guard !overflow else { throw InferenceError.invalidRequest("a KV cache of \(shape) f32 values does not fit in memory") }
+            bytes = product
+        }
         layers = try (0..<count).map { _ in
             Layer(keys: DeviceTensor(buffer: try backend.allocate(bytes: bytes), dtype: .f32, shape: shape),
                   values: DeviceTensor(buffer: try backend.allocate(bytes: bytes), dtype: .f32, shape: shape),

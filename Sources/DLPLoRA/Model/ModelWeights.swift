@@ -36,6 +36,11 @@ struct ModelWeights {
             guard host.shape == shape else {
                 throw LoadError.tensorMismatch(path: host.file, tensor: name, expected: "shape \(shape)", found: "shape \(host.shape)")
             }
+            // norms and biases (the vectors) are scanned for NaN/Inf: cheap, and a broken one silently
+            // turns every output into garbage
+            if shape.count == 1, let bad = host.floatValues().firstIndex(where: { !$0.isFinite }) {
+                throw LoadError.malformed(path: host.file, field: "tensor '\(name)'", reason: "element \(bad) is not finite (NaN or Inf)")
+            }
             let buffer = try backend.buffer(overHost: host.bytes, owner: host.owner)
             bytesByType[dtype, default: 0] += host.bytes.count
             return DeviceTensor(buffer: buffer, dtype: dtype, shape: shape)

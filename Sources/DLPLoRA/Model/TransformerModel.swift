@@ -86,6 +86,9 @@ public final class TransformerModel: @unchecked Sendable {
     /// A cache for `slots` sequences of `capacity` positions each.
     public func makeCache(slots: Int = 1, capacity: Int) throws -> KVCache {
         guard slots > 0, capacity > 0 else { throw InferenceError.invalidRequest("a cache needs at least one slot and one position") }
+        guard slots <= KVCache.maximumSlots, capacity <= KVCache.maximumCapacity else {
+            throw InferenceError.invalidRequest("a cache of \(slots) slots x \(capacity) positions is above the limits (\(KVCache.maximumSlots) slots, \(KVCache.maximumCapacity) positions)")
+        }
         return try KVCache(backend: backend, layers: config.numHiddenLayers, kvHeads: config.kvHeads,
                            headDim: config.headDimension, slots: slots, capacity: capacity)
     }

@@ -12,8 +12,8 @@ public struct JinjaJSONError: Error, CustomStringConvertible, Equatable {
 extension JinjaValue {
     /// Parses JSON text into values: objects become ordered dicts, numbers without a fraction or
     /// exponent ints. Nesting deeper than 256 levels is refused.
-    public static func parseJSON(_ text: String) throws -> JinjaValue {
-        var parser = JSONParser(bytes: Array(text.utf8))
+    public static func parseJSON(_ text: String, rejectingDuplicateKeys: Bool = false) throws -> JinjaValue {
+        var parser = JSONParser(bytes: Array(text.utf8), rejectDuplicates: rejectingDuplicateKeys)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
@@ -21,16 +21,23 @@ extension JinjaValue {
         return value
     }
 
-    /// Parses UTF-8 JSON bytes (a messages or tools file).
-    public static func parseJSON(_ data: Data) throws -> JinjaValue {
+    /// Parses UTF-8 JSON bytes (a messages or tools file). A key given twice in one object keeps its last
+    /// value, as Python's json.loads does, unless `rejectingDuplicateKeys` (then it is an error).
+    public static func parseJSON(_ data: Data, rejectingDuplicateKeys: Bool = false) throws -> JinjaValue {
         guard let text = String(data: data, encoding: .utf8) else { throw JinjaJSONError(offset: 0, reason: "not UTF-8") }
-        return try parseJSON(text)
+        return try parseJSON(text, rejectingDuplicateKeys: rejectingDuplicateKeys)
     }
 }
 
 private struct JSONParser {
     let bytes: [UInt8]
     var position = 0
+    var rejectDuplicates = false
+
+    init(bytes: [UInt8], rejectDuplicates: Bool) {
+        self.bytes = bytes
+        self.rejectDuplicates = rejectDuplicates
+    }
 
     func error(_ reason: String) -> JinjaJSONError { JinjaJSONError(offset: position, reason: reason) }
 
@@ -57,7 +64,12 @@ private struct JSONParser {
             while true {
                 skipWhitespace()
                 guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                let keyStart = position
                 let key = try parseString()
+                if rejectDuplicates, dict[key] != nil {
+                    position = keyStart
+                    throw error("the key \"\(key)\" appears twice in one object")
+                }
                 skipWhitespace()
                 guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
                 position += 1
