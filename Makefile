@@ -50,7 +50,7 @@ test: deps data
 
 FUZZ_SECONDS ?= 60
 fuzz: deps $(CHAT_TEMPLATES)
-	for t in fuzz-template fuzz-json; do \
+	for t in fuzz-template fuzz-json fuzz-readers; do \
 	  DLP_FUZZ=1 $(SWIFT) build -c release --build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --product $$t || exit 1; \
 	done
 	scripts/fuzz.sh $(FUZZ_SECONDS)

@@ -59,7 +59,7 @@ let package = Package(
 // DLP_FUZZ=1 adds the libFuzzer targets (Fuzz/): `make fuzz` builds them with -sanitize=fuzzer,address.
 if ProcessInfo.processInfo.environment["DLP_FUZZ"] == "1" {
     package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/FuzzDriver"))
-    for name in ["fuzz-template", "fuzz-json"] {
+    for name in ["fuzz-template", "fuzz-json", "fuzz-readers"] {
         package.targets.append(.executableTarget(name: name, dependencies: ["DLPLoRA", "FuzzDriver"], path: "Fuzz/\(name)"))
     }
 }

@@ -8,7 +8,7 @@
 #                       tiny tokenizer.json fixtures, and of llama.cpp's GGUF vocabularies as transformers
 #                       converts them to `tokenizers` (needs torch and gguf; .cache/llama-vocab from
 #                       scripts/fetch-llama-vocab.sh)
-# Usage: PYTHON scripts/make_canonical_goldens.py   (transformers 4.46.3, tokenizers 0.20.3, gguf, torch)
+# Usage: REFSTACK_PYTHON scripts/make_canonical_goldens.py   (scripts/install-refstack.sh: transformers, tokenizers, gguf, torch)
 import json, os, unicodedata
 os.environ.setdefault("TQDM_DISABLE", "1")
 from tokenizers import Tokenizer, models, trainers, decoders, normalizers, processors

@@ -16,8 +16,8 @@ static inline uint64_t mix(uint64_t h, uint32_t value) {
     return h;
 }
 
-int64_t dlp_host_hash_features(const uint32_t *s, const uint8_t *word_char, int64_t n, int32_t min_n, int32_t max_n,
-                               int32_t bigrams, uint64_t buckets, int32_t *out, int64_t capacity) {
+int64_t dlp_host_hash_features(const uint32_t *s, const uint8_t *word_char, const uint32_t *classes, int64_t n,
+                               int32_t min_n, int32_t max_n, int32_t bigrams, uint64_t buckets, int32_t *out, int64_t capacity) {
     int64_t count = 0;
     if (buckets == 0) return 0;
     for (int32_t g = min_n; g <= max_n; g++) {
@@ -43,6 +43,21 @@ int64_t dlp_host_hash_features(const uint32_t *s, const uint8_t *word_char, int6
         previous = word;
         has_previous = 1;
         in_word = 0;
+    }
+    /* scalar classes, once per run: what kind of text this is (emoji, a script, digits, brackets) even
+     * when every character of it is unseen */
+    if (classes) {
+        uint32_t previous_class = 0;
+        for (int64_t i = 0; i < n && count + 3 <= capacity; i++) {
+            uint32_t c = classes[i];
+            if (i > 0 && c == classes[i - 1]) continue;
+            if (c != 0) {
+                out[count++] = (int32_t)(mix(FNV_BASIS ^ 0x43, c >> 16) % buckets);
+                out[count++] = (int32_t)(mix(FNV_BASIS ^ 0x44, c) % buckets);
+            }
+            out[count++] = (int32_t)(mix(mix(FNV_BASIS ^ 0x45, previous_class), c) % buckets);
+            previous_class = c;
+        }
     }
     return count;
 }

@@ -11,11 +11,13 @@ extern "C" {
 #endif
 
 /* Hashed features of a normalized text: scalars [n] (lowercased, whitespace collapsed to single spaces,
- * a space at each end), word_char [n] (1 for letters and digits). Writes character n-grams for every
- * n in [min_n, max_n], then words and (if bigrams) word bigrams, each as a bucket id in [0, buckets), to
- * out (capacity entries at most). Returns the number written. */
-int64_t dlp_host_hash_features(const uint32_t *scalars, const uint8_t *word_char, int64_t n, int32_t min_n, int32_t max_n,
-                               int32_t bigrams, uint64_t buckets, int32_t *out, int64_t capacity);
+ * a space at each end), word_char [n] (1 for letters and digits), classes [n] or NULL (a scalar's class:
+ * (general category + 1) << 16 | (scalar >> 7), 0 for a space). Writes character n-grams for every n in
+ * [min_n, max_n], then words and (if bigrams) word bigrams, then (if classes) per run of scalars of one
+ * class: the category, the class, and the class after the previous run's, each as a bucket id in
+ * [0, buckets), to out (capacity entries at most). Returns the number written. */
+int64_t dlp_host_hash_features(const uint32_t *scalars, const uint8_t *word_char, const uint32_t *classes, int64_t n,
+                               int32_t min_n, int32_t max_n, int32_t bigrams, uint64_t buckets, int32_t *out, int64_t capacity);
 
 /* out[dim] = mean over f in features[n] of table[f, :] (zeros when n == 0). */
 void dlp_host_embedding_bag(const float *table, int64_t dim, const int32_t *features, int64_t n, float *out);

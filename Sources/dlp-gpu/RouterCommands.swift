@@ -16,10 +16,10 @@ struct TrainRouterCommand: ParsableCommand {
     @Option(name: .long, help: "Where to write the router (safetensors).")
     var out: String
 
-    @Option(name: .long, help: "Part of each class held out for the final evaluation.")
+    @Option(name: .long, help: "Part of each class held out for the final evaluation (0 to 0.9).")
     var heldOut: Double = 0.2
 
-    @Option(name: .long, help: "Use at most this many texts per class.")
+    @Option(name: .long, help: "Use at most this many texts per class (at least 1).")
     var maxPerTask: Int = 2000
 
     @Option(name: .long, help: "Most epochs (early stopping may end sooner).")
@@ -28,33 +28,52 @@ struct TrainRouterCommand: ParsableCommand {
     @Option(name: .long, help: "Random seed: the same seed and data give the same file.")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: "Hash buckets of the featurizer (rows of the embedding table).")
+    @Option(name: .long, help: "Hash buckets of the featurizer (rows of the embedding table; 1 to \(FeaturizerSettings.maximumBuckets)).")
     var buckets: Int = 1 << 16
 
-    @Option(name: .long, help: "Embedding width.")
+    @Option(name: .long, help: "Embedding width (1 to \(Router.maximumWidth)).")
     var embedDim: Int = 64
 
-    @Option(name: .long, help: "Default top-p of the saved router.")
+    @Option(name: .long, help: "Hidden layer widths, comma-separated (each 1 to \(Router.maximumWidth)).")
+    var hidden: String = "256,256,128"
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Features of the scalars' classes (Unicode category and block), which recognize emoji, scripts and symbols never seen in training.")
+    var scalarClasses = true
+
+    @Option(name: .long, help: "Default top-p of the saved router (in (0, 1]).")
     var topP: Float = 0.6
 
     @Option(name: .long, help: "softmax (the paper's code) or renormalize.")
     var weighting: PlanWeighting = .softmax
 
-    @Option(name: .long, help: "Most adapters fused per sentence.")
+    @Option(name: .long, help: "Most adapters fused per sentence (1 to 64).")
     var maxAdapters: Int = 3
 
-    func run() throws {
-        let dataset = try RoutingDataset.load(paths: data, maxPerLabel: maxPerTask)
-        let (train, held) = dataset.split(heldOut: heldOut, seed: seed)
+    var trainingConfig: RouterTrainingConfig {
         var config = RouterTrainingConfig()
         config.epochs = epochs
         config.seed = seed
         config.embedDim = embedDim
         config.featurizer.buckets = buckets
+        config.featurizer.scalarClasses = scalarClasses
+        config.hidden = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) ?? 0 }
         config.selection = TopPSelection(p: topP, weighting: weighting, maxAdapters: maxAdapters)
+        return config
+    }
+
+    func validate() throws {
+        guard heldOut.isFinite, (0...0.9).contains(heldOut) else { throw ValidationError("--held-out \(heldOut): give 0 to 0.9") }
+        guard maxPerTask >= 1 else { throw ValidationError("--max-per-task \(maxPerTask): give at least 1") }
+        if let problem = trainingConfig.problem { throw ValidationError(problem) }
+    }
+
+    func run() throws {
+        let dataset = try RoutingDataset.load(paths: data, maxPerLabel: maxPerTask)
+        let (train, held) = dataset.split(heldOut: heldOut, seed: seed)
+        let config = trainingConfig
         printError("\(dataset.labels.count) classes, \(train.examples.count) training texts, \(held.examples.count) held out")
         let start = Date()
-        let router = RouterTrainer.train(train, config: config, onStep: { step, steps in
+        let router = try RouterTrainer.train(train, config: config, onStep: { step, steps in
             ProgressBar.show(step, of: steps, label: "training")
         }, onEpoch: { e in
             ProgressBar.clear()
@@ -76,8 +95,12 @@ struct EvalRouterCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Test data, in the formats train-router reads.")
     var data: [String]
 
-    @Option(name: .long, help: "Use at most this many texts per class.")
+    @Option(name: .long, help: "Use at most this many texts per class (at least 1).")
     var maxPerTask: Int?
+
+    func validate() throws {
+        if let maxPerTask, maxPerTask < 1 { throw ValidationError("--max-per-task \(maxPerTask): give at least 1") }
+    }
 
     @Flag(name: .long, help: "Print accuracy and the confusion matrix as JSON.")
     var json = false
@@ -104,8 +127,12 @@ struct RouteCommand: ParsableCommand {
     @Argument(help: "The text to route.")
     var text: String
 
-    @Option(name: .long, help: "Top-p (default: the router's).")
+    @Option(name: .long, help: "Top-p in (0, 1] (default: the router's).")
     var topP: Float?
+
+    func validate() throws {
+        if let topP, !(topP.isFinite && topP > 0 && topP <= 1) { throw ValidationError("--top-p \(topP): give a number in (0, 1]") }
+    }
 
     @Option(name: .long, help: "softmax or renormalize (default: the router's).")
     var weighting: PlanWeighting?

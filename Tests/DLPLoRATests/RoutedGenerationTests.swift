@@ -6,18 +6,19 @@ import Testing
 @testable import DLPLoRA
 
 @Suite struct RoutedGenerationTests {
-    static let router: Router = {
+    static let trained: Result<Router, Error> = Result {
         var config = smallRouterConfig()
         config.selection = TopPSelection(p: 0.6, weighting: .softmax, maxAdapters: 2)
-        return RouterTrainer.train(syntheticRoutingData(), config: config)
-    }()
+        return try RouterTrainer.train(syntheticRoutingData(), config: config)
+    }
+    static var router: Router { get throws { try trained.get() } }
 
     @Test func promptRowsFollowTheirSentences() throws {
         let tokenizer = try TokenizerLoader.load(path: Fixtures.path("tokenizers/bytelevel.json"))
         let text = "Striker goal match penalty league. Bake dough sugar flour oven. Rocket orbit comet galaxy."
         let ids = try tokenizer.encode(text, addSpecialTokens: true)
         var routes: [(String, FusionPlan)] = []
-        var plans = try SequencePlans(request: GenerationRequest(promptIDs: ids, router: SentenceRouter(router: Self.router)),
+        var plans = try SequencePlans(request: GenerationRequest(promptIDs: ids, router: SentenceRouter(router: try Self.router)),
                                       tokenizer: tokenizer) { routes.append(($0, $1)) }
         #expect(routes.map(\.0) == ["Striker goal match penalty league.", "Bake dough sugar flour oven.", "Rocket orbit comet galaxy."])
         #expect(routes.map { $0.1.slots.first?.adapter } == ["sports", "baking", "space"])
@@ -43,10 +44,10 @@ struct SmolLM2RoutedTests {
     @Test func routedScoringEqualsHandMadePlansAndGenerationRoutes() throws {
         let loaded = try LoadedModel(path: try #require(Fixtures.smollm2), backend: Fixtures.cpu)
         let tokenizer = try #require(loaded.tokenizer)
-        for (i, name) in RoutedGenerationTests.router.adapterNames.enumerated() {
+        for (i, name) in try RoutedGenerationTests.router.adapterNames.enumerated() {
             try loaded.adapters.add(try randomAdapter(name, config: loaded.model.config, rank: 4, projections: [.qProj, .vProj], seed: UInt64(40 + i)))
         }
-        let sentenceRouter = SentenceRouter(router: RoutedGenerationTests.router)
+        let sentenceRouter = SentenceRouter(router: try RoutedGenerationTests.router)
         let text = "The striker scored a goal. Bake the dough with sugar."
         let ids = try tokenizer.encode(text)
         let routed = try loaded.logProbabilities(ids: ids, router: sentenceRouter)

@@ -74,12 +74,12 @@ func smallRouterConfig(seed: UInt64 = 7) -> RouterTrainingConfig {
         let data = syntheticRoutingData()
         let (train, held) = data.split(heldOut: 0.25, seed: 1)
         let dir = try Fixtures.temporaryDirectory()
-        let a = RouterTrainer.train(train, config: smallRouterConfig())
-        let b = RouterTrainer.train(train, config: smallRouterConfig())
+        let a = try RouterTrainer.train(train, config: smallRouterConfig())
+        let b = try RouterTrainer.train(train, config: smallRouterConfig())
         try a.save(to: dir + "/a.safetensors")
         try b.save(to: dir + "/b.safetensors")
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/a.safetensors")) == Data(contentsOf: URL(fileURLWithPath: dir + "/b.safetensors")))
-        let c = RouterTrainer.train(train, config: smallRouterConfig(seed: 8))
+        let c = try RouterTrainer.train(train, config: smallRouterConfig(seed: 8))
         #expect(c.embedding != a.embedding)
         #expect(try RoutingEvaluation.evaluate(a, on: held).accuracy >= 0.95)
         // the file round-trips
@@ -91,7 +91,7 @@ func smallRouterConfig(seed: UInt64 = 7) -> RouterTrainingConfig {
 
     @Test func routerFilesAreChecked() throws {
         let dir = try Fixtures.temporaryDirectory()
-        let router = RouterTrainer.train(syntheticRoutingData(perClass: 10), config: { var c = smallRouterConfig(); c.epochs = 1; return c }())
+        let router = try RouterTrainer.train(syntheticRoutingData(perClass: 10), config: { var c = smallRouterConfig(); c.epochs = 1; return c }())
         try router.save(to: dir + "/r.safetensors")
         expectLoadError({ try router.checkAdapters(["sports", "baking"], routerPath: dir + "/r.safetensors") },
                         mentions: ["r.safetensors", "sports, baking, space", "[sports, baking]"])

@@ -11,8 +11,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 peers=.cache/peers
 mkdir -p "$peers/wheels"
-py=${REFSTACK_PYTHON:-$HOME/.cache/dlp-refstack/venv/bin/python}
-[ -x "$py" ] || ../shared/refstack/install.sh >&2
+py=${REFSTACK_PYTHON:-$(scripts/install-refstack.sh)}
 q41=$(scripts/fetch-smollm2.sh)
 # llama-cpp-python from source (pip builds llama.cpp with cmake), for this CPU family without -march=native
 if ! ls "$peers"/wheels/llama_cpp_python-*.whl >/dev/null 2>&1; then

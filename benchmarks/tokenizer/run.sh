@@ -1,14 +1,13 @@
 #!/bin/sh
 # Tokenizer throughput: dlp-gpu against Hugging Face `tokenizers` (Rust, one thread) on the same English
 # text with SmolLM2's tokenizer, in one run. The text is ~1 MB of Python standard-library docstrings
-# (every Python has them). Needs the reference stack (../shared/refstack/install.sh) for the tokenizer.json
+# (every Python has them). Needs the reference stack (scripts/install-refstack.sh) for the tokenizer.json
 # that transformers converts from the GGUF, and for `tokenizers`.
 # Usage: benchmarks/tokenizer/run.sh > benchmarks/results/DATE-tokenizer-cpu.txt
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-py=${REFSTACK_PYTHON:-$HOME/.cache/dlp-refstack/venv/bin/python}
-[ -x "$py" ] || ../shared/refstack/install.sh
+py=${REFSTACK_PYTHON:-$(scripts/install-refstack.sh)}
 gguf=$(scripts/fetch-smollm2.sh)
 work=.cache/bench-tokenizer
 mkdir -p "$work"

@@ -26,6 +26,8 @@ public final class Router: @unchecked Sendable {
     var layers: [DenseLayer]        // hidden layers then the output layer
 
     static let format = "dlp-router/1"
+    /// The widest embedding or layer a router may have.
+    public static let maximumWidth = 4096
 
     init(adapterNames: [String], featurizer settings: FeaturizerSettings, embedDim: Int, hidden: [Int],
          selection: TopPSelection, seed: UInt64) {

@@ -40,8 +40,8 @@ extension Router {
             throw LoadError.invalidConfig(path: path, field: "__metadata__.adapters", reason: "must name each adapter once")
         }
         let settings = try json("featurizer", FeaturizerSettings.self)
-        guard settings.buckets > 0, settings.charNgramMin > 0, settings.charNgramMax >= settings.charNgramMin else {
-            throw LoadError.invalidConfig(path: path, field: "__metadata__.featurizer", reason: "buckets and n-gram lengths must be positive")
+        if let problem = settings.problem {
+            throw LoadError.invalidConfig(path: path, field: "__metadata__.featurizer", reason: problem)
         }
         guard let p = Float(meta["top_p"] ?? ""), p >= 0, p <= 1 else {
             throw LoadError.invalidConfig(path: path, field: "__metadata__.top_p", reason: "must be a number in [0, 1]")
@@ -56,24 +56,37 @@ extension Router {
             throw LoadError.tensorMismatch(path: path, tensor: "embedding", expected: "F32 [\(settings.buckets), dim]", found: "something else")
         }
         let dim = table.shape[1]
+        guard (1...Router.maximumWidth).contains(dim) else {
+            throw LoadError.tensorMismatch(path: path, tensor: "embedding", expected: "a width of 1 to \(Router.maximumWidth)", found: "\(dim)")
+        }
+        let embedding = table.floatValues()
+        if let bad = embedding.firstIndex(where: { !$0.isFinite }) {
+            throw LoadError.malformed(path: path, field: "tensor 'embedding'", reason: "element \(bad) is not finite (NaN or Inf)")
+        }
         var layers: [DenseLayer] = []
         var inputs = dim
         while let w = try file.tensor(named: "layers.\(layers.count).weight") {
             let i = layers.count
-            guard w.type == .f32, w.shape.count == 2, w.shape[1] == inputs else {
+            guard w.type == .f32, w.shape.count == 2, w.shape[1] == inputs, (1...Router.maximumWidth).contains(w.shape[0]) else {
                 throw LoadError.tensorMismatch(path: path, tensor: "layers.\(i).weight", expected: "F32 [out, \(inputs)]", found: "\(w.type.rawValue) \(w.shape)")
             }
             guard let b = try file.tensor(named: "layers.\(i).bias"), b.type == .f32, b.shape == [w.shape[0]] else {
                 throw LoadError.tensorMismatch(path: path, tensor: "layers.\(i).bias", expected: "F32 [\(w.shape[0])]", found: "missing or other")
             }
-            layers.append(DenseLayer(weight: w.floatValues(), bias: b.floatValues(), inputs: inputs, outputs: w.shape[0]))
+            let weight = w.floatValues(), bias = b.floatValues()
+            for (values, name) in [(weight, "layers.\(i).weight"), (bias, "layers.\(i).bias")] {
+                if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                    throw LoadError.malformed(path: path, field: "tensor '\(name)'", reason: "element \(bad) is not finite (NaN or Inf)")
+                }
+            }
+            layers.append(DenseLayer(weight: weight, bias: bias, inputs: inputs, outputs: w.shape[0]))
             inputs = w.shape[0]
         }
         guard !layers.isEmpty, inputs == names.count else {
             throw LoadError.tensorMismatch(path: path, tensor: "layers.\(max(layers.count - 1, 0)).weight",
                                            expected: "\(names.count) outputs (one per adapter)", found: "\(inputs)")
         }
-        return Router(adapterNames: names, featurizer: settings, embedDim: dim, embedding: table.floatValues(), layers: layers,
+        return Router(adapterNames: names, featurizer: settings, embedDim: dim, embedding: embedding, layers: layers,
                       selection: TopPSelection(p: p, weighting: weighting, maxAdapters: k))
     }
 }

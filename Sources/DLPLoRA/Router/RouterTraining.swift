@@ -23,6 +23,35 @@ public struct RouterTrainingConfig: Sendable {
     public var selection = TopPSelection()
 
     public init() {}
+
+    /// Why these settings cannot train a router, or nil.
+    public var problem: String? {
+        if let problem = featurizer.problem { return problem }
+        guard (1...Router.maximumWidth).contains(embedDim) else { return "embedding width \(embedDim): give 1 to \(Router.maximumWidth)" }
+        guard !hidden.isEmpty, hidden.count <= 8 else { return "hidden layers: give 1 to 8 widths" }
+        if let bad = hidden.first(where: { !(1...Router.maximumWidth).contains($0) }) { return "hidden width \(bad): give 1 to \(Router.maximumWidth)" }
+        guard (1...10_000).contains(epochs) else { return "epochs \(epochs): give 1 to 10000" }
+        guard (1...4096).contains(batchSize) else { return "batch size \(batchSize): give 1 to 4096" }
+        guard learningRate.isFinite, learningRate > 0 else { return "learning rate \(learningRate): give a finite positive number" }
+        guard patience >= 1 else { return "patience \(patience): give at least 1" }
+        guard validationFraction.isFinite, (0...0.9).contains(validationFraction) else { return "validation fraction \(validationFraction): give 0 to 0.9" }
+        guard selection.p.isFinite, selection.p > 0, selection.p <= 1 else { return "top-p \(selection.p): give a number in (0, 1]" }
+        guard (1...64).contains(selection.maxAdapters) else { return "max adapters \(selection.maxAdapters): give 1 to 64" }
+        return nil
+    }
+}
+
+/// Why a router could not be trained.
+public enum RouterTrainingError: Error, CustomStringConvertible, Equatable {
+    case invalidSetting(String)
+    case noTrainingTexts(String)
+
+    public var description: String {
+        switch self {
+        case let .invalidSetting(problem): return "router training: \(problem)"
+        case let .noTrainingTexts(label): return "router training: class '\(label)' has no training texts (fewer texts than the held-out and validation parts take?)"
+        }
+    }
 }
 
 /// What one epoch did.
@@ -71,7 +100,8 @@ public enum RouterTrainer {
     /// Trains a router on `dataset`; `progress` is told about every epoch and, within it, the step.
     public static func train(_ dataset: RoutingDataset, config: RouterTrainingConfig,
                              onStep: (Int, Int) -> Void = { _, _ in },
-                             onEpoch: (EpochReport) -> Void = { _ in }) -> Router {
+                             onEpoch: (EpochReport) -> Void = { _ in }) throws -> Router {
+        if let problem = config.problem { throw RouterTrainingError.invalidSetting(problem) }
         let router = Router(adapterNames: dataset.labels, featurizer: config.featurizer, embedDim: config.embedDim,
                             hidden: config.hidden, selection: config.selection, seed: config.seed)
         let (trainSet, validation) = dataset.split(heldOut: config.validationFraction, seed: config.seed &+ 1)
@@ -90,7 +120,7 @@ public enum RouterTrainer {
         let validationFeatures = validation.examples.map { (router.featurizer.features($0.text), $0.label) }
         var state = TrainingState(router: router)
         var generator = SeededGenerator(seed: config.seed &+ 2)
-        let nonEmpty = pools.indices.filter { !pools[$0].isEmpty }
+        if let empty = pools.indices.first(where: { pools[$0].isEmpty }) { throw RouterTrainingError.noTrainingTexts(dataset.labels[empty]) }
         let steps = max(1, trainSet.examples.count / config.batchSize)
         var best = (accuracy: -1.0, embedding: router.embedding, layers: router.layers)
         var sinceBest = 0
@@ -100,7 +130,7 @@ public enum RouterTrainer {
             for step in 0..<steps {
                 var batch: [([Int32], Int)] = []
                 for _ in 0..<config.batchSize {
-                    let label = nonEmpty[Int(generator.next() % UInt64(nonEmpty.count))]
+                    let label = Int(generator.next() % UInt64(pools.count))
                     let pool = pools[label]
                     batch.append((pool[Int(generator.next() % UInt64(pool.count))], label))
                 }
@@ -110,12 +140,19 @@ public enum RouterTrainer {
                 seen += batch.count
                 onStep(step + 1, steps)
             }
-            var validationHits = 0
-            for (features, label) in validationFeatures where state.predict(features) == label { validationHits += 1 }
-            let validationAccuracy = validationFeatures.isEmpty ? Double(correct) / Double(seen) : Double(validationHits) / Double(validationFeatures.count)
+            // balanced accuracy (the mean over classes): a class of 30 texts counts as much as one of 2,000,
+            // so the epoch kept is not the one that sacrificed the small classes
+            var hits = [Int](repeating: 0, count: dataset.labels.count), totals = hits
+            for (features, label) in validationFeatures {
+                totals[label] += 1
+                if state.predict(features) == label { hits[label] += 1 }
+            }
+            let present = totals.indices.filter { totals[$0] > 0 }
+            let validationAccuracy = present.isEmpty ? Double(correct) / Double(seen)
+                : present.map { Double(hits[$0]) / Double(totals[$0]) }.reduce(0, +) / Double(present.count)
             onEpoch(EpochReport(epoch: epoch, loss: lossSum / Double(steps), trainAccuracy: Double(correct) / Double(seen),
                                 validationAccuracy: validationAccuracy, seconds: Date().timeIntervalSince(start)))
-            if validationAccuracy > best.accuracy {
+            if validationAccuracy >= best.accuracy {     // on a tie the later, longer-trained epoch
                 best = (validationAccuracy, router.embedding, router.layers)
                 sinceBest = 0
             } else {

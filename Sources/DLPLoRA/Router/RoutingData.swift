@@ -34,7 +34,7 @@ public struct RoutingDataset: Sendable {
         var examples: [RoutingExample] = []
         for (index, label) in labels.enumerated() {
             let texts = byLabel[label] ?? []
-            examples += texts.prefix(maxPerLabel ?? texts.count).map { RoutingExample(text: $0, label: index) }
+            examples += texts.prefix(max(0, maxPerLabel ?? texts.count)).map { RoutingExample(text: $0, label: index) }
         }
         return RoutingDataset(labels: labels, examples: examples)
     }
@@ -97,6 +97,7 @@ public struct RoutingDataset: Sendable {
     /// A stratified split: `fraction` of each class (shuffled with `seed`) goes to the second set.
     public func split(heldOut fraction: Double, seed: UInt64) -> (train: RoutingDataset, heldOut: RoutingDataset) {
         var generator = SeededGenerator(seed: seed)
+        let fraction = fraction.isFinite ? min(max(fraction, 0), 1) : 0
         var train: [RoutingExample] = [], held: [RoutingExample] = []
         for label in labels.indices {
             var items = examples.filter { $0.label == label }
