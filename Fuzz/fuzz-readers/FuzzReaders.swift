@@ -32,7 +32,7 @@ private let sample = "Hello world! Café, naïve, e\u{301}, 東京, 🦙 <|im_st
 
 private func write(_ data: UnsafePointer<UInt8>, _ size: Int, to name: String) -> String {
     let path = work + "/" + name
-    FileManager.default.createFile(atPath: path, contents: Data(bytes: data, count: size))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes: data, count: size))
     return path
 }
 

@@ -118,6 +118,12 @@ import Testing
         }
         let badPattern = try tests.editedAdapter { $0["alpha_pattern"] = ["q_proj[": 4] }
         expectLoadError({ _ = try LoRAAdapter(path: badPattern, baseConfig: config) }, mentions: ["alpha_pattern", "regular expression"])
+        // a target_modules regex that backtracks catastrophically on module names ends (matching nothing,
+        // or past its time budget) with an error, not a hang
+        let slow = try tests.editedAdapter { $0["target_modules"] = "(([a-z_.0-9])+)+!" }
+        let started = ContinuousClock.now
+        expectLoadError({ _ = try LoRAAdapter(path: slow, baseConfig: config) }, mentions: ["target_modules"])
+        #expect(ContinuousClock.now - started < .seconds(20))
         #expect(throws: AdapterError.self) { _ = try FusionPlan(parsing: "a=1e38") }
         #expect(throws: AdapterError.self) { _ = try FusionPlan(parsing: "a=nan") }
     }

@@ -1,6 +1,7 @@
 // TokenizerTests.swift: the byte-level BPE tokenizer from SmolLM2's GGUF gives Hugging Face's ids
 // (reference.json holds the ids transformers produced), decodes back to the text, and streams text
 // without ever splitting a UTF-8 character.
+import Foundation
 import Testing
 @testable import DLPLoRA
 
@@ -24,15 +25,27 @@ import Testing
         #expect(elapsed < .seconds(5), "\(name): \(elapsed) for one long word")
     }
 
-    @Test func gpt2PreTokenizerSplitsLikeTheRegex() {
+    @Test func gpt2PreTokenizerSplitsLikeTheRegex() throws {
         let plain = PreTokenizer.gpt2
         // expectations from Python's `regex` module on the GPT-2 pattern
-        #expect(plain.split("Hello world's  2024 !!\n\nok") == ["Hello", " world", "'s", " ", " 2024", " !!", "\n", "\n", "ok"])
-        #expect(plain.split("a  \n\n  b") == ["a", "  \n\n ", " b"])
-        #expect(plain.split("  a") == [" ", " a"])
-        #expect(plain.split("x\n y") == ["x", "\n", " y"])
+        #expect(try plain.split("Hello world's  2024 !!\n\nok") == ["Hello", " world", "'s", " ", " 2024", " !!", "\n", "\n", "ok"])
+        #expect(try plain.split("a  \n\n  b") == ["a", "  \n\n ", " b"])
+        #expect(try plain.split("  a") == [" ", " a"])
+        #expect(try plain.split("x\n y") == ["x", "\n", " y"])
         let digits = PreTokenizer.sequence([.digits(individual: true), .split(PreTokenizer.gpt2)])
-        #expect(digits.apply(["in 2018."]) == ["in", " ", "2", "0", "1", "8", "."])
+        #expect(try digits.apply(["in 2018."]) == ["in", " ", "2", "0", "1", "8", "."])
+    }
+
+    @Test func catastrophicallyBacktrackingPatternsAreErrorsNotHangs() throws {
+        // a tokenizer.json whose Split regex backtracks exponentially on a run of letters without a match
+        let dir = try Fixtures.temporaryDirectory()
+        let json = #"{"pre_tokenizer":{"type":"Split","pattern":{"Regex":"(a+)+$"},"behavior":"Isolated"},"model":{"type":"BPE","vocab":{"a":0,"b":1},"merges":[]}}"#
+        try Data(json.utf8).write(to: URL(fileURLWithPath: dir + "/tokenizer.json"))
+        let tokenizer = try TokenizerLoader.load(path: dir + "/tokenizer.json")
+        #expect(try tokenizer.encode("aaab") == [0, 0, 0, 1])
+        let started = ContinuousClock.now
+        #expect(throws: TokenizerError.self) { _ = try tokenizer.encode(String(repeating: "a", count: 40) + "b") }
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 }
 

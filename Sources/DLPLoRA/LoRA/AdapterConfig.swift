@@ -133,12 +133,14 @@ public struct AdapterConfig: Sendable, Equatable {
     }
 
     /// Whether PEFT would put a LoRA on `module` (e.g. "model.layers.3.self_attn.q_proj") in layer `layer`.
-    func targets(module: String, layer: Int) -> Bool {
+    func targets(module: String, layer: Int, path: String) throws -> Bool {
         let matched: Bool
         switch targets {
         case nil: matched = true                       // PEFT's per-family default: the file's tensors decide
         case .allLinear: matched = true                // every Linear but the output layer
-        case let .regex(pattern): matched = Self.fullMatch(pattern, module)
+        case let .regex(pattern):
+            guard let full = Self.fullMatch(pattern, module) else { throw Self.tooSlow("target_modules", pattern, path) }
+            matched = full
         case let .list(names): matched = names.contains { module == $0 || module.hasSuffix("." + $0) }
         }
         guard matched else { return false }
@@ -161,7 +163,10 @@ public struct AdapterConfig: Sendable, Equatable {
     }
 
     private static func patternValue<V>(_ pattern: [String: V], module: String, field: String, path: String) throws -> V? {
-        let keys = pattern.keys.filter { fullMatch(".*\\.\($0)", module) }.sorted()
+        let keys = try pattern.keys.filter { key in
+            guard let full = fullMatch(".*\\.\(key)", module) else { throw tooSlow("\(field).\(key)", key, path) }
+            return full
+        }.sorted()
         guard keys.count <= 1 else {
             throw LoadError.invalidConfig(path: path, field: field, reason: "keys \(keys) all match \(module); PEFT would pick by file order, which is ambiguous")
         }
@@ -171,8 +176,15 @@ public struct AdapterConfig: Sendable, Equatable {
     /// The largest |alpha / r| accepted: real adapters use about 0.5 to 64; beyond this the output is noise.
     static let maximumScale = 1e4
 
-    static func fullMatch(_ pattern: String, _ text: String) -> Bool {
+    static func tooSlow(_ field: String, _ pattern: String, _ path: String) -> LoadError {
+        LoadError.invalidConfig(path: path, field: field, reason: "the regular expression '\(pattern)' ran past its time budget on a module name (it backtracks catastrophically)")
+    }
+
+    /// Whether `pattern` matches all of `text` (PEFT's re.fullmatch); nil when the pattern runs past
+    /// its time budget (it backtracks catastrophically).
+    static func fullMatch(_ pattern: String, _ text: String) -> Bool? {
         guard let regex = try? NSRegularExpression(pattern: "^(?:\(pattern))$") else { return false }
-        return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        guard let matches = regex.boundedMatches(in: text) else { return nil }
+        return !matches.isEmpty
     }
 }

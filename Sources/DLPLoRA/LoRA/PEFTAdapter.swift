@@ -83,7 +83,7 @@ public final class LoRAAdapter: @unchecked Sendable {
             for projection in Projection.allCases {
                 let module = projection.moduleName(layer: layer)
                 let entry = pairs[layer]?[projection]
-                let targeted = config.targets(module: module, layer: layer)
+                let targeted = try config.targets(module: module, layer: layer, path: configPath)
                 guard let entry else {
                     if targeted, config.targets != nil {
                         throw LoadError.missingTensor(path: weightsPath, tensor: "\(module).lora_A.weight (targeted by adapter_config.json)")

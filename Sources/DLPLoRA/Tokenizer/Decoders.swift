@@ -48,7 +48,8 @@ enum TokenDecoder: Sendable {
                 return String(String.UnicodeScalarView(chars))
             }
         case let .replace(pattern, content):
-            return tokens.map { pattern.replaceAll(in: $0, with: content) }
+            // a decoder regex past its budget leaves the token as it is (decoding cannot fail)
+            return tokens.map { (try? pattern.replaceAll(in: $0, with: content)) ?? $0 }
         case let .sequence(steps):
             return steps.reduce(tokens) { $1.decodeChain($0) }
         }

@@ -9,7 +9,7 @@ enum Normalizer: Sendable {
     case strip(left: Bool, right: Bool)
     case sequence([Normalizer])
 
-    func apply(_ text: String) -> String {
+    func apply(_ text: String) throws -> String {
         switch self {
         case .nfc: return text.precomposedStringWithCanonicalMapping
         case .nfkc: return text.precomposedStringWithCompatibilityMapping
@@ -17,13 +17,13 @@ enum Normalizer: Sendable {
         case .nfkd: return text.decomposedStringWithCompatibilityMapping
         case .lowercase: return text.lowercased()
         case let .prepend(prefix): return text.isEmpty ? text : prefix + text
-        case let .replace(pattern, content): return pattern.replaceAll(in: text, with: content)
+        case let .replace(pattern, content): return try pattern.replaceAll(in: text, with: content)
         case let .strip(left, right):
             var scalars = Substring(text).unicodeScalars[...]   // scalars: a mark after a space stays
             if left { scalars = scalars.drop { $0.properties.isWhitespace } }
             if right { while let last = scalars.last, last.properties.isWhitespace { scalars = scalars.dropLast() } }
             return String(String.UnicodeScalarView(scalars))
-        case let .sequence(steps): return steps.reduce(text) { $1.apply($0) }
+        case let .sequence(steps): return try steps.reduce(text) { try $1.apply($0) }
         }
     }
 
@@ -68,12 +68,15 @@ enum PatternOrString: @unchecked Sendable {
         throw LoadError.malformed(path: path, field: field, reason: "expected {\"String\": ...} or {\"Regex\": ...}")
     }
 
-    func replaceAll(in text: String, with content: String) -> String {
+    /// Every match replaced by `content`; a regex past its time budget is an error.
+    func replaceAll(in text: String, with content: String) throws -> String {
         switch self {
         case let .string(s): return text.replacingScalars(s, with: content)
-        case let .regex(regex, _):
-            return regex.stringByReplacingMatches(in: text, range: NSRange(location: 0, length: text.utf16.count),
-                                                  withTemplate: NSRegularExpression.escapedTemplate(for: content))
+        case let .regex(regex, source):
+            guard let replaced = regex.boundedReplacing(in: text, with: content) else {
+                throw TokenizerError.patternTooSlow(source, scalars: text.unicodeScalars.count)
+            }
+            return replaced
         }
     }
 }

@@ -12,18 +12,18 @@ enum PreTokenizer: Sendable {
     case sequence([PreTokenizer])
 
     /// Applies the stage to every word; `first` tells whether the first word starts the text.
-    func apply(_ words: [String]) -> [String] {
+    func apply(_ words: [String]) throws -> [String] {
         switch self {
         case let .split(splitter):
-            return words.flatMap { splitter.split($0) }
+            return try words.flatMap { try splitter.split($0) }
         case let .byteLevel(addPrefixSpace, useRegex):
-            return words.enumerated().flatMap { index, word -> [String] in
+            return try words.enumerated().flatMap { index, word -> [String] in
                 let text = addPrefixSpace && index == 0 && !word.hasScalarPrefix(" ") ? " " + word : word
-                let pieces = useRegex ? Self.gpt2.split(text) : [text]
+                let pieces = useRegex ? try Self.gpt2.split(text) : [text]
                 return pieces.map { ByteLevelAlphabet.encode($0.utf8) }
             }
         case let .digits(individual):
-            return words.flatMap { Self.digitSplitter(individual).split($0) }
+            return try words.flatMap { try Self.digitSplitter(individual).split($0) }
         case let .metaspace(replacement, prependScheme, split):
             return words.enumerated().flatMap { index, word -> [String] in
                 var text = word.replacingScalars(" ", with: replacement)
@@ -38,7 +38,7 @@ enum PreTokenizer: Sendable {
                 word.unicodeScalars.split(whereSeparator: { $0.properties.isWhitespace }).map { String(String.UnicodeScalarView($0)) }
             }
         case let .sequence(steps):
-            return steps.reduce(words) { $1.apply($0) }
+            return try steps.reduce(words) { try $1.apply($0) }
         }
     }
 

@@ -1,6 +1,7 @@
 // SplitPatterns.swift: the regexes that split text into words. The patterns every common tokenizer uses
 // (GPT-2's, Llama-3's, Qwen2's, Qwen3.5's, single digits, runs of up to three digits) are hand-written
-// scanners, exact to the regex and fast; any other pattern runs on ICU (NSRegularExpression).
+// scanners, exact to the regex and fast; any other pattern runs on ICU (NSRegularExpression) under a time
+// budget, so a pattern that backtracks catastrophically is an error instead of a hang.
 import Foundation
 
 /// Finds the matches of one pattern in a run of scalars.
@@ -144,7 +145,7 @@ struct PatternSplitter: Sendable {
     }
 
     /// Ranges of the matches in s[range].
-    func matches(_ s: [Unicode.Scalar], in range: Range<Int>, into out: inout [Range<Int>]) {
+    func matches(_ s: [Unicode.Scalar], in range: Range<Int>, into out: inout [Range<Int>]) throws {
         switch engine {
         case let .scanner(matcher):
             var i = range.lowerBound
@@ -162,17 +163,16 @@ struct PatternSplitter: Sendable {
                 for _ in 0..<(scalar.value > 0xFFFF ? 2 : 1) { scalarAtUTF16.append(index) }
             }
             scalarAtUTF16.append(range.upperBound)
-            for m in regex.matches(in: text, range: NSRange(location: 0, length: text.utf16.count)) where m.range.length > 0 {
-                out.append(scalarAtUTF16[m.range.location]..<scalarAtUTF16[m.range.location + m.range.length])
-            }
+            guard let found = regex.boundedMatches(in: text) else { throw TokenizerError.patternTooSlow(regex.pattern, scalars: piece.count) }
+            for r in found where r.length > 0 { out.append(scalarAtUTF16[r.location]..<scalarAtUTF16[r.location + r.length]) }
         }
     }
 
     /// Appends the pieces of s[range], by `behavior`, to `pieces`.
-    func split(_ s: [Unicode.Scalar], _ range: Range<Int>, into pieces: inout [Range<Int>]) {
+    func split(_ s: [Unicode.Scalar], _ range: Range<Int>, into pieces: inout [Range<Int>]) throws {
         guard !range.isEmpty else { return }
         var found: [Range<Int>] = []
-        matches(s, in: range, into: &found)
+        try matches(s, in: range, into: &found)
         if behavior == .isolated, !invert {            // the common case, without the span list
             var last = range.lowerBound
             for r in found {
@@ -225,10 +225,10 @@ struct PatternSplitter: Sendable {
     }
 
     /// The pieces of one word, by `behavior`.
-    func split(_ word: String) -> [String] {
+    func split(_ word: String) throws -> [String] {
         let s = Array(word.unicodeScalars)
         var pieces: [Range<Int>] = []
-        split(s, 0..<s.count, into: &pieces)
+        try split(s, 0..<s.count, into: &pieces)
         return pieces.filter { !$0.isEmpty }.map { String(String.UnicodeScalarView(s[$0])) }
     }
 }

@@ -59,12 +59,12 @@ public final class Tokenizer: @unchecked Sendable {
 
     /// Byte-level words of s[range] through the range splitters, encoded.
     private func encodeByteLevelFast(_ s: [Unicode.Scalar], _ range: Range<Int>, splitters: [PatternSplitter],
-                                     bpe: BytePairEncoding, into ids: inout [Int32]) {
+                                     bpe: BytePairEncoding, into ids: inout [Int32]) throws {
         var pieces = [range]
         var next: [Range<Int>] = []
         for splitter in splitters {
             next.removeAll(keepingCapacity: true)
-            for piece in pieces { splitter.split(s, piece, into: &next) }
+            for piece in pieces { try splitter.split(s, piece, into: &next) }
             swap(&pieces, &next)
         }
         for piece in pieces where !piece.isEmpty {
@@ -84,7 +84,7 @@ public final class Tokenizer: @unchecked Sendable {
             for fragment in addedTokens.splitRanges(s, parseSpecial: parseSpecial) {
                 switch fragment {
                 case let .token(id): ids.append(id)
-                case let .range(range): encodeByteLevelFast(s, range, splitters: splitters, bpe: bpe, into: &ids)
+                case let .range(range): try encodeByteLevelFast(s, range, splitters: splitters, bpe: bpe, into: &ids)
                 }
             }
             return addSpecialTokens ? (postProcessor?.apply(ids) ?? ids) : ids
@@ -98,8 +98,8 @@ public final class Tokenizer: @unchecked Sendable {
             case let .text(raw):
                 switch model {
                 case let .bpe(bpe):
-                    let normalized = normalizer?.apply(raw) ?? raw
-                    for word in preTokenizer?.apply([normalized]) ?? [normalized] { ids += bpe.encode(word: word) }
+                    let normalized = try normalizer?.apply(raw) ?? raw
+                    for word in try preTokenizer?.apply([normalized]) ?? [normalized] { ids += bpe.encode(word: word) }
                 case let .sentencePiece(spm, addSpacePrefix):
                     let prefixed = addSpacePrefix && previousWasSpecial ? " " + raw : raw
                     ids += spm.encode(prefixed.replacingScalars(" ", with: "▁"))
@@ -147,11 +147,14 @@ public final class Tokenizer: @unchecked Sendable {
 public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case invalidUTF8(String)
     case invalidPattern(String)
+    case patternTooSlow(String, scalars: Int)
 
     public var description: String {
         switch self {
         case let .invalidUTF8(place): return "the text is not valid UTF-8 (at \(place))"
         case let .invalidPattern(pattern): return "the pre-tokenizer pattern '\(pattern)' is not a valid regular expression"
+        case let .patternTooSlow(pattern, scalars):
+            return "the pre-tokenizer pattern '\(pattern)' took longer than its budget on \(scalars) characters (it backtracks catastrophically); the text was not tokenized"
         }
     }
 }
