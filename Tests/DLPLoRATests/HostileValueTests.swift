@@ -87,6 +87,24 @@ import Testing
         }
     }
 
+    @Test func aBrokenTokenizerConfigIsAnErrorNotSilentlyIgnored() throws {
+        let folder = dir + "/tok"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.path("tokenizers/bytelevel.json"), toPath: folder + "/tokenizer.json")
+        try Data("{\"chat_template\": ".utf8).write(to: URL(fileURLWithPath: folder + "/tokenizer_config.json"))
+        expectLoadError({ _ = try TokenizerLoader.load(path: folder) }, mentions: ["tokenizer_config.json", "JSON"])
+    }
+
+    @Test func stopStringsAreBoundedInNumberAndLength() throws {
+        let model = try ModelLoader.load(path: Fixtures.path("tiny-llama"), backend: Fixtures.cpu).0
+        let generator = Generator(model: model, tokenizer: nil, contextLength: 16)
+        for stops in [[String(repeating: "x", count: 2000)], (0..<100).map { "s\($0)" }] {
+            #expect(throws: GenerationError.self) {
+                _ = try generator.generate([GenerationRequest(promptIDs: [1, 2], maxTokens: 2, stopStrings: stops)])
+            }
+        }
+    }
+
     // MARK: config.json
 
     @Test func nonFiniteAndAbsurdConfigValuesAreRefused() throws {

@@ -40,6 +40,10 @@ public final class Generator: @unchecked Sendable {
             guard !r.promptIDs.isEmpty else { throw GenerationError.emptyPrompt }
             try r.sampling.validate()
             guard r.maxTokens >= 0 else { throw GenerationError.invalidParameter("max tokens must be >= 0") }
+            // each piece of text is checked against every stop string: bound their number and length
+            guard r.stopStrings.count <= 64, r.stopStrings.allSatisfy({ $0.unicodeScalars.count <= 1024 }) else {
+                throw GenerationError.invalidParameter("at most 64 stop strings of at most 1024 characters each")
+            }
             guard r.promptIDs.count <= contextLength else {
                 throw InferenceError.contextOverflow(sequence: i, needed: r.promptIDs.count, capacity: contextLength)
             }

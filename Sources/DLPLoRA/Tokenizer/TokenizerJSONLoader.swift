@@ -50,9 +50,12 @@ extension TokenizerLoader {
         }
         var vocabulary: [ExactText: Int32] = [:]
         vocabulary.reserveCapacity(vocabObject.count)
+        var entries: [(token: String, id: Int32)] = []          // in file order, so id -> token is the same every run
         for (key, value) in vocabObject.pairs {
             guard case let .string(token) = key else { continue }
-            vocabulary[ExactText(token)] = try checkedID(value, field: "model.vocab[\"\(token)\"]")
+            let id = try checkedID(value, field: "model.vocab[\"\(token)\"]")
+            vocabulary[ExactText(token)] = id
+            entries.append((token, id))
         }
         var added: [AddedToken] = []
         for (i, node) in addedItems.enumerated() {
@@ -66,7 +69,7 @@ extension TokenizerLoader {
         }
         let size = max(vocabulary.values.max().map { Int($0) } ?? -1, added.map { Int($0.id) }.max() ?? -1) + 1
         var tokens = [String](repeating: "", count: size)
-        for (t, id) in vocabulary { tokens[Int(id)] = t.text }
+        for (token, id) in entries { tokens[Int(id)] = token }
         for a in added { tokens[Int(a.id)] = a.content }
         var merges: [(String, String)] = []
         if let mergesNode = model["merges"], !mergesNode.isNone {
@@ -91,8 +94,18 @@ extension TokenizerLoader {
         let decoder = try TokenDecoder.parse(root["decoder"]?.foundationValue, path: path) ?? .fuse
         // tokenizer_config.json (beside it in a model folder) carries the chat template and BOS/EOS names
         var template: String?, bos: Int32?, eos: Int32?
-        if let configPath, let data = try? Data(contentsOf: URL(fileURLWithPath: configPath)),
-           case let .dict(config)? = try? JinjaValue.parseJSON(data) {
+        if let configPath {
+            let config: JinjaDict
+            do {
+                guard case let .dict(object) = try JinjaValue.parseJSON(try Data(contentsOf: URL(fileURLWithPath: configPath))) else {
+                    throw LoadError.malformed(path: configPath, field: "tokenizer_config.json", reason: "not a JSON object")
+                }
+                config = object
+            } catch let error as LoadError {
+                throw error
+            } catch {
+                throw LoadError.malformed(path: configPath, field: "tokenizer_config.json", reason: "not readable JSON (\(error))")
+            }
             template = chatTemplate(config["chat_template"])
             func id(_ key: String) -> Int32? {
                 let name: String

@@ -134,10 +134,10 @@ public enum TokenizerLoader {
                 throw LoadError.invalidConfig(path: path, field: "tokenizer.ggml.scores", reason: "missing, or not one score per token")
             }
             let scores = try scoreValues.enumerated().map { i, v -> Float in
-                guard let score = v.doubleValue, score.isFinite || score == -.infinity else {
-                    throw LoadError.malformed(path: path, field: "tokenizer.ggml.scores[\(i)]", reason: "not a number (NaN or +inf)")
+                guard let score = v.doubleValue.map(Float.init), score.isFinite || score == -.infinity else {
+                    throw LoadError.malformed(path: path, field: "tokenizer.ggml.scores[\(i)]", reason: "not a number in Float's range (NaN or +inf)")
                 }
-                return Float(score)
+                return score
             }
             let addSpacePrefix = meta["tokenizer.ggml.add_space_prefix"]?.boolValue ?? true
             let unk = try tokenID("tokenizer.ggml.unknown_token_id") ?? 0
