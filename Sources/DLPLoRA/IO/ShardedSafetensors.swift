@@ -18,11 +18,22 @@ final class SafetensorsFolder: WeightStore, @unchecked Sendable {
             do { data = try Data(contentsOf: URL(fileURLWithPath: indexPath)) } catch {
                 throw LoadError.cannotOpen(path: indexPath, reason: error.localizedDescription)
             }
-            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw LoadError.malformed(path: indexPath, field: "index", reason: "not a JSON object")
+            // our JSON reader: a tensor named twice in weight_map is an error, not a silent overwrite
+            let object: JinjaValue
+            do { object = try JinjaValue.parseJSON(data, rejectingDuplicateKeys: true) } catch {
+                throw LoadError.malformed(path: indexPath, field: "index", reason: "not valid JSON (\(error))")
             }
-            guard let weightMap = object["weight_map"] as? [String: String] else {
+            guard case let .dict(root) = object, case let .dict(mapObject)? = root["weight_map"] else {
                 throw LoadError.malformed(path: indexPath, field: "weight_map", reason: "missing or not an object of tensor name -> file name")
+            }
+            var weightMap: [String: String] = [:]
+            for (key, value) in mapObject.pairs {
+                guard case let .string(tensor) = key, case let .string(file) = value else {
+                    throw LoadError.malformed(path: indexPath, field: "weight_map", reason: "missing or not an object of tensor name -> file name")
+                }
+                guard weightMap.updateValue(file, forKey: tensor) == nil else {
+                    throw LoadError.malformed(path: indexPath, field: "weight_map['\(tensor)']", reason: "the tensor is named twice")
+                }
             }
             let files = Array(Set(weightMap.values)).sorted()
             var shards: [SafetensorsFile] = []
