@@ -19,6 +19,10 @@ final class BytePairEncoding: @unchecked Sendable {
     private let byteTokens: [Int32?]
     private var cache: [ExactText: [Int32]] = [:]
     private let cacheLock = NSLock()
+    /// The caches hold at most this many words of at most this many bytes (about 50 MB at worst): the
+    /// words that repeat are short, and a stream of long unique words must not grow memory.
+    static let cachedWords = 200_000
+    static let cachedWordBytes = 64
 
     init(vocabulary: [ExactText: Int32], merges mergeList: [(String, String)], byteFallback: Bool = false,
          unknownToken: String? = nil, fuseUnknown: Bool = false, ignoreMerges: Bool = false, source: String) throws {
@@ -49,7 +53,7 @@ final class BytePairEncoding: @unchecked Sendable {
         let key = ExactText(word)
         if let hit = cacheLock.withLock({ rawCache[key] }) { return hit }
         let ids = encodeUncached(ByteLevelAlphabet.encode(word.utf8))
-        cacheLock.withLock { if rawCache.count < 200_000 { rawCache[key] = ids } }
+        if word.utf8.count <= Self.cachedWordBytes { cacheLock.withLock { if rawCache.count < Self.cachedWords { rawCache[key] = ids } } }
         return ids
     }
 
@@ -58,7 +62,7 @@ final class BytePairEncoding: @unchecked Sendable {
         let key = ExactText(word)
         if let hit = cacheLock.withLock({ cache[key] }) { return hit }
         let ids = encodeUncached(word)
-        cacheLock.withLock { if cache.count < 200_000 { cache[key] = ids } }
+        if word.utf8.count <= Self.cachedWordBytes { cacheLock.withLock { if cache.count < Self.cachedWords { cache[key] = ids } } }
         return ids
     }
 
