@@ -18,6 +18,18 @@ import Testing
         expectLoadError({ _ = try SafetensorsFile(path: path) }, mentions: [path, "'w'"])
     }
 
+    @Test func theMostNegativeIntegerIsAnErrorNotATrap() throws {
+        let path = dir + "/intmin.safetensors"
+        for header in [#"{"t":{"dtype":"F32","shape":[-9223372036854775808],"data_offsets":[0,4]}}"#,
+                       #"{"t":{"dtype":"F32","shape":[1],"data_offsets":[-9223372036854775808,4]}}"#] {
+            var bytes: [UInt8] = []
+            withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { bytes += $0 }
+            bytes += Array(header.utf8) + [0, 0, 0, 0]
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            expectLoadError({ _ = try SafetensorsFile(path: path) }, mentions: [path, "'t'"])
+        }
+    }
+
     @Test func duplicateTensorNamesAreRefused() throws {
         // JSONSerialization cannot write a duplicate key: write the header text by hand
         let path = dir + "/dup.safetensors"
@@ -67,7 +79,7 @@ import Testing
         func string(_ s: String) -> [UInt8] { le(UInt64(s.utf8.count)) + Array(s.utf8) }
         let tokens = le(UInt32(8)) + le(UInt64(3)) + string("a") + string("b") + string("ab")
         let scores = le(UInt32(6)) + le(UInt64(3)) + le(UInt32(0)) + le(UInt32(0)) + le(UInt32(0))
-        for (field, value) in [("tokenizer.ggml.bos_token_id", UInt32(3)), ("tokenizer.ggml.eos_token_id", UInt32.max)] {
+        for (field, value) in [("tokenizer.ggml.bos_token_id", UInt32(3)), ("tokenizer.ggml.eos_token_id", UInt32(1000))] {
             let path = try gguf([("tokenizer.ggml.model", 8, string("llama")), ("tokenizer.ggml.tokens", 9, tokens),
                                  ("tokenizer.ggml.scores", 9, scores), (field, 4, le(value))])
             #expect(throws: LoadError.self) { _ = try TokenizerLoader.load(path: path) }
@@ -95,6 +107,18 @@ import Testing
         expectLoadError({ _ = try TokenizerLoader.load(path: folder) }, mentions: ["tokenizer_config.json", "JSON"])
     }
 
+    @Test func realTokenizerConfigsWithHugeIntegersStillLoad() throws {
+        // transformers writes model_max_length = 1e30 as an integer literal; JSONSerialization and Python read it
+        let folder = dir + "/big"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.path("tokenizers/bytelevel.json"), toPath: folder + "/tokenizer.json")
+        try Data(#"{"model_max_length": 1000000000000000019884624838656, "eos_token": "</s>", "chat_template": "{{ messages }}"}"#.utf8)
+            .write(to: URL(fileURLWithPath: folder + "/tokenizer_config.json"))
+        let tokenizer = try TokenizerLoader.load(path: folder)
+        #expect(tokenizer.chatTemplate == "{{ messages }}")
+        #expect(tokenizer.eosTokenID != nil)
+    }
+
     @Test func stopStringsAreBoundedInNumberAndLength() throws {
         let model = try ModelLoader.load(path: Fixtures.path("tiny-llama"), backend: Fixtures.cpu).0
         let generator = Generator(model: model, tokenizer: nil, contextLength: 16)
@@ -111,7 +135,7 @@ import Testing
         let cases: [(String, Any, String)] = [("rope_theta", 0, "rope_theta"), ("rope_theta", 1e300 * 10, "rope_theta"),
                                               ("rms_norm_eps", 1e39, "rms_norm_eps"), ("num_hidden_layers", 1 << 40, "num_hidden_layers"),
                                               ("eos_token_id", 1 << 40, "eos_token_id"), ("bos_token_id", -1, "bos_token_id"),
-                                              ("sliding_window", 0, "sliding_window")]
+                                              ("sliding_window", -1, "sliding_window")]
         for (field, value, mention) in cases {
             let model = try ConfigBadInputTests().editedModel { $0[field] = value }
             expectLoadError({ _ = try ModelLoader.load(path: model, backend: Fixtures.cpu) }, mentions: ["config.json", mention])

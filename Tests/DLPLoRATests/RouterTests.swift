@@ -96,7 +96,7 @@ func smallRouterConfig(seed: UInt64 = 7) -> RouterTrainingConfig {
         expectLoadError({ try router.checkAdapters(["sports", "baking"], routerPath: dir + "/r.safetensors") },
                         mentions: ["r.safetensors", "sports, baking, space", "[sports, baking]"])
         try SafetensorsWriter.write([.f32(name: "embedding", shape: [2, 2], values: [0, 0, 0, 0])], metadata: ["format": "other"], to: dir + "/bad.safetensors")
-        expectLoadError({ _ = try Router.load(path: dir + "/bad.safetensors") }, mentions: ["bad.safetensors", "format", "dlp-router/1"])
+        expectLoadError({ _ = try Router.load(path: dir + "/bad.safetensors") }, mentions: ["bad.safetensors", "format", "dlp-router/2", "dlp-router/1"])
         expectLoadError({ _ = try Router.load(path: Fixtures.path("tiny-llama/model.safetensors")) }, mentions: ["format"])
     }
 

@@ -5,7 +5,7 @@
 
 struct StopStringFilter {
     private let stops: [[Unicode.Scalar]]
-    /// Everything generated so far (cut at the stop string once one is found).
+    /// The text released so far (all of it once a stop string is found, cut before it, or after `flush`).
     private(set) var text = ""
     /// Scalars generated but not released yet: the tail that could still begin a stop string, plus the
     /// new piece.

@@ -147,7 +147,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         try atMost(numAttentionHeads, 1 << 12, name("num_attention_heads"))
         try atMost(vocabSize, 1 << 24, name("vocab_size"))
         if let maxPositionEmbeddings { try positive(maxPositionEmbeddings, name("max_position_embeddings")) }
-        if let slidingWindow { try positive(slidingWindow, name("sliding_window")) }
+        if let slidingWindow, slidingWindow < 0 {     // 0: no window (Phi-4's GGUF, Qwen2 MoE configs)
+            throw LoadError.invalidConfig(path: path, field: name("sliding_window"), reason: "must be 0 (no window) or positive, found \(slidingWindow)")
+        }
         guard numAttentionHeads % kvHeads == 0 else {
             throw LoadError.invalidConfig(path: path, field: name("num_key_value_heads"),
                                           reason: "\(kvHeads) does not divide num_attention_heads \(numAttentionHeads)")

@@ -121,7 +121,7 @@ final class SafetensorsFile: WeightStore, @unchecked Sendable {
         guard let list = value as? [Any] else { return nil }
         var out: [Int] = []
         for item in list {
-            guard let number = item as? Int, abs(number) < 9_000_000_000_000_000 else { return nil }
+            guard let number = item as? Int, number.magnitude < 9_000_000_000_000_000 else { return nil }
             out.append(number)
         }
         return out

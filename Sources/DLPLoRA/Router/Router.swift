@@ -25,7 +25,10 @@ public final class Router: @unchecked Sendable {
     var embedding: [Float]          // [buckets, embedDim]
     var layers: [DenseLayer]        // hidden layers then the output layer
 
-    static let format = "dlp-router/1"
+    /// dlp-router/2 adds scalar-class features (builds that know only /1 refuse it instead of computing
+    /// other features); /1 files load without them.
+    static let format = "dlp-router/2"
+    static let formatWithoutClasses = "dlp-router/1"
     /// The widest embedding or layer a router may have.
     public static let maximumWidth = 4096
 

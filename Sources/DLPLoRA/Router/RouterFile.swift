@@ -14,7 +14,7 @@ extension Router {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let metadata = [
-            "format": Self.format,
+            "format": featurizerSettings.scalarClasses ? Self.format : Self.formatWithoutClasses,
             "adapters": String(decoding: try encoder.encode(adapterNames), as: UTF8.self),
             "featurizer": String(decoding: try encoder.encode(featurizerSettings), as: UTF8.self),
             "top_p": "\(selection.p)", "weighting": selection.weighting.rawValue, "max_adapters": "\(selection.maxAdapters)",
@@ -26,8 +26,9 @@ extension Router {
     public static func load(path: String) throws -> Router {
         let file = try SafetensorsFile(path: path)
         let meta = file.metadata
-        guard meta["format"] == format else {
-            throw LoadError.unsupported(path: path, field: "__metadata__.format", value: meta["format"] ?? "missing", supported: format)
+        guard meta["format"] == format || meta["format"] == formatWithoutClasses else {
+            throw LoadError.unsupported(path: path, field: "__metadata__.format", value: meta["format"] ?? "missing",
+                                        supported: "\(format), \(formatWithoutClasses)")
         }
         func json<T: Decodable>(_ key: String, _ type: T.Type) throws -> T {
             guard let text = meta[key], let value = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
@@ -39,7 +40,8 @@ extension Router {
         guard !names.isEmpty, Set(names).count == names.count else {
             throw LoadError.invalidConfig(path: path, field: "__metadata__.adapters", reason: "must name each adapter once")
         }
-        let settings = try json("featurizer", FeaturizerSettings.self)
+        var settings = try json("featurizer", FeaturizerSettings.self)
+        if meta["format"] == formatWithoutClasses { settings.scalarClasses = false }
         if let problem = settings.problem {
             throw LoadError.invalidConfig(path: path, field: "__metadata__.featurizer", reason: problem)
         }

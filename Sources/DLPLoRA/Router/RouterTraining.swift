@@ -152,9 +152,14 @@ public enum RouterTrainer {
                 : present.map { Double(hits[$0]) / Double(totals[$0]) }.reduce(0, +) / Double(present.count)
             onEpoch(EpochReport(epoch: epoch, loss: lossSum / Double(steps), trainAccuracy: Double(correct) / Double(seen),
                                 validationAccuracy: validationAccuracy, seconds: Date().timeIntervalSince(start)))
-            if validationAccuracy >= best.accuracy {     // on a tie the later, longer-trained epoch
+            if validationAccuracy > best.accuracy {
                 best = (validationAccuracy, router.embedding, router.layers)
                 sinceBest = 0
+            } else if validationAccuracy == best.accuracy {
+                // a tie keeps the later, longer-trained epoch, but patience still runs out
+                best = (validationAccuracy, router.embedding, router.layers)
+                sinceBest += 1
+                if sinceBest >= config.patience { break }
             } else {
                 sinceBest += 1
                 if sinceBest >= config.patience { break }

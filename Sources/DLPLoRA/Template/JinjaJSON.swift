@@ -129,8 +129,11 @@ private struct JSONParser {
             throw error("invalid number \(text) (leading zero)")
         }
         if !isFloat {
-            guard let i = Int(text) else { position = start; throw error("integer \(text) does not fit in 64 bits") }
-            return .int(i)
+            if let i = Int(text) { return .int(i) }
+            // beyond 64 bits (tokenizer_config.json's model_max_length 1000000000000000019884624838656):
+            // a float, as JSONSerialization reads it, rather than an error
+            guard let d = Double(text) else { position = start; throw error("invalid number \(text)") }
+            return .float(d)
         }
         guard let d = Double(text) else { position = start; throw error("invalid number \(text)") }
         return .float(d)      // 1e400 is inf, as in Python

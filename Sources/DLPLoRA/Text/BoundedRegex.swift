@@ -9,12 +9,12 @@ extension NSRegularExpression {
     /// UTF-16 unit.
     func boundedMatches(in text: String, seconds: Double = 1.0) -> [NSRange]? {
         let length = text.utf16.count
-        let deadline = Date(timeIntervalSinceNow: seconds + 1e-5 * Double(length))
+        let deadline = ContinuousClock.now + .seconds(seconds + 1e-5 * Double(length))
         var overran = false
         var found: [NSRange] = []
         enumerateMatches(in: text, options: [.reportProgress], range: NSRange(location: 0, length: length)) { match, _, stop in
             if let match { found.append(match.range) }
-            if Date() > deadline { overran = true; stop.pointee = true }
+            if ContinuousClock.now > deadline { overran = true; stop.pointee = true }
         }
         return overran ? nil : found
     }

@@ -21,7 +21,11 @@ extension TokenizerLoader {
         guard case let .dict(model)? = root["model"], case let .dict(vocabObject)? = model["vocab"] else {
             throw LoadError.malformed(path: path, field: "model.vocab", reason: "missing or not an object of token -> id")
         }
-        let modelConfig = model.foundationObject
+        // the model's settings, without converting the (large) vocabulary and merges
+        var modelConfig: [String: Any] = [:]
+        for (key, value) in model.pairs {
+            if case let .string(k) = key, k != "vocab", k != "merges" { modelConfig[k] = value.foundationValue }
+        }
         let type = modelConfig["type"] as? String ?? "BPE"
         guard type == "BPE" else {
             throw LoadError.unsupported(path: path, field: "model.type", value: type, supported: "BPE")
@@ -38,13 +42,14 @@ extension TokenizerLoader {
             }
             addedItems = items
         }
-        // ids index a dense table: none may exceed the number of entries the file holds
-        let idLimit = vocabObject.count + addedItems.count
+        // ids index a dense table: gaps are legal, but an id far past the entries the file holds would
+        // size the table by the field instead of by the file
+        let idLimit = min(1 << 24, vocabObject.count + addedItems.count + (1 << 20))
         func checkedID(_ value: JinjaValue, field: @autoclosure () -> String) throws -> Int32 {
             guard case let .int(id) = value else { throw LoadError.malformed(path: path, field: field(), reason: "the id is not an integer") }
             guard id >= 0, id < idLimit else {
                 throw LoadError.malformed(path: path, field: field(),
-                                         reason: "id \(id) is outside 0..<\(idLimit) (the file holds \(idLimit) vocabulary and added entries)")
+                                         reason: "id \(id) is outside 0..<\(idLimit) (\(vocabObject.count + addedItems.count) entries, gaps of up to 2^20)")
             }
             return Int32(id)
         }

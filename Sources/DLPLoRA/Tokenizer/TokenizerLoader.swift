@@ -96,6 +96,7 @@ public enum TokenizerLoader {
         func tokenID(_ field: String) throws -> Int32? {
             guard let value = meta[field] else { return nil }
             guard let id = value.intValue else { throw LoadError.malformed(path: path, field: field, reason: "not an integer") }
+            if id == -1 || id == Int(UInt32.max) { return nil }     // llama.cpp's "no such token"
             guard id >= 0, id < tokens.count else {
                 throw LoadError.malformed(path: path, field: field, reason: "id \(id) is outside the vocabulary (0..<\(tokens.count))")
             }
