@@ -31,6 +31,19 @@ import Testing
         #expect(maxAbsDifference(tensor.floatValues(), want) <= 1e-6)
     }
 
+    @Test(arguments: ["q5_0", "q5_1", "q2_k", "q4_k", "q5_k", "q6_k"])
+    func dequantizesKQuantsBitForBitLikeGGUFPy(name: String) throws {
+        // scripts/make_kquant_fixtures.py: random blocks (every packed scale and bit), gguf-py's numpy dequantizer
+        let weights = try GGUFWeights(file: try GGUFFile(path: Fixtures.path("gguf/kquant-types.gguf")), permuteHeads: nil)
+        let expected = try SafetensorsFile(path: Fixtures.path("gguf/kquant-types.safetensors"))
+        let tensor = try #require(try weights.tensor(named: name))
+        #expect(tensor.shape == [4, 512])
+        let got = tensor.floatValues(), want = try #require(try expected.tensor(named: name)).floatValues()
+        #expect(got.count == want.count)
+        let differing = zip(got, want).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(differing == 0, "\(name): \(differing) of \(want.count) values differ in some bit")
+    }
+
     @Test func metadataValuesAreRead() throws {
         let file = try GGUFFile(path: Fixtures.path("gguf/tiny-llama.gguf"))
         #expect(file.version == 3)
