@@ -1,5 +1,5 @@
 # Makes Tests/Fixtures/gguf/kquant-types.gguf and kquant-types.safetensors: one tensor per block format
-# that gguf-py cannot quantize itself (Q5_0, Q5_1 through its quantizer; Q2_K, Q4_K, Q5_K, Q6_K as random
+# that gguf-py cannot quantize itself (Q5_0, Q5_1 through its quantizer; Q2_K, Q3_K, Q4_K, Q5_K, Q6_K as random
 # block bytes with finite f16 scales, which exercises every packed scale and bit of the layout), and
 # gguf-py's own numpy dequantization of each as f32, the reference the C dequantizers must equal bit for bit.
 # Usage: PYTHON scripts/make_kquant_fixtures.py   (gguf >= 0.17 with numpy, safetensors)
@@ -14,11 +14,11 @@ out_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests"
 rng = np.random.default_rng(7)
 rows, cols = 4, 512
 # byte offsets of the f16 scale fields inside one block of each random-byte type
-scale_fields = {T.Q2_K: [80, 82], T.Q4_K: [0, 2], T.Q5_K: [0, 2], T.Q6_K: [208]}
+scale_fields = {T.Q2_K: [80, 82], T.Q3_K: [108], T.Q4_K: [0, 2], T.Q5_K: [0, 2], T.Q6_K: [208]}
 
 writer = gguf.GGUFWriter(os.path.join(out_dir, "kquant-types.gguf"), "llama")
 expected = {}
-for qtype in [T.Q5_0, T.Q5_1, T.Q2_K, T.Q4_K, T.Q5_K, T.Q6_K]:
+for qtype in [T.Q5_0, T.Q5_1, T.Q2_K, T.Q3_K, T.Q4_K, T.Q5_K, T.Q6_K]:
     block, size = GGML_QUANT_SIZES[qtype]
     if qtype in scale_fields:
         raw = rng.integers(0, 256, size=(rows, cols // block, size), dtype=np.uint8)

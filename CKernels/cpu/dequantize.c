@@ -1,4 +1,4 @@
-/* dequantize.c: GGUF block formats (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1; K-quants Q2_K, Q4_K, Q5_K, Q6_K) and
+/* dequantize.c: GGUF block formats (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1; K-quants Q2_K, Q3_K, Q4_K, Q5_K, Q6_K) and
  * f16/bf16 to f32, for loading weights. Products are evaluated in gguf-py's order, never contracted. */
 #include "dlp_dequantize.h"
 #include "cpu_internal.h"
@@ -76,6 +76,33 @@ void dlp_dequantize_q2_k(const uint8_t *src, int64_t n_blocks, float *dst) {
                     float dl = d * (float)(scales[group] & 0x0f);
                     float ml = dmin * (float)(scales[group] >> 4);
                     for (int l = 0; l < 16; l++) *dst++ = dl * (float)((q[part * 16 + l] >> shift) & 3) - ml;
+                }
+            }
+        }
+    }
+}
+
+void dlp_dequantize_q3_k(const uint8_t *src, int64_t n_blocks, float *dst) {
+    for (int64_t b = 0; b < n_blocks; b++, src += DLP_Q3_K_BLOCK_BYTES) {
+        const uint8_t *hmask = src, *q = src + 32, *packed = src + 96;
+        float d = dlp_half_to_float(read_u16(src + 108));
+        int scales[16];                     /* low nibbles from bytes 0..7, two high bits from bytes 8..11 */
+        for (int k = 0; k < 4; k++) {
+            scales[k] = (packed[k] & 0x0f) | ((packed[8 + k] & 3) << 4);
+            scales[4 + k] = (packed[4 + k] & 0x0f) | (((packed[8 + k] >> 2) & 3) << 4);
+            scales[8 + k] = (packed[k] >> 4) | (((packed[8 + k] >> 4) & 3) << 4);
+            scales[12 + k] = (packed[4 + k] >> 4) | (((packed[8 + k] >> 6) & 3) << 4);
+        }
+        int group = 0, bit = 0;
+        for (int half = 0; half < 2; half++, q += 32) {
+            for (int shift = 0; shift < 8; shift += 2, bit++) {
+                for (int part = 0; part < 2; part++, group++) {
+                    float dl = d * (float)(scales[group] - 32);
+                    for (int l = 0; l < 16; l++) {
+                        int i = part * 16 + l;
+                        int v = ((q[i] >> shift) & 3) - (((hmask[i] >> bit) & 1) ? 0 : 4);
+                        *dst++ = dl * (float)v;
+                    }
                 }
             }
         }

@@ -31,7 +31,7 @@ import Testing
         #expect(maxAbsDifference(tensor.floatValues(), want) <= 1e-6)
     }
 
-    @Test(arguments: ["q5_0", "q5_1", "q2_k", "q4_k", "q5_k", "q6_k"])
+    @Test(arguments: ["q5_0", "q5_1", "q2_k", "q3_k", "q4_k", "q5_k", "q6_k"])
     func dequantizesKQuantsBitForBitLikeGGUFPy(name: String) throws {
         // scripts/make_kquant_fixtures.py: random blocks (every packed scale and bit), gguf-py's numpy dequantizer
         let weights = try GGUFWeights(file: try GGUFFile(path: Fixtures.path("gguf/kquant-types.gguf")), permuteHeads: nil)

@@ -33,9 +33,9 @@ public enum GGUFValue: Sendable, Equatable {
 
 /// ggml tensor types this reader accepts.
 enum GGMLType: UInt32 {
-    case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q2_K = 10, q4_K = 12, q5_K = 13, q6_K = 14, bf16 = 30
+    case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q2_K = 10, q3_K = 11, q4_K = 12, q5_K = 13, q6_K = 14, bf16 = 30
 
-    static let supportedList = "F32 (0), F16 (1), Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7), Q8_0 (8), Q2_K (10), Q4_K (12), Q5_K (13), Q6_K (14), BF16 (30)"
+    static let supportedList = "F32 (0), F16 (1), Q4_0 (2), Q4_1 (3), Q5_0 (6), Q5_1 (7), Q8_0 (8), Q2_K (10), Q3_K (11), Q4_K (12), Q5_K (13), Q6_K (14), BF16 (30)"
 
     /// The name llama.cpp uses.
     var name: String {
@@ -49,6 +49,7 @@ enum GGMLType: UInt32 {
         case .q5_1: return "Q5_1"
         case .q8_0: return "Q8_0"
         case .q2_K: return "Q2_K"
+        case .q3_K: return "Q3_K"
         case .q4_K: return "Q4_K"
         case .q5_K: return "Q5_K"
         case .q6_K: return "Q6_K"
@@ -66,6 +67,7 @@ enum GGMLType: UInt32 {
         case .q5_1: return (32, 24)
         case .q8_0: return (32, 34)
         case .q2_K: return (256, 84)
+        case .q3_K: return (256, 110)
         case .q4_K: return (256, 144)
         case .q5_K: return (256, 176)
         case .q6_K: return (256, 210)

@@ -1,5 +1,5 @@
 // GGUFWeights.swift: a GGUF file's tensors under Hugging Face names, as a WeightStore. Quantized types
-// (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q4_K, Q5_K, Q6_K) are dequantized to f32 when a tensor is first asked for; llama.cpp's row
+// (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K) are dequantized to f32 when a tensor is first asked for; llama.cpp's row
 // permutation of attn_q/attn_k (applied by its converter for the llama architecture) is undone so the
 // model code sees exactly the Hugging Face layout.
 import CKernels
@@ -65,7 +65,7 @@ final class GGUFWeights: WeightStore, @unchecked Sendable {
         case .f32: storage = .f32; owned = nil
         case .f16: storage = .f16; owned = nil
         case .bf16: storage = .bf16; owned = nil
-        case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q4_K, .q5_K, .q6_K:
+        case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K:
             storage = .f32
             let out = OwnedBytes(count: count * 4)
             let blocks = Int64(count / info.type.block.elements)
@@ -78,6 +78,7 @@ final class GGUFWeights: WeightStore, @unchecked Sendable {
             case .q5_0: dlp_dequantize_q5_0(src, blocks, dst)
             case .q5_1: dlp_dequantize_q5_1(src, blocks, dst)
             case .q2_K: dlp_dequantize_q2_k(src, blocks, dst)
+            case .q3_K: dlp_dequantize_q3_k(src, blocks, dst)
             case .q4_K: dlp_dequantize_q4_k(src, blocks, dst)
             case .q5_K: dlp_dequantize_q5_k(src, blocks, dst)
             default: dlp_dequantize_q6_k(src, blocks, dst)
