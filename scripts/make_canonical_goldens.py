@@ -11,7 +11,8 @@
 # Usage: REFSTACK_PYTHON scripts/make_canonical_goldens.py   (scripts/install-refstack.sh: transformers, tokenizers, gguf, torch)
 import json, os, unicodedata
 os.environ.setdefault("TQDM_DISABLE", "1")
-from tokenizers import Tokenizer, models, trainers, decoders, normalizers, processors
+from tokenizers import Tokenizer
+from spm_fixture import train_spm_style
 from transformers import AutoTokenizer
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -34,18 +35,7 @@ strings = list(dict.fromkeys(strings))
 
 def canonical_spm():
     corpus = "\n".join((words + nfd) * 40 + ["plain ascii text keeps the trainer honest"] * 10)
-    tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
-    tok.normalizer = normalizers.Sequence([normalizers.Prepend("\u2581"), normalizers.Replace(" ", "\u2581")])
-    tok.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)])
-    tok.train_from_iterator([corpus], trainers.BpeTrainer(vocab_size=300, special_tokens=["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"],
-                                                          show_progress=False))
-    data = json.loads(tok.to_str())
-    vocab = data["model"]["vocab"]
-    for b in range(256):
-        vocab.setdefault("<0x%02X>" % b, max(vocab.values()) + 1)
-    tok = Tokenizer.from_str(json.dumps(data))
-    tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", tok.token_to_id("<s>"))])
-    return tok
+    return train_spm_style(corpus, 300, ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"])
 
 spm = canonical_spm()
 spm.save(os.path.join(out, "canonical-spm.json"))

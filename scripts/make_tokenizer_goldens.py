@@ -12,6 +12,7 @@
 import json, os, inspect, itertools
 import collections, textwrap, json as json_module, string, re as re_module
 from tokenizers import Tokenizer, models, trainers, pre_tokenizers, decoders, normalizers, processors, Regex
+from spm_fixture import train_spm_style
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "tokenizers")
 os.makedirs(out, exist_ok=True)
@@ -55,18 +56,7 @@ def metaspace():
     return tok
 
 def spm():
-    tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
-    tok.normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
-    tok.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)])
-    tok.train_from_iterator([corpus], trainers.BpeTrainer(vocab_size=600, special_tokens=specials, show_progress=False))
-    # Llama's vocabularies carry the 256 byte tokens as ordinary tokens: add them to the trained model
-    data = json.loads(tok.to_str())
-    vocab = data["model"]["vocab"]
-    for b in range(256):
-        vocab.setdefault("<0x%02X>" % b, max(vocab.values()) + 1)
-    tok = Tokenizer.from_str(json.dumps(data))
-    tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", tok.token_to_id("<s>"))])
-    return tok
+    return train_spm_style(corpus, 600, specials)
 
 base = [
     "", " ", "  ", "\t", "\n", "\n\n\n", " \n ", "Hello world", " Hello world", "Hello World!", "hello,world", "HELLO   WORLD",

@@ -178,12 +178,10 @@ import Testing
         var bytes = try Data(contentsOf: URL(fileURLWithPath: adapter + "/adapter_model.safetensors"))
         let headerLength = Int(bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
         let header = try #require(try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
-        let (name, entry) = try #require(header.first { $0.key.contains("lora_B") })
-        let info = try #require(entry as? [String: Any])
+        let info = try #require(header.first { $0.key.contains("lora_B") }?.value as? [String: Any])
         let offset = 8 + headerLength + (try #require((info["data_offsets"] as? [Int])?.first))
         let nan: [UInt8] = info["dtype"] as? String == "F32" ? le(Float.nan.bitPattern) : le(UInt16(0x7E00))
         bytes.replaceSubrange(offset..<(offset + nan.count), with: nan)
-        _ = name
         try bytes.write(to: URL(fileURLWithPath: adapter + "/adapter_model.safetensors"))
         let config = try ModelConfig.load(path: Fixtures.path("tiny-llama/config.json"))
         expectLoadError({ _ = try LoRAAdapter(path: adapter, baseConfig: config) }, mentions: ["adapter_model.safetensors", "lora_B", "not finite"])

@@ -76,10 +76,14 @@ struct HashedFeaturizer: Sendable {
             if space && lastWasSpace { continue }
             scalars.append(space ? 32 : scalar.value)
             wordChar.append(!space && (scalar.properties.isAlphabetic || scalar.properties.numericType != nil) ? 1 : 0)
-            classes.append(space ? 0 : Self.scalarClass(scalar))
+            if settings.scalarClasses { classes.append(space ? 0 : Self.scalarClass(scalar)) }
             lastWasSpace = space
         }
-        if !lastWasSpace { scalars.append(32); wordChar.append(0); classes.append(0) }
+        if !lastWasSpace {
+            scalars.append(32)
+            wordChar.append(0)
+            if settings.scalarClasses { classes.append(0) }
+        }
         let grams = max(0, settings.charNgramMax - settings.charNgramMin + 1)
         let capacity = scalars.count * (grams + 5) + 2
         var out = [Int32](repeating: 0, count: capacity)
