@@ -37,11 +37,15 @@ static dlp_status context_create(int32_t n_threads, uint32_t flags, dlp_context 
     ctx->n_threads = dlp_thread_pool_size(ctx->pool);
     __builtin_cpu_init();
     ctx->has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    ctx->has_vnni = ctx->has_avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                    __builtin_cpu_supports("avx512vnni");
     if (flags & DLP_CONTEXT_REFERENCE_KERNELS) ctx->has_avx2 = 0;
+    if (flags & (DLP_CONTEXT_REFERENCE_KERNELS | DLP_CONTEXT_NO_AVX512)) ctx->has_vnni = 0;
     /* OpenBLAS runs single-threaded inside our own pool's threads (its threads would fight ours) */
     openblas_set_num_threads(1);
-    snprintf(ctx->description, sizeof ctx->description, "cpu: %d threads, %s, OpenBLAS GEMM",
-             ctx->n_threads, ctx->has_avx2 ? "AVX2+FMA+F16C" : "scalar (no AVX2)");
+    snprintf(ctx->description, sizeof ctx->description, "cpu: %d threads, %s%s, OpenBLAS GEMM",
+             ctx->n_threads, ctx->has_avx2 ? "AVX2+FMA+F16C" : "scalar (no AVX2)",
+             ctx->has_vnni ? ", AVX-512 VNNI int8 dots" : "");
     *out_ctx = ctx;
     return DLP_STATUS_OK;
 }
@@ -114,6 +118,7 @@ static dlp_status synchronize(dlp_context *ctx) { (void)ctx; return DLP_STATUS_O
 static const dlp_kernel_table cpu_table = {
     .api_version = DLP_KERNELS_API_VERSION,
     .name = "cpu",
+    .weight_dtypes = (1u << DLP_DTYPE_COUNT) - 1,   /* every dtype: f32, f16, bf16 and the GGUF block formats */
     .context_create = context_create,
     .context_destroy = context_destroy,
     .last_error = last_error,

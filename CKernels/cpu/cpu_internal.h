@@ -29,6 +29,7 @@ struct dlp_context {
     dlp_thread_pool *pool;
     int32_t n_threads;
     int has_avx2;            /* AVX2 + FMA + F16C available at run time */
+    int has_vnni;            /* AVX-512 VL + VNNI available (and allowed) at run time */
     float *scratch;          /* grows on demand; gemm widens f16/bf16 weight tiles here, one region per thread */
     size_t scratch_floats;
     char error[512];
@@ -87,7 +88,8 @@ static inline float dlp_load_weight(const void *w, dlp_dtype dtype, int64_t i) {
     }
 }
 
-static inline int dlp_dtype_valid(dlp_dtype d) {
+/* f32, f16 or bf16: what norms, biases and adapter banks may be (the block formats are weights only). */
+static inline int dlp_dtype_is_float(dlp_dtype d) {
     return d == DLP_DTYPE_F32 || d == DLP_DTYPE_F16 || d == DLP_DTYPE_BF16;
 }
 

@@ -171,6 +171,22 @@ void dlp_dequantize_q6_k(const uint8_t *src, int64_t n_blocks, float *dst) {
     }
 }
 
+int dlp_dequantize_blocks(dlp_dtype dtype, const uint8_t *src, int64_t n_blocks, float *dst) {
+    switch (dtype) {
+    case DLP_DTYPE_Q4_0: dlp_dequantize_q4_0(src, n_blocks, dst); return 0;
+    case DLP_DTYPE_Q4_1: dlp_dequantize_q4_1(src, n_blocks, dst); return 0;
+    case DLP_DTYPE_Q5_0: dlp_dequantize_q5_0(src, n_blocks, dst); return 0;
+    case DLP_DTYPE_Q5_1: dlp_dequantize_q5_1(src, n_blocks, dst); return 0;
+    case DLP_DTYPE_Q8_0: dlp_dequantize_q8_0(src, n_blocks, dst); return 0;
+    case DLP_DTYPE_Q2_K: dlp_dequantize_q2_k(src, n_blocks, dst); return 0;
+    case DLP_DTYPE_Q3_K: dlp_dequantize_q3_k(src, n_blocks, dst); return 0;
+    case DLP_DTYPE_Q4_K: dlp_dequantize_q4_k(src, n_blocks, dst); return 0;
+    case DLP_DTYPE_Q5_K: dlp_dequantize_q5_k(src, n_blocks, dst); return 0;
+    case DLP_DTYPE_Q6_K: dlp_dequantize_q6_k(src, n_blocks, dst); return 0;
+    default: return -1;
+    }
+}
+
 void dlp_f16_to_f32(const uint16_t *src, int64_t n, float *dst) {
     for (int64_t i = 0; i < n; i++) dst[i] = dlp_half_to_float(src[i]);
 }

@@ -5,16 +5,20 @@
  * - Many rows (prefill): f32 blocks go straight to OpenBLAS sgemm (single-threaded, inside our thread);
  *   f16/bf16 blocks are widened one tile of rows at a time into the thread's scratch and multiplied by
  *   sgemm, so the compute runs at sgemm speed without widening the whole matrix.
+ * - Block-quantized W (the GGUF formats): the rows of x are quantized to 8-bit blocks once per call
+ *   (cpu_quant.h) and every (row of x, row of W) pair is an integer dot product, four rows of x per
+ *   unpacked weight block; prefill walks x in tiles of DLP_GEMM_QUANT_TILE rows so a tile stays in L2.
  * gemm_lora is a whole adapted projection, y (+)= x W^T + bias + B (A x) per row's plan. Decode: one
  * region in two phases. Each thread streams its block of W while prefetching the adapter bytes it will
  * need (its share of A's rows, B's columns for its features), then runs its share of the shrink; after
  * a barrier it adds the expand of its own features. The adapters so cost no extra wake-ups and are read
  * from cache, not in small cold pieces. Prefill: shrink, blocked product, expand, one region each. */
-#include "cpu_internal.h"
+#include "cpu_quant.h"
 #include <cblas.h>
 
 #define DLP_GEMM_TILE_ROWS 128      /* W rows widened per sgemm call in the prefill path */
 #define DLP_GEMM_SMALL_M 8          /* below this many x rows, the dot kernel beats widening */
+#define DLP_GEMM_QUANT_TILE 64      /* x rows per tile of a quantized prefill product */
 #define DLP_GEMM_PREFETCH_SPANS 512 /* bank spans a gemm_lora thread prefetches (more are read cold) */
 #define DLP_GEMM_PREFETCH_ROWS 128  /* the prefetches spread over the last this-many W rows of a thread,
                                      * so the lines are still in L2 when the shrink and expand read them */
@@ -26,7 +30,13 @@ typedef struct {
     const char *w; dlp_dtype w_dtype; int64_t ldw;
     float beta;
     float *y; int64_t ldy;
+    size_t w_row_bytes;              /* bytes between rows of W */
     float *scratch;                  /* [n_threads, DLP_GEMM_TILE_ROWS, k] */
+    /* block-quantized W only: */
+    dlp_qdot_fn qdot;                /* the dot of one W row with 1 to 4 quantized x rows */
+    const char *xq;                  /* x quantized: m rows of xq_row_bytes */
+    size_t xq_row_bytes;
+    int64_t w_blocks;                /* blocks of W per row the product reads (k / block size) */
 } gemm_args;
 
 /* Walks a list of spans one cache line at a time, issuing software prefetches. */
@@ -47,15 +57,33 @@ static void prefetch_lines(prefetch_cursor *c, int64_t lines) {
     }
 }
 
+/* y[i_begin:i_end, n] for one quantized W row n, four x rows per call of the dot. */
+static void gemm_quant_row(const gemm_args *a, int64_t n, int64_t i_begin, int64_t i_end) {
+    const void *wrow = a->w + (size_t)n * a->w_row_bytes;
+    for (int64_t i = i_begin; i < i_end; i += 4) {
+        int rows = i_end - i < 4 ? (int)(i_end - i) : 4;
+        float v[4];
+        a->qdot(wrow, a->xq + (size_t)i * a->xq_row_bytes, a->xq_row_bytes, rows, a->w_blocks, v);
+        for (int r = 0; r < rows; r++) {
+            float *dst = a->y + (i + r) * a->ldy + n;
+            *dst = a->beta != 0.0f ? *dst + v[r] : v[r];
+        }
+    }
+}
+
 /* The dot products of W rows [n_begin, n_end); with a cursor, its lines are prefetched over the last
  * DLP_GEMM_PREFETCH_ROWS rows. */
 static void gemm_dot_rows(const gemm_args *a, int64_t n_begin, int64_t n_end, prefetch_cursor *cursor, int64_t lines) {
-    size_t row_bytes = (size_t)a->ldw * dlp_dtype_size(a->w_dtype);
+    size_t row_bytes = a->w_row_bytes;
     int64_t rows = n_end - n_begin;
     int64_t prefetch_rows = rows < DLP_GEMM_PREFETCH_ROWS ? rows : DLP_GEMM_PREFETCH_ROWS;
     int64_t per_row = prefetch_rows > 0 ? (lines + prefetch_rows - 1) / prefetch_rows : 0;
     for (int64_t n = n_begin; n < n_end; n++) {
         if (cursor && n >= n_end - prefetch_rows) prefetch_lines(cursor, per_row);
+        if (a->qdot) {
+            gemm_quant_row(a, n, 0, a->m);
+            continue;
+        }
         const void *wrow = a->w + (size_t)n * row_bytes;
         for (int64_t i = 0; i < a->m; i++) {
             float v = dlp_cpu_dot(a->ctx, a->x + i * a->ldx, wrow, a->w_dtype, a->k);
@@ -72,7 +100,14 @@ static void gemm_dot_range(void *p, int64_t n_begin, int64_t n_end, int32_t thre
 
 static void gemm_block_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread) {
     const gemm_args *a = p;
-    size_t row_bytes = (size_t)a->ldw * dlp_dtype_size(a->w_dtype);
+    size_t row_bytes = a->w_row_bytes;
+    if (a->qdot) {                   /* a tile of x rows against every W row of the thread, then the next */
+        for (int64_t i0 = 0; i0 < a->m; i0 += DLP_GEMM_QUANT_TILE) {
+            int64_t i1 = a->m - i0 < DLP_GEMM_QUANT_TILE ? a->m : i0 + DLP_GEMM_QUANT_TILE;
+            for (int64_t n = n_begin; n < n_end; n++) gemm_quant_row(a, n, i0, i1);
+        }
+        return;
+    }
     if (a->w_dtype == DLP_DTYPE_F32) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)a->m, (int)(n_end - n_begin), (int)a->k, 1.0f,
                     a->x, (int)a->ldx, (const float *)(a->w + (size_t)n_begin * row_bytes), (int)a->ldw, a->beta,
@@ -101,10 +136,36 @@ static dlp_status check_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, 
         return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT,
                             "gemm: bad sizes m=%lld n=%lld k=%lld ldx=%lld ldw=%lld ldy=%lld",
                             (long long)m, (long long)n, (long long)k, (long long)ldx, (long long)ldw, (long long)ldy);
-    if (!dlp_dtype_valid(w_dtype) || (bias && !dlp_dtype_valid(bias_dtype)))
-        return dlp_cpu_fail(ctx, DLP_STATUS_UNSUPPORTED, "gemm: unsupported weight dtype %d", (int)w_dtype);
+    if (dlp_dtype_row_bytes(w_dtype, ldw) < 0 || k % dlp_dtype_block_elements(w_dtype) != 0 ||
+        (bias && !dlp_dtype_is_float(bias_dtype)))
+        return dlp_cpu_fail(ctx, dlp_dtype_block_elements(w_dtype) > 0 ? DLP_STATUS_INVALID_ARGUMENT : DLP_STATUS_UNSUPPORTED,
+                            "gemm: weight dtype %d with k=%lld, ldw=%lld (not multiples of its block of %lld) "
+                            "or bias dtype %d", (int)w_dtype, (long long)k, (long long)ldw,
+                            (long long)dlp_dtype_block_elements(w_dtype), (int)bias_dtype);
     if (beta != 0.0f && beta != 1.0f)
         return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "gemm: beta must be 0 or 1");
+    return DLP_STATUS_OK;
+}
+
+static void quantize_x_range(void *p, int64_t begin, int64_t end, int32_t thread) {
+    (void)thread;
+    const gemm_args *a = p;
+    dlp_cpu_quantize_rows(a->w_dtype, a->k, a->x, a->ldx, begin, end, (char *)a->xq);
+}
+
+/* The product's arguments; for a block-quantized W, x is quantized into scratch here. */
+static dlp_status prepare_product(dlp_context *ctx, gemm_args *a, int64_t m, int64_t k, const float *x, int64_t ldx,
+                                  const void *w, dlp_dtype w_dtype, int64_t ldw, float beta, float *y, int64_t ldy) {
+    *a = (gemm_args){ctx, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy, (size_t)dlp_dtype_row_bytes(w_dtype, ldw),
+                     NULL, NULL, NULL, 0, 0};
+    if (!dlp_dtype_is_quantized(w_dtype)) return DLP_STATUS_OK;
+    a->qdot = dlp_cpu_qdot(ctx, w_dtype);
+    a->xq_row_bytes = dlp_cpu_qact_row_bytes(w_dtype, k);
+    a->w_blocks = k / dlp_dtype_block_elements(w_dtype);
+    char *xq = (char *)dlp_cpu_scratch(ctx, ((size_t)m * a->xq_row_bytes + 3) / 4);
+    if (!xq) return DLP_STATUS_OUT_OF_MEMORY;
+    a->xq = xq;
+    dlp_parallel_for(ctx->pool, m, 8, quantize_x_range, a);
     return DLP_STATUS_OK;
 }
 
@@ -113,7 +174,7 @@ static dlp_status run_gemm(dlp_context *ctx, gemm_args *args, int64_t n, const v
     if (args->m < DLP_GEMM_SMALL_M) {
         dlp_parallel_for(ctx->pool, n, 16, gemm_dot_range, args);
     } else {
-        if (args->w_dtype != DLP_DTYPE_F32) {
+        if (args->w_dtype != DLP_DTYPE_F32 && !args->qdot) {
             args->scratch = dlp_cpu_scratch(ctx, (size_t)ctx->n_threads * DLP_GEMM_TILE_ROWS * (size_t)args->k);
             if (!args->scratch) return DLP_STATUS_OUT_OF_MEMORY;
         }
@@ -128,8 +189,9 @@ dlp_status dlp_cpu_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const
                         float beta, float *y, int64_t ldy) {
     dlp_status status = check_gemm(ctx, m, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy);
     if (status != DLP_STATUS_OK || m == 0) return status;
-    gemm_args args = {ctx, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy, NULL};
-    return run_gemm(ctx, &args, n, bias, bias_dtype);
+    gemm_args args;
+    status = prepare_product(ctx, &args, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy);
+    return status == DLP_STATUS_OK ? run_gemm(ctx, &args, n, bias, bias_dtype) : status;
 }
 
 typedef struct {
@@ -177,7 +239,9 @@ dlp_status dlp_cpu_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k, 
     dlp_lora_shrink_args shrink = {ctx, k, r_max, k_slots, x, ldx, a_bank, bank_dtype, ranks, scales, plan_adapters,
                                    plan_weights, plan_of_row, t};
     dlp_lora_expand_args expand = {ctx, m, n, r_max, k_slots, t, b_bank, bank_dtype, ranks, plan_adapters, plan_of_row, y, ldy};
-    gemm_args product = {ctx, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy, NULL};
+    gemm_args product;
+    status = prepare_product(ctx, &product, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy);
+    if (status != DLP_STATUS_OK) return status;
     if (m < DLP_GEMM_SMALL_M) {
         lora_linear_args args = {&product, n, &shrink, &expand, ctx->pool};
         dlp_parallel_run(ctx->pool, lora_linear_thread, &args);

@@ -122,7 +122,7 @@ dlp_status dlp_cpu_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_
                                const int32_t *plan_adapters, const float *plan_weights, const int32_t *plan_of_row,
                                float *t) {
     if (m < 0 || d_in <= 0 || r_max <= 0 || k_slots <= 0 || ldx < d_in || n_adapters <= 0 || n_plans < 0 ||
-        !dlp_dtype_valid(bank_dtype) || (m > 0 && (!x || !a_bank || !scales || !t || (n_plans > 0 && !plan_weights))))
+        !dlp_dtype_is_float(bank_dtype) || (m > 0 && (!x || !a_bank || !scales || !t || (n_plans > 0 && !plan_weights))))
         return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_shrink: bad sizes (m=%lld d_in=%lld r_max=%lld k=%lld) or a NULL pointer",
                             (long long)m, (long long)d_in, (long long)r_max, (long long)k_slots);
     dlp_status status = check_plans(ctx, "lora_shrink", m, n_adapters, ranks, r_max, k_slots, n_plans, plan_adapters, plan_of_row);
@@ -173,7 +173,7 @@ dlp_status dlp_cpu_lora_expand_check(dlp_context *ctx, const char *op, int64_t m
                                      const int32_t *plan_adapters, const int32_t *plan_of_row, int64_t ldy,
                                      dlp_dtype bank_dtype) {
     if (m < 0 || d_out <= 0 || r_max <= 0 || k_slots <= 0 || ldy < d_out || n_adapters <= 0 || n_plans < 0 ||
-        !dlp_dtype_valid(bank_dtype))
+        !dlp_dtype_is_float(bank_dtype))
         return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "%s: bad sizes m=%lld d_out=%lld r_max=%lld k=%lld",
                             op, (long long)m, (long long)d_out, (long long)r_max, (long long)k_slots);
     return check_plans(ctx, op, m, n_adapters, ranks, r_max, k_slots, n_plans, plan_adapters, plan_of_row);

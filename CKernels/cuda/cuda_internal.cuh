@@ -57,7 +57,7 @@ dlp_status dlp_cuda_check_launch(dlp_context *ctx, const char *op);
 // Device scratch of at least bytes (grows; growing waits for the stream), or NULL with the error recorded.
 void *dlp_cuda_scratch(dlp_context *ctx, size_t bytes);
 
-static inline int dlp_dtype_valid(dlp_dtype d) {
+static inline int dlp_dtype_is_float(dlp_dtype d) {
     return d == DLP_DTYPE_F32 || d == DLP_DTYPE_F16 || d == DLP_DTYPE_BF16;
 }
 

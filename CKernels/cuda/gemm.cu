@@ -196,8 +196,8 @@ dlp_status dlp_cuda_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, cons
                          const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
                          float beta, float *y, int64_t ldy) {
     dlp_cuda_enter(ctx);
-    if (m < 0 || n <= 0 || k <= 0 || ldx < k || ldw < k || ldy < n || !dlp_dtype_valid(w_dtype) ||
-        (bias && !dlp_dtype_valid(bias_dtype)) || (beta != 0.0f && beta != 1.0f) || n > INT32_MAX || k > INT32_MAX ||
+    if (m < 0 || n <= 0 || k <= 0 || ldx < k || ldw < k || ldy < n || !dlp_dtype_is_float(w_dtype) ||
+        (bias && !dlp_dtype_is_float(bias_dtype)) || (beta != 0.0f && beta != 1.0f) || n > INT32_MAX || k > INT32_MAX ||
         m > INT32_MAX || ldx > INT32_MAX || ldw > INT32_MAX || ldy > INT32_MAX || !x || !w || !y)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "gemm: bad arguments m=%lld n=%lld k=%lld beta=%g",
                              (long long)m, (long long)n, (long long)k, (double)beta);

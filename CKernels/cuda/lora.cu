@@ -76,7 +76,7 @@ __global__ void lora_expand_kernel(int64_t d_out, int64_t r_max, int64_t k_slots
 static dlp_status check_plans(dlp_context *ctx, const char *op, int64_t m, int64_t r_max, int64_t k_slots,
                               int64_t n_adapters, int64_t n_plans, dlp_dtype bank_dtype, const int32_t *ranks,
                               const int32_t *plan_adapters, const int32_t *plan_of_row) {
-    if (!dlp_dtype_valid(bank_dtype) || m < 0 || r_max <= 0 || k_slots <= 0 || n_adapters <= 0 || n_plans < 0 || m > INT32_MAX || k_slots > 65535 ||
+    if (!dlp_dtype_is_float(bank_dtype) || m < 0 || r_max <= 0 || k_slots <= 0 || n_adapters <= 0 || n_plans < 0 || m > INT32_MAX || k_slots > 65535 ||
         r_max > 65535 * 4)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "%s: bad sizes m=%lld r_max=%lld k=%lld adapters=%lld plans=%lld",
                              op, (long long)m, (long long)r_max, (long long)k_slots, (long long)n_adapters,

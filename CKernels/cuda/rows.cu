@@ -19,7 +19,7 @@ __global__ void embedding_kernel(int64_t m, const int32_t *__restrict__ ids, con
 dlp_status dlp_cuda_embedding(dlp_context *ctx, int64_t m, const int32_t *ids, const void *table,
                               dlp_dtype table_dtype, int64_t vocab, int64_t dim, float *out, int64_t ldo) {
     dlp_cuda_enter(ctx);
-    if (m < 0 || dim <= 0 || ldo < dim || vocab <= 0 || !dlp_dtype_valid(table_dtype))
+    if (m < 0 || dim <= 0 || ldo < dim || vocab <= 0 || !dlp_dtype_is_float(table_dtype))
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "embedding: bad sizes m=%lld dim=%lld vocab=%lld",
                              (long long)m, (long long)dim, (long long)vocab);
     if (m == 0) return DLP_STATUS_OK;
@@ -43,7 +43,7 @@ __global__ void rmsnorm_kernel(int64_t d, const float *x, int64_t ldx, const voi
 dlp_status dlp_cuda_rmsnorm(dlp_context *ctx, int64_t m, int64_t d, const float *x, int64_t ldx,
                             const void *w, dlp_dtype w_dtype, float eps, float *y, int64_t ldy) {
     dlp_cuda_enter(ctx);
-    if (m < 0 || d <= 0 || ldx < d || ldy < d || !dlp_dtype_valid(w_dtype) || m > INT32_MAX)
+    if (m < 0 || d <= 0 || ldx < d || ldy < d || !dlp_dtype_is_float(w_dtype) || m > INT32_MAX)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "rmsnorm: bad sizes m=%lld d=%lld", (long long)m, (long long)d);
     if (m == 0) return DLP_STATUS_OK;
     rmsnorm_kernel<<<(unsigned)m, 256, 0, ctx->stream>>>(d, x, ldx, w, w_dtype, eps, y, ldy);

@@ -14,6 +14,7 @@
 #ifndef DLP_DEQUANTIZE_H
 #define DLP_DEQUANTIZE_H
 
+#include "dlp_kernels.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,9 @@ void dlp_dequantize_q3_k(const uint8_t *src, int64_t n_blocks, float *dst);
 void dlp_dequantize_q4_k(const uint8_t *src, int64_t n_blocks, float *dst);
 void dlp_dequantize_q5_k(const uint8_t *src, int64_t n_blocks, float *dst);
 void dlp_dequantize_q6_k(const uint8_t *src, int64_t n_blocks, float *dst);
+/* Any block format of the kernel ABI: src n_blocks blocks of dtype, dst f32 [n_blocks * block elements].
+ * Returns 0, or -1 (nothing written) when dtype is not a block format. */
+int dlp_dequantize_blocks(dlp_dtype dtype, const uint8_t *src, int64_t n_blocks, float *dst);
 /* src: n values; dst: f32 [n]. */
 void dlp_f16_to_f32(const uint16_t *src, int64_t n, float *dst);
 void dlp_bf16_to_f32(const uint16_t *src, int64_t n, float *dst);

@@ -7,8 +7,17 @@
  * - Every float pointer passed to an op is a device address: dlp_buffer_data(buffer) plus a byte
  *   offset. On the CPU backend that is a host pointer; on CUDA it is device memory.
  * - Matrices are row-major; "ld" arguments are leading dimensions (elements between rows).
- * - Activations are f32. Weights keep their stored dtype (f32, f16 or bf16) and are converted inside
- *   the kernels; accumulation is always f32.
+ * - Activations are f32. Weights keep their stored dtype (f32, f16, bf16, or a GGUF block format) and
+ *   are converted inside the kernels; accumulation is always f32.
+ * - Block-quantized weights (DLP_DTYPE_Q*, the GGUF layouts, see dlp_dequantize.h): a row of ld
+ *   elements is ld / block_elements blocks of block_bytes each, rows back to back; ld and the row
+ *   length k are multiples of the block size (32, or 256 for the K-quants). They are accepted as the
+ *   weights of gemm and gemm_lora and as embedding tables, by the backends whose weight_dtypes has
+ *   their bit; norms, biases and adapter banks are f32, f16 or bf16 only. A backend computes with
+ *   them as llama.cpp does: activation rows are quantized to 8 bits per block (block of 32 with an f32
+ *   scale for the 32-element formats, 256 with an f32 scale and sums per 16 for the K-quants) and the
+ *   inner loop is an integer dot product; results match a dequantized f32 product to within the
+ *   activations' 8-bit rounding.
  * - Ops enqueue work; results are visible to the host after buffer_download (which synchronizes).
  * - A non-zero status means nothing useful was written; last_error(ctx) says what and where.
  * - Index arrays (ids, slots, positions, plans) live in device memory, so a device backend can only see
@@ -26,7 +35,7 @@ extern "C" {
 #endif
 
 /* Bumped on every change of the table's layout or of an op's meaning. */
-#define DLP_KERNELS_API_VERSION 7
+#define DLP_KERNELS_API_VERSION 8
 
 /* The symbol a backend plugin (libdlp_cuda.so) exports, of type dlp_get_kernel_table_fn. */
 #define DLP_PLUGIN_ENTRY_SYMBOL "dlp_plugin_kernel_table"
@@ -35,7 +44,42 @@ typedef enum dlp_dtype {
     DLP_DTYPE_F32 = 0,
     DLP_DTYPE_F16 = 1,
     DLP_DTYPE_BF16 = 2,
+    /* GGUF block formats (weights and embedding tables only) */
+    DLP_DTYPE_Q4_0 = 3,   /* 32 per block, 18 bytes */
+    DLP_DTYPE_Q4_1 = 4,   /* 32 per block, 20 bytes */
+    DLP_DTYPE_Q5_0 = 5,   /* 32 per block, 22 bytes */
+    DLP_DTYPE_Q5_1 = 6,   /* 32 per block, 24 bytes */
+    DLP_DTYPE_Q8_0 = 7,   /* 32 per block, 34 bytes */
+    DLP_DTYPE_Q2_K = 8,   /* 256 per block, 84 bytes */
+    DLP_DTYPE_Q3_K = 9,   /* 256 per block, 110 bytes */
+    DLP_DTYPE_Q4_K = 10,  /* 256 per block, 144 bytes */
+    DLP_DTYPE_Q5_K = 11,  /* 256 per block, 176 bytes */
+    DLP_DTYPE_Q6_K = 12,  /* 256 per block, 210 bytes */
+    DLP_DTYPE_COUNT = 13,
 } dlp_dtype;
+
+/* Elements per block of a dtype (1 for f32/f16/bf16; 0 for a value that is no dtype). */
+static inline int64_t dlp_dtype_block_elements(dlp_dtype d) {
+    switch (d) {
+    case DLP_DTYPE_F32: case DLP_DTYPE_F16: case DLP_DTYPE_BF16: return 1;
+    case DLP_DTYPE_Q4_0: case DLP_DTYPE_Q4_1: case DLP_DTYPE_Q5_0: case DLP_DTYPE_Q5_1: case DLP_DTYPE_Q8_0: return 32;
+    case DLP_DTYPE_Q2_K: case DLP_DTYPE_Q3_K: case DLP_DTYPE_Q4_K: case DLP_DTYPE_Q5_K: case DLP_DTYPE_Q6_K: return 256;
+    default: return 0;
+    }
+}
+
+/* Bytes per block of a dtype (0 for a value that is no dtype). */
+static inline int64_t dlp_dtype_block_bytes(dlp_dtype d) {
+    static const int64_t bytes[DLP_DTYPE_COUNT] = {4, 2, 2, 18, 20, 22, 24, 34, 84, 110, 144, 176, 210};
+    return (int)d >= 0 && d < DLP_DTYPE_COUNT ? bytes[d] : 0;
+}
+
+/* Bytes of a row of ld elements (ld a multiple of the block size), or -1 when it is not one. */
+static inline int64_t dlp_dtype_row_bytes(dlp_dtype d, int64_t ld) {
+    int64_t block = dlp_dtype_block_elements(d);
+    if (block <= 0 || ld < 0 || ld % block != 0) return -1;
+    return ld / block * dlp_dtype_block_bytes(d);
+}
 
 typedef enum dlp_status {
     DLP_STATUS_OK = 0,
@@ -47,6 +91,7 @@ typedef enum dlp_status {
 
 /* context_create flags */
 #define DLP_CONTEXT_REFERENCE_KERNELS 1u  /* use the plain reference implementation of every op (no SIMD) */
+#define DLP_CONTEXT_NO_AVX512 2u          /* CPU: no AVX-512 paths even where the CPU has them (AVX2 at most) */
 
 typedef struct dlp_context dlp_context; /* one backend instance: device, streams, thread pool */
 typedef struct dlp_buffer dlp_buffer;   /* one allocation in the backend's memory */
@@ -54,6 +99,8 @@ typedef struct dlp_buffer dlp_buffer;   /* one allocation in the backend's memor
 typedef struct dlp_kernel_table {
     uint32_t api_version;               /* DLP_KERNELS_API_VERSION of the implementation */
     const char *name;                   /* "cpu", "cuda" */
+    /* Bit (1 << dtype) set for every dtype gemm, gemm_lora and embedding accept as weights or table. */
+    uint64_t weight_dtypes;
 
     /* ---- lifetime ---- */
     /* n_threads: CPU worker threads (0 = all cores); device backends ignore it.
@@ -81,14 +128,16 @@ typedef struct dlp_kernel_table {
     /* ---- ops ---- */
 
     /* y[m, n] = beta * y[m, n] + sum_k x[m, k] * w[n, k] + bias[n]
-     * x: f32 [m, k] (ld ldx); w: [n, k] in w_dtype (ld ldw), the layout of a PyTorch Linear weight;
+     * x: f32 [m, k] (ld ldx); w: [n, k] in w_dtype (ld ldw, a multiple of the block size for the
+     * quantized dtypes, as is k), the layout of a PyTorch Linear weight;
      * bias: [n] in bias_dtype or NULL; y: f32 [m, n] (ld ldy); beta is 0 or 1. */
     dlp_status (*gemm)(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
                        const float *x, int64_t ldx, const void *w, dlp_dtype w_dtype, int64_t ldw,
                        const void *bias, dlp_dtype bias_dtype, float beta, float *y, int64_t ldy);
 
     /* out[i, :] = table[ids[i], :]. ids: int32 [m], each in [0, vocab); table: [vocab, dim] in
-     * table_dtype; out: f32 [m, dim] (ld ldo). An id out of range is DLP_STATUS_INVALID_ARGUMENT. */
+     * table_dtype (rows dequantized for the block formats: dim a multiple of the block size);
+     * out: f32 [m, dim] (ld ldo). An id out of range is DLP_STATUS_INVALID_ARGUMENT. */
     dlp_status (*embedding)(dlp_context *ctx, int64_t m, const int32_t *ids, const void *table,
                             dlp_dtype table_dtype, int64_t vocab, int64_t dim, float *out, int64_t ldo);
 

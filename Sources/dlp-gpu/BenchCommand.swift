@@ -19,11 +19,14 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Synthetic model shape: smollm2-135m, qwen2-0.5b, qwen2-1.5b, llama3-8b.")
     var shape: ModelShape = .smollm2_135m
 
-    @Option(name: .long, help: "Weight dtype of the synthetic model: f32, f16, bf16.")
+    @Option(name: .long, help: "Weight dtype of the synthetic model: f32, f16, bf16, or random blocks of a GGUF format: q4_0, q4_1, q5_0, q5_1, q8_0, q2_k, q3_k, q4_k, q5_k, q6_k (norms stay f32).")
     var dtype: DType = .f16
 
     @Option(name: .long, help: "auto, cpu or cuda.")
     var device: Device = .auto
+
+    @Flag(name: .long, help: "With --model: dequantize block-quantized GGUF weights to f32 at load (to compare with the quantized kernels).")
+    var dequantize = false
 
     @Option(name: .long, help: "CPU threads (0: one per core; at most \(KernelBackend.maximumThreads)).")
     var threads: Int = 0
@@ -114,7 +117,7 @@ struct BenchCommand: ParsableCommand {
         }
         guard ks.max()! <= ns.max()! else { throw ValidationError("--fused must not exceed --loaded") }
         func makeModel() throws -> TransformerModel {
-            if let model { return try ModelLoader.load(path: model, backend: backend).0 }
+            if let model { return try ModelLoader.load(path: model, backend: backend, dequantize: dequantize).0 }
             return try TransformerModel.synthetic(shape: shape, dtype: dtype, backend: backend)
         }
         let base = try makeModel()

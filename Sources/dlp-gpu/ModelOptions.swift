@@ -20,6 +20,9 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Context length: positions per sequence in the KV cache (1 to \(KVCache.maximumCapacity)).")
     var context: Int = 2048
 
+    @Flag(name: .long, help: "Dequantize a GGUF file's block-quantized weights to f32 at load (about 4x the memory; quantized weights are otherwise computed with as they are).")
+    var dequantize = false
+
     func validate() throws {
         guard (0...KernelBackend.maximumThreads).contains(threads) else {
             throw ValidationError("--threads \(threads): give 0 (one per core) to \(KernelBackend.maximumThreads)")
@@ -61,7 +64,7 @@ struct ModelOptions: ParsableArguments {
             modelPath = pack.model
             if adapters.isEmpty, mix == nil { adapters = pack.adapters; router = router ?? pack.router }
         }
-        let loaded = try LoadedModel(path: modelPath, backend: backend)
+        let loaded = try LoadedModel(path: modelPath, backend: backend, dequantize: dequantize)
         guard !adapters.isEmpty else {
             guard mix == nil, !merge, router == nil else { throw ValidationError("--mix, --merge and --router need --adapters") }
             return (loaded, nil, nil)

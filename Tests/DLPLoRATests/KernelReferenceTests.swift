@@ -24,6 +24,8 @@ func stored(_ values: [Float], as dtype: DType) -> (values: [Float], bytes: [UIn
     case .bf16:
         let raw = values.map { dlp_f32_to_bf16($0) }
         return (raw.map { Float(bitPattern: UInt32($0) << 16) }, raw.withUnsafeBytes { Array($0) })
+    default:
+        preconditionFailure("stored(_:as:) is for the float dtypes; block formats come from RandomBlocks")
     }
 }
 

@@ -1,18 +1,49 @@
-// DType.swift: the element types weights and activations are kept in on a backend (f32, f16, bf16).
+// DType.swift: the element types weights and activations are kept in on a backend: f32, f16, bf16, and
+// the GGUF block formats that quantized weights stay in (weights and embedding tables only).
 import CKernels
 
 /// The element type of a tensor that kernels read directly.
 public enum DType: String, Sendable, CaseIterable {
     case f32, f16, bf16
+    case q4_0, q4_1, q5_0, q5_1, q8_0
+    case q2_K = "q2_k", q3_K = "q3_k", q4_K = "q4_k", q5_K = "q5_k", q6_K = "q6_k"
 
-    /// Bytes per element.
-    public var size: Int { self == .f32 ? 4 : 2 }
+    /// The float types: what activations, norms, biases and adapter banks may be.
+    public static let floatTypes: [DType] = [.f32, .f16, .bf16]
+
+    /// True for the GGUF block formats.
+    public var isQuantized: Bool { !DType.floatTypes.contains(self) }
+
+    /// Elements per block (1 for the float types; 32, or 256 for the K-quants).
+    public var blockElements: Int { Int(dlp_dtype_block_elements(kernelType)) }
+    /// Bytes per block (the element size for the float types).
+    public var blockBytes: Int { Int(dlp_dtype_block_bytes(kernelType)) }
+
+    /// Bytes of `elements` values (a multiple of blockElements), or nil when they do not fill whole blocks.
+    public func bytes(elements: Int) -> Int? {
+        guard elements >= 0, elements % blockElements == 0 else { return nil }
+        let (bytes, overflow) = (elements / blockElements).multipliedReportingOverflow(by: blockBytes)
+        return overflow ? nil : bytes
+    }
+
+    /// The name llama.cpp and GGUF use ("F16", "Q4_K").
+    public var ggmlName: String { rawValue.uppercased() }
 
     var kernelType: dlp_dtype {
         switch self {
         case .f32: return DLP_DTYPE_F32
         case .f16: return DLP_DTYPE_F16
         case .bf16: return DLP_DTYPE_BF16
+        case .q4_0: return DLP_DTYPE_Q4_0
+        case .q4_1: return DLP_DTYPE_Q4_1
+        case .q5_0: return DLP_DTYPE_Q5_0
+        case .q5_1: return DLP_DTYPE_Q5_1
+        case .q8_0: return DLP_DTYPE_Q8_0
+        case .q2_K: return DLP_DTYPE_Q2_K
+        case .q3_K: return DLP_DTYPE_Q3_K
+        case .q4_K: return DLP_DTYPE_Q4_K
+        case .q5_K: return DLP_DTYPE_Q5_K
+        case .q6_K: return DLP_DTYPE_Q6_K
         }
     }
 }

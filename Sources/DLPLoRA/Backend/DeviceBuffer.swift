@@ -55,8 +55,9 @@ public struct DeviceTensor: @unchecked Sendable {
 
     /// Number of elements.
     public var count: Int { shape.reduce(1, *) }
-    /// Bytes of the viewed elements.
-    public var byteCount: Int { count * dtype.size }
+    /// Bytes of the viewed elements (whole blocks for the block formats: the last dimension is a
+    /// multiple of the block size, checked where the tensor is loaded).
+    public var byteCount: Int { count / dtype.blockElements * dtype.blockBytes }
 
     /// Device address of the first element.
     var address: UnsafeMutableRawPointer? { buffer.address(at: byteOffset) }
@@ -66,7 +67,7 @@ public struct DeviceTensor: @unchecked Sendable {
     /// The view of rows [start, start + rows) of a 2-D f32 tensor.
     func rows(_ start: Int, _ rows: Int) -> DeviceTensor {
         let width = shape.count > 1 ? shape[1] : 1
-        return DeviceTensor(buffer: buffer, byteOffset: byteOffset + start * width * dtype.size,
+        return DeviceTensor(buffer: buffer, byteOffset: byteOffset + start * (width / dtype.blockElements) * dtype.blockBytes,
                             dtype: dtype, shape: [rows, width])
     }
 }

@@ -13,6 +13,9 @@ public final class KernelBackend: @unchecked Sendable {
     public let name: String
     /// One line about the device: threads and SIMD level, or GPU name.
     public let deviceDescription: String
+    /// The dtypes gemm and embedding take as weights here (block formats: the backends that keep
+    /// quantized weights quantized; the loader dequantizes the others' weights to f32).
+    public let weightDTypes: Set<DType>
 
     /// The kernel ABI version this build speaks (DLP_KERNELS_API_VERSION); a plugin must match it.
     public static let apiVersion = Int(DLP_KERNELS_API_VERSION)
@@ -21,15 +24,17 @@ public final class KernelBackend: @unchecked Sendable {
     public static let maximumThreads = 256
 
     /// The built-in CPU backend with `threads` worker threads (0: one per core). `referenceKernels` runs the
-    /// plain scalar implementation of every op instead of the SIMD one (for comparisons).
-    public static func cpu(threads: Int = 0, referenceKernels: Bool = false) throws -> KernelBackend {
+    /// plain scalar implementation of every op instead of the SIMD one (for comparisons); `avx512: false`
+    /// keeps to AVX2 paths even on a CPU with AVX-512 (to compare the two).
+    public static func cpu(threads: Int = 0, referenceKernels: Bool = false, avx512: Bool = true) throws -> KernelBackend {
         guard (0...maximumThreads).contains(threads) else {
             throw BackendError.unavailable(device: "cpu", reason: "\(threads) threads: give 0 (one per core) to \(maximumThreads)")
         }
         guard let table = dlp_cpu_kernel_table() else {
             throw BackendError.unavailable(device: "cpu", reason: "the CPU kernel table is missing")
         }
-        return try KernelBackend(table: table, threads: threads, flags: referenceKernels ? DLP_CONTEXT_REFERENCE_KERNELS : 0)
+        let flags = (referenceKernels ? DLP_CONTEXT_REFERENCE_KERNELS : 0) | (avx512 ? 0 : DLP_CONTEXT_NO_AVX512)
+        return try KernelBackend(table: table, threads: threads, flags: flags)
     }
 
     init(table pointer: UnsafePointer<dlp_kernel_table>, threads: Int, flags: UInt32 = 0) throws {
@@ -57,6 +62,7 @@ public final class KernelBackend: @unchecked Sendable {
         self.context = ctx
         self.name = tableName
         self.deviceDescription = table.device_description.flatMap { $0(ctx) }.map { String(cString: $0) } ?? tableName
+        self.weightDTypes = Set(DType.allCases.filter { table.weight_dtypes & (UInt64(1) << UInt64($0.kernelType.rawValue)) != 0 })
     }
 
     deinit {

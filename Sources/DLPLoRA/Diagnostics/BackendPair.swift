@@ -30,13 +30,20 @@ final class BackendPair {
     /// The same values on both backends, stored as dtype (f16/bf16 rounded once, so both read equal bits).
     func upload(_ values: [Float], dtype: DType = .f32, shape: [Int]) throws -> (DeviceTensor, DeviceTensor) {
         func make(_ backend: KernelBackend) throws -> DeviceTensor {
-            let buffer = try backend.allocate(bytes: values.count * dtype.size)
             switch dtype {
-            case .f32: try buffer.upload(values)
-            case .f16: try buffer.upload(values.map { dlp_f32_to_f16($0) })
-            case .bf16: try buffer.upload(values.map { dlp_f32_to_bf16($0) })
+            case .f16:
+                let buffer = try backend.allocate(bytes: values.count * 2)
+                try buffer.upload(values.map { dlp_f32_to_f16($0) })
+                return DeviceTensor(buffer: buffer, dtype: dtype, shape: shape)
+            case .bf16:
+                let buffer = try backend.allocate(bytes: values.count * 2)
+                try buffer.upload(values.map { dlp_f32_to_bf16($0) })
+                return DeviceTensor(buffer: buffer, dtype: dtype, shape: shape)
+            default:
+                let buffer = try backend.allocate(bytes: values.count * 4)
+                try buffer.upload(values)
+                return DeviceTensor(buffer: buffer, dtype: .f32, shape: shape)
             }
-            return DeviceTensor(buffer: buffer, dtype: dtype, shape: shape)
         }
         return (try make(target), try make(reference))
     }

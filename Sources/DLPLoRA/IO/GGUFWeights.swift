@@ -1,9 +1,7 @@
-// GGUFWeights.swift: a GGUF file's tensors under Hugging Face names, as a WeightStore. Quantized types
-// (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K) are dequantized to f32 when a tensor is first asked for; llama.cpp's row
+// GGUFWeights.swift: a GGUF file's tensors under Hugging Face names, as a WeightStore. Every tensor stays
+// in its file encoding, in place in the map (block formats included: Q4_0 .. Q8_0, Q2_K .. Q6_K); llama.cpp's row
 // permutation of attn_q/attn_k (applied by its converter for the llama architecture) is undone so the
 // model code sees exactly the Hugging Face layout.
-import CKernels
-
 final class GGUFWeights: WeightStore, @unchecked Sendable {
     let gguf: GGUFFile
     var path: String { gguf.path }
@@ -55,41 +53,16 @@ final class GGUFWeights: WeightStore, @unchecked Sendable {
         } else if let permutation, name.hasSuffix("self_attn.k_proj.weight") || name.hasSuffix("self_attn.k_proj.bias") {
             heads = permutation.kvHeads
         }
-        let storage: StorageType
-        let owned: OwnedBytes?
         let count = shape.reduce(1, *)
-        guard count > 0, raw.baseAddress != nil else {
+        guard count > 0, raw.baseAddress != nil, let storage = StorageType(rawValue: info.type.name) else {
             throw LoadError.tensorMismatch(path: path, tensor: info.name, expected: "at least one element", found: "shape \(shape)")
         }
-        switch info.type {
-        case .f32: storage = .f32; owned = nil
-        case .f16: storage = .f16; owned = nil
-        case .bf16: storage = .bf16; owned = nil
-        case .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K:
-            storage = .f32
-            let out = OwnedBytes(count: count * 4)
-            let blocks = Int64(count / info.type.block.elements)
-            let src = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            let dst = out.pointer.baseAddress!.assumingMemoryBound(to: Float.self)
-            switch info.type {
-            case .q8_0: dlp_dequantize_q8_0(src, blocks, dst)
-            case .q4_0: dlp_dequantize_q4_0(src, blocks, dst)
-            case .q4_1: dlp_dequantize_q4_1(src, blocks, dst)
-            case .q5_0: dlp_dequantize_q5_0(src, blocks, dst)
-            case .q5_1: dlp_dequantize_q5_1(src, blocks, dst)
-            case .q2_K: dlp_dequantize_q2_k(src, blocks, dst)
-            case .q3_K: dlp_dequantize_q3_k(src, blocks, dst)
-            case .q4_K: dlp_dequantize_q4_k(src, blocks, dst)
-            case .q5_K: dlp_dequantize_q5_k(src, blocks, dst)
-            default: dlp_dequantize_q6_k(src, blocks, dst)
-            }
-            owned = out
-        }
-        let source = owned?.readOnly ?? raw
         guard let heads else {
-            return HostTensor(file: path, name: name, type: storage, shape: shape, bytes: source, owner: owned ?? gguf.file)
+            return HostTensor(file: path, name: name, type: storage, shape: shape, bytes: raw, owner: gguf.file)
         }
-        let rows = shape[0], rowBytes = shape.count > 1 ? shape[1] * storage.size : storage.size
+        // rows are whole blocks in every type (the reader checked the row length), so the permutation
+        // moves rows of bytes, quantized or not
+        let rows = shape[0], rowBytes = raw.count / max(rows, 1)
         guard heads > 0, rows % heads == 0, (rows / heads) % 2 == 0 else {
             throw LoadError.tensorMismatch(path: path, tensor: info.name, expected: "rows divisible by 2 x \(heads) heads",
                                            found: "\(rows) rows")
@@ -101,7 +74,7 @@ final class GGUFWeights: WeightStore, @unchecked Sendable {
                 for i in 0..<half {
                     let target = h * headDim + s * half + i, from = h * headDim + 2 * i + s
                     permuted.pointer.baseAddress!.advanced(by: target * rowBytes)
-                        .copyMemory(from: source.baseAddress!.advanced(by: from * rowBytes), byteCount: rowBytes)
+                        .copyMemory(from: raw.baseAddress!.advanced(by: from * rowBytes), byteCount: rowBytes)
                 }
             }
         }

@@ -1,19 +1,25 @@
 // HostTensor.swift: a named tensor in host memory as read from a weight file (in place in an mmap, or
-// owned after dequantization), and WeightStore, what a model loader reads tensors from.
+// owned after a permutation or dequantization), and WeightStore, what a model loader reads tensors from.
+import CKernels
 
-/// The element type of a tensor in a file. Kernels read f32/f16/bf16; the rest are for validation.
+/// The element type of a tensor in a file. Kernels read f32/f16/bf16 and the GGUF block formats; the
+/// rest are for validation.
 public enum StorageType: String, Sendable {
     case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64"
     case i8 = "I8", u8 = "U8", i16 = "I16", u16 = "U16", i32 = "I32", u32 = "U32", i64 = "I64", u64 = "U64"
     case bool = "BOOL"
+    /// GGUF block formats (never in safetensors files).
+    case q4_0 = "Q4_0", q4_1 = "Q4_1", q5_0 = "Q5_0", q5_1 = "Q5_1", q8_0 = "Q8_0"
+    case q2_K = "Q2_K", q3_K = "Q3_K", q4_K = "Q4_K", q5_K = "Q5_K", q6_K = "Q6_K"
 
-    /// Bytes per element.
-    var size: Int {
+    /// Bytes per element, nil for the block formats (see DType.bytes(elements:)).
+    var elementSize: Int? {
         switch self {
         case .f64, .i64, .u64: return 8
         case .f32, .i32, .u32: return 4
         case .f16, .bf16, .i16, .u16: return 2
         case .i8, .u8, .bool: return 1
+        default: return nil
         }
     }
 
@@ -23,8 +29,13 @@ public enum StorageType: String, Sendable {
         case .f32: return .f32
         case .f16: return .f16
         case .bf16: return .bf16
-        default: return nil
+        default: return DType(rawValue: rawValue.lowercased())
         }
+    }
+
+    /// The storage type of a kernel dtype.
+    init(_ dtype: DType) {
+        self = StorageType(rawValue: dtype.ggmlName) ?? .f32
     }
 }
 
@@ -54,9 +65,25 @@ struct HostTensor: @unchecked Sendable {
         case .i32:
             for i in 0..<count { out[i] = Float(bytes.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)) }
         default:
-            break
+            if let dtype = type.kernelType, dtype.isQuantized, let base = bytes.baseAddress {
+                out.withUnsafeMutableBufferPointer {
+                    _ = dlp_dequantize_blocks(dtype.kernelType, base.assumingMemoryBound(to: UInt8.self),
+                                              Int64(count / dtype.blockElements), $0.baseAddress!)
+                }
+            }
         }
         return out
+    }
+
+    /// The tensor dequantized to f32 (a copy the result owns); self when it is no block format.
+    func dequantized() -> HostTensor {
+        guard let dtype = type.kernelType, dtype.isQuantized else { return self }
+        let owned = OwnedBytes(count: count * 4)
+        if let base = bytes.baseAddress, let out = owned.pointer.baseAddress {
+            _ = dlp_dequantize_blocks(dtype.kernelType, base.assumingMemoryBound(to: UInt8.self),
+                                      Int64(count / dtype.blockElements), out.assumingMemoryBound(to: Float.self))
+        }
+        return HostTensor(file: file, name: name, type: .f32, shape: shape, bytes: owned.readOnly, owner: owned)
     }
 
     func int32Values() -> [Int32] {

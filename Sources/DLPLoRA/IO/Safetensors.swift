@@ -86,7 +86,7 @@ final class SafetensorsFile: WeightStore, @unchecked Sendable {
         guard let dtypeName = dict["dtype"] as? String else {
             throw LoadError.malformed(path: path, field: "tensor '\(name)'.dtype", reason: "missing or not a string")
         }
-        guard let type = StorageType(rawValue: dtypeName) else {
+        guard let type = StorageType(rawValue: dtypeName), let elementSize = type.elementSize else {
             throw LoadError.unsupported(path: path, field: "tensor '\(name)'.dtype", value: dtypeName,
                                         supported: "F32, F16, BF16, F64, I8, U8, I16, U16, I32, U32, I64, U64, BOOL")
         }
@@ -109,7 +109,7 @@ final class SafetensorsFile: WeightStore, @unchecked Sendable {
             }
             count = product
         }
-        let (expectedBytes, overflow) = count.multipliedReportingOverflow(by: type.size)
+        let (expectedBytes, overflow) = count.multipliedReportingOverflow(by: elementSize)
         guard !overflow, expectedBytes == end - begin else {
             throw LoadError.tensorMismatch(path: path, tensor: name, expected: overflow ? "more than Int.max bytes for \(dtypeName) \(shape)" : "\(expectedBytes) bytes for \(dtypeName) \(shape)",
                                            found: "\(end - begin) bytes at data_offsets [\(begin), \(end)]")

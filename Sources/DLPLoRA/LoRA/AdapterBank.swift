@@ -43,11 +43,12 @@ public final class AdapterBank: @unchecked Sendable {
     public let storage: DType
 
     /// An empty bank for models with `config` on `backend`, stacking adapters in `storage`
-    /// (`TransformerModel.adapterStorage` picks f16 for f16 models).
+    /// (`TransformerModel.adapterStorage` picks f16 for f16 models; a block format means f32: adapters
+    /// are never quantized, whatever the base is).
     public init(config: ModelConfig, backend: KernelBackend, storage: DType = .f32) {
         self.config = config
         self.backend = backend
-        self.storage = storage
+        self.storage = storage.isQuantized ? .f32 : storage
     }
 
     /// Names of the loaded adapters, in bank order (the index plans refer to).
@@ -153,9 +154,9 @@ public final class AdapterBank: @unchecked Sendable {
                 let dtype = storage == .f16 && !fitsF16 ? DType.f32 : storage
                 func stored(_ values: [Float], shape: [Int]) throws -> DeviceTensor {
                     switch dtype {
-                    case .f32: return try upload(values, dtype: .f32, shape: shape)
                     case .f16: return try upload(values.map { dlp_f32_to_f16($0) }, dtype: .f16, shape: shape)
                     case .bf16: return try upload(values.map { dlp_f32_to_bf16($0) }, dtype: .bf16, shape: shape)
+                    default: return try upload(values, dtype: .f32, shape: shape)
                     }
                 }
                 built[layer * Projection.allCases.count + projection.index] = Stack(

@@ -1,6 +1,8 @@
 // AdapterMerge.swift: bakes one fixed plan into the base weights (W' = W + sum_k w_k s_k B_k A_k), for
 // the fastest serving of a single mix. Merged projections become copies in the weight's own dtype (so a
-// merged f16 model decodes as fast as the base; the sum is computed in f32 and rounded once).
+// merged f16 model decodes as fast as the base; the sum is computed in f32 and rounded once); a
+// block-quantized projection becomes an f16 copy of its dequantized values plus the adapters (never
+// requantized: that would add a second rounding on top of the adapter).
 import CKernels
 
 extension TransformerModel {
@@ -29,12 +31,13 @@ extension TransformerModel {
                             }
                         }
                     }
-                    let dtype = weights.layers[layer][keyPath: projection.weightPath].dtype
-                    let buffer = try backend.allocate(bytes: merged.count * dtype.size)
+                    let base = weights.layers[layer][keyPath: projection.weightPath].dtype
+                    let dtype = base.isQuantized ? DType.f16 : base
+                    let buffer = try backend.allocate(bytes: merged.count * (dtype == .f32 ? 4 : 2))
                     switch dtype {
-                    case .f32: try buffer.upload(merged)
                     case .f16: try buffer.upload(merged.map { dlp_f32_to_f16($0) })
                     case .bf16: try buffer.upload(merged.map { dlp_f32_to_bf16($0) })
+                    default: try buffer.upload(merged)
                     }
                     weights.layers[layer][keyPath: projection.weightPath] = DeviceTensor(buffer: buffer, dtype: dtype, shape: [dOut, dIn])
                 }
@@ -42,7 +45,8 @@ extension TransformerModel {
         }
     }
 
-    /// A weight's values as f32 (downloaded from the backend, widened from f16/bf16).
+    /// A weight's values as f32 (downloaded from the backend, widened from f16/bf16, dequantized from a
+    /// block format).
     private func floatValues(of tensor: DeviceTensor) throws -> [Float] {
         var raw = [UInt8](repeating: 0, count: tensor.byteCount)
         try raw.withUnsafeMutableBytes { try backend.download(tensor.buffer, offset: tensor.byteOffset, into: $0) }
@@ -53,6 +57,9 @@ extension TransformerModel {
                 case .f32: _ = bytes.copyBytes(to: dst)
                 case .f16: dlp_f16_to_f32(bytes.baseAddress!.assumingMemoryBound(to: UInt16.self), Int64(tensor.count), dst.baseAddress!)
                 case .bf16: dlp_bf16_to_f32(bytes.baseAddress!.assumingMemoryBound(to: UInt16.self), Int64(tensor.count), dst.baseAddress!)
+                default:
+                    _ = dlp_dequantize_blocks(tensor.dtype.kernelType, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                              Int64(tensor.count / tensor.dtype.blockElements), dst.baseAddress!)
                 }
             }
         }

@@ -10,9 +10,10 @@ public final class LoadedModel: @unchecked Sendable {
     /// The LoRA adapters loaded for this model (empty at first).
     public let adapters: AdapterBank
 
-    /// Loads the model at `path` (a folder with config.json + safetensors, or a .gguf file).
-    public init(path: String, backend: KernelBackend) throws {
-        let (model, source) = try ModelLoader.load(path: path, backend: backend)
+    /// Loads the model at `path` (a folder with config.json + safetensors, or a .gguf file); quantized GGUF
+    /// matrices stay quantized unless `dequantize` (see ModelLoader.load).
+    public init(path: String, backend: KernelBackend, dequantize: Bool = false) throws {
+        let (model, source) = try ModelLoader.load(path: path, backend: backend, dequantize: dequantize)
         self.model = model
         self.source = source
         adapters = AdapterBank(config: model.config, backend: backend, storage: model.adapterStorage)

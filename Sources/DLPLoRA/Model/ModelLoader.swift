@@ -31,8 +31,9 @@ public struct ModelSource: Sendable {
 }
 
 public enum ModelLoader {
-    /// Loads the model at `path` onto `backend`.
-    public static func load(path: String, backend: KernelBackend) throws -> (TransformerModel, ModelSource) {
+    /// Loads the model at `path` onto `backend`. GGUF matrices in a block format stay in it where the
+    /// backend computes with it; `dequantize` widens them to f32 at load instead (for comparisons).
+    public static func load(path: String, backend: KernelBackend, dequantize: Bool = false) throws -> (TransformerModel, ModelSource) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw LoadError.cannotOpen(path: path, reason: "no such file or folder")
@@ -58,7 +59,8 @@ public enum ModelLoader {
         let config = try ModelConfig.fromGGUF(file)
         let architecture = try ModelFamilies.architecture(for: config, path: path)
         let store = try GGUFWeights(file: file, permuteHeads: architecture.ggufPermutesQK ? (config.numAttentionHeads, config.kvHeads) : nil)
-        let weights = try ModelWeights(store: store, config: config, architecture: architecture, backend: backend)
+        let weights = try ModelWeights(store: store, config: config, architecture: architecture, backend: backend,
+                                       dequantize: dequantize)
         let ropeFactors = try store.tensor(named: "rope_freqs.weight")?.floatValues()
         if let ropeFactors {
             guard ropeFactors.count == config.headDimension / 2, ropeFactors.allSatisfy({ $0.isFinite && $0 > 0 }) else {

@@ -1,5 +1,17 @@
 // ModelWeights.swift: the tensors of a decoder model on a backend, under their Hugging Face names, each
 // checked for presence, dtype and shape against the config before it is wrapped (in place on CPU).
+// Matrices in a GGUF block format stay in it where the backend computes with it (the CPU); elsewhere,
+// and for vectors (norms, biases), they are dequantized to f32 at load.
+
+/// One loaded tensor as `inspect` shows it: the type in the file, the dtype it is kept in, its bytes.
+public struct LoadedTensor: Sendable {
+    public let name: String
+    public let fileType: String
+    public let dtype: DType
+    public let shape: [Int]
+    /// Bytes the kept tensor occupies (in place in the mapped file, or a copy).
+    public let bytes: Int
+}
 
 /// One decoder layer's weights. Linear weights are [out_features, in_features].
 struct DecoderLayerWeights {
@@ -23,18 +35,32 @@ struct ModelWeights {
     let lmHead: DeviceTensor             // [vocab, hidden] (the embedding when tied)
     /// Bytes of weights by dtype, for `inspect`.
     let bytesByType: [DType: Int]
+    /// Every tensor as loaded, in load order.
+    let tensors: [LoadedTensor]
 
-    init(store: WeightStore, config: ModelConfig, architecture: Architecture, backend: KernelBackend) throws {
+    init(store: WeightStore, config: ModelConfig, architecture: Architecture, backend: KernelBackend, dequantize: Bool = false) throws {
         var bytesByType: [DType: Int] = [:]
-        func load(_ name: String, _ shape: [Int]) throws -> DeviceTensor {
-            guard let host = try store.tensor(named: name) else {
+        var tensors: [LoadedTensor] = []
+        func load(_ name: String, _ shape: [Int], matrix: Bool = false) throws -> DeviceTensor {
+            guard let stored = try store.tensor(named: name) else {
                 throw LoadError.missingTensor(path: store.path, tensor: name)
             }
-            guard let dtype = host.type.kernelType else {
-                throw LoadError.tensorMismatch(path: host.file, tensor: name, expected: "F32, F16 or BF16", found: host.type.rawValue)
+            guard let fileDtype = stored.type.kernelType else {
+                throw LoadError.tensorMismatch(path: stored.file, tensor: name, expected: "F32, F16, BF16 or a GGUF block format",
+                                               found: stored.type.rawValue)
             }
+            let keep = !fileDtype.isQuantized || (matrix && !dequantize && backend.weightDTypes.contains(fileDtype))
+            let host = keep ? stored : stored.dequantized()
+            let dtype = keep ? fileDtype : .f32
             guard host.shape == shape else {
                 throw LoadError.tensorMismatch(path: host.file, tensor: name, expected: "shape \(shape)", found: "shape \(host.shape)")
+            }
+            // whole blocks per row, and exactly the bytes the kernels will read
+            guard shape.last.map({ $0 % dtype.blockElements == 0 }) ?? false,
+                  let expected = dtype.bytes(elements: shape.reduce(1, *)), expected == host.bytes.count else {
+                throw LoadError.tensorMismatch(path: host.file, tensor: name,
+                                               expected: "rows of whole \(dtype.ggmlName) blocks (\(dtype.blockElements) elements)",
+                                               found: "shape \(shape) in \(host.bytes.count) bytes")
             }
             // norms and biases (the vectors) are scanned for NaN/Inf: cheap, and a broken one silently
             // turns every output into garbage
@@ -43,6 +69,7 @@ struct ModelWeights {
             }
             let buffer = try backend.buffer(overHost: host.bytes, owner: host.owner)
             bytesByType[dtype, default: 0] += host.bytes.count
+            tensors.append(LoadedTensor(name: name, fileType: stored.type.rawValue, dtype: dtype, shape: shape, bytes: host.bytes.count))
             return DeviceTensor(buffer: buffer, dtype: dtype, shape: shape)
         }
         func optional(_ name: String, _ shape: [Int], _ present: Bool) throws -> DeviceTensor? {
@@ -50,24 +77,24 @@ struct ModelWeights {
         }
         let hidden = config.hiddenSize, inter = config.intermediateSize
         let qWidth = config.numAttentionHeads * config.headDimension, kvWidth = config.kvHeads * config.headDimension
-        embedTokens = try load("model.embed_tokens.weight", [config.vocabSize, hidden])
+        embedTokens = try load("model.embed_tokens.weight", [config.vocabSize, hidden], matrix: true)
         layers = try (0..<config.numHiddenLayers).map { i in
             let p = "model.layers.\(i)."
             let a = architecture
             return DecoderLayerWeights(
                 inputNorm: try load(p + "input_layernorm.weight", [hidden]),
-                qProj: try load(p + "self_attn.q_proj.weight", [qWidth, hidden]),
-                kProj: try load(p + "self_attn.k_proj.weight", [kvWidth, hidden]),
-                vProj: try load(p + "self_attn.v_proj.weight", [kvWidth, hidden]),
-                oProj: try load(p + "self_attn.o_proj.weight", [hidden, qWidth]),
+                qProj: try load(p + "self_attn.q_proj.weight", [qWidth, hidden], matrix: true),
+                kProj: try load(p + "self_attn.k_proj.weight", [kvWidth, hidden], matrix: true),
+                vProj: try load(p + "self_attn.v_proj.weight", [kvWidth, hidden], matrix: true),
+                oProj: try load(p + "self_attn.o_proj.weight", [hidden, qWidth], matrix: true),
                 qBias: try optional(p + "self_attn.q_proj.bias", [qWidth], a.qkvBias),
                 kBias: try optional(p + "self_attn.k_proj.bias", [kvWidth], a.qkvBias),
                 vBias: try optional(p + "self_attn.v_proj.bias", [kvWidth], a.qkvBias),
                 oBias: try optional(p + "self_attn.o_proj.bias", [hidden], a.outputBias),
                 postAttentionNorm: try load(p + "post_attention_layernorm.weight", [hidden]),
-                gateProj: try load(p + "mlp.gate_proj.weight", [inter, hidden]),
-                upProj: try load(p + "mlp.up_proj.weight", [inter, hidden]),
-                downProj: try load(p + "mlp.down_proj.weight", [hidden, inter]),
+                gateProj: try load(p + "mlp.gate_proj.weight", [inter, hidden], matrix: true),
+                upProj: try load(p + "mlp.up_proj.weight", [inter, hidden], matrix: true),
+                downProj: try load(p + "mlp.down_proj.weight", [hidden, inter], matrix: true),
                 gateBias: try optional(p + "mlp.gate_proj.bias", [inter], a.mlpBias),
                 upBias: try optional(p + "mlp.up_proj.bias", [inter], a.mlpBias),
                 downBias: try optional(p + "mlp.down_proj.bias", [hidden], a.mlpBias))
@@ -80,8 +107,9 @@ struct ModelWeights {
             }
             lmHead = embedTokens
         } else {
-            lmHead = try load("lm_head.weight", [config.vocabSize, hidden])
+            lmHead = try load("lm_head.weight", [config.vocabSize, hidden], matrix: true)
         }
         self.bytesByType = bytesByType
+        self.tensors = tensors
     }
 }

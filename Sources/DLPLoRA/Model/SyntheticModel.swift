@@ -35,27 +35,37 @@ final class MemoryWeightStore: WeightStore, @unchecked Sendable {
     var tensorNames: [String] { tensors.keys.sorted() }
     func tensor(named name: String) throws -> HostTensor? { tensors[name] }
 
-    /// Adds a tensor of uniform random values in [-scale, scale) (norm weights: around 1).
+    /// Adds a tensor of uniform random values in [-scale, scale) (norm weights: around 1); in a block
+    /// format, random blocks of about that magnitude (RandomBlocks).
     func addRandom(_ name: String, shape: [Int], dtype: DType, scale: Float, offset: Float, generator: inout SeededGenerator) {
         let count = shape.reduce(1, *)
-        let owned = OwnedBytes(count: count * dtype.size)
+        if dtype.isQuantized {
+            let blocks = RandomBlocks.bytes(dtype, count: count, scale: scale, generator: &generator)
+            let owned = OwnedBytes(count: blocks.count)
+            blocks.withUnsafeBytes { owned.pointer.copyMemory(from: $0) }
+            tensors[name] = HostTensor(file: path, name: name, type: StorageType(dtype), shape: shape, bytes: owned.readOnly, owner: owned)
+            return
+        }
+        let owned = OwnedBytes(count: count * (dtype == .f32 ? 4 : 2))
         let base = owned.pointer.baseAddress!
         for i in 0..<count {
             let v = offset + Float(generator.nextUnit() * 2 - 1) * scale
             switch dtype {
-            case .f32: base.storeBytes(of: v, toByteOffset: 4 * i, as: Float.self)
             case .f16: base.storeBytes(of: dlp_f32_to_f16(v), toByteOffset: 2 * i, as: UInt16.self)
             case .bf16: base.storeBytes(of: dlp_f32_to_bf16(v), toByteOffset: 2 * i, as: UInt16.self)
+            default: base.storeBytes(of: v, toByteOffset: 4 * i, as: Float.self)
             }
         }
-        let type: StorageType = dtype == .f32 ? .f32 : dtype == .f16 ? .f16 : .bf16
-        tensors[name] = HostTensor(file: path, name: name, type: type, shape: shape, bytes: owned.readOnly, owner: owned)
+        tensors[name] = HostTensor(file: path, name: name, type: StorageType(dtype), shape: shape, bytes: owned.readOnly, owner: owned)
     }
 }
 
 extension TransformerModel {
-    /// A model of `shape` with random weights in `dtype` (the same seed gives the same weights).
+    /// A model of `shape` with random weights in `dtype` (the same seed gives the same weights). With a
+    /// block format the matrices are random blocks of it and the vectors (norms, biases) f32, as in a
+    /// quantized GGUF file.
     public static func synthetic(shape: ModelShape, dtype: DType, seed: UInt64 = 1, backend: KernelBackend) throws -> TransformerModel {
+        let vectorDtype = dtype.isQuantized ? DType.f32 : dtype
         let config = shape.config
         let architecture = try ModelFamilies.architecture(for: config, path: "synthetic \(shape.rawValue)")
         let store = MemoryWeightStore(path: "synthetic \(shape.rawValue) (\(dtype.rawValue))")
@@ -64,21 +74,21 @@ extension TransformerModel {
         let kv = config.kvHeads * config.headDimension
         let scale = 1 / Float(h).squareRoot()
         store.addRandom("model.embed_tokens.weight", shape: [config.vocabSize, h], dtype: dtype, scale: 0.05, offset: 0, generator: &generator)
-        store.addRandom("model.norm.weight", shape: [h], dtype: dtype, scale: 0.1, offset: 1, generator: &generator)
+        store.addRandom("model.norm.weight", shape: [h], dtype: vectorDtype, scale: 0.1, offset: 1, generator: &generator)
         if config.tieWordEmbeddings != true {
             store.addRandom("lm_head.weight", shape: [config.vocabSize, h], dtype: dtype, scale: scale, offset: 0, generator: &generator)
         }
         for layer in 0..<config.numHiddenLayers {
             let p = "model.layers.\(layer)."
-            store.addRandom(p + "input_layernorm.weight", shape: [h], dtype: dtype, scale: 0.1, offset: 1, generator: &generator)
-            store.addRandom(p + "post_attention_layernorm.weight", shape: [h], dtype: dtype, scale: 0.1, offset: 1, generator: &generator)
+            store.addRandom(p + "input_layernorm.weight", shape: [h], dtype: vectorDtype, scale: 0.1, offset: 1, generator: &generator)
+            store.addRandom(p + "post_attention_layernorm.weight", shape: [h], dtype: vectorDtype, scale: 0.1, offset: 1, generator: &generator)
             for (name, shape) in [("self_attn.q_proj", [q, h]), ("self_attn.k_proj", [kv, h]), ("self_attn.v_proj", [kv, h]),
                                   ("self_attn.o_proj", [h, q]), ("mlp.gate_proj", [f, h]), ("mlp.up_proj", [f, h]), ("mlp.down_proj", [h, f])] {
                 store.addRandom(p + name + ".weight", shape: shape, dtype: dtype, scale: scale, offset: 0, generator: &generator)
             }
             if architecture.qkvBias {
                 for (name, n) in [("q_proj", q), ("k_proj", kv), ("v_proj", kv)] {
-                    store.addRandom(p + "self_attn.\(name).bias", shape: [n], dtype: dtype, scale: 0.02, offset: 0, generator: &generator)
+                    store.addRandom(p + "self_attn.\(name).bias", shape: [n], dtype: vectorDtype, scale: 0.02, offset: 0, generator: &generator)
                 }
             }
         }

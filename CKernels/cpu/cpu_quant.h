@@ -1,0 +1,65 @@
+/* cpu_quant.h: what the CPU's block-quantized kernels share. Weights stay in their GGUF blocks; each
+ * activation row is quantized to 8 bits per block first, so the inner loops are integer dot products
+ * (the scheme llama.cpp uses, with f32 activation scales):
+ * - weights in 32-element blocks (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) meet dlp_q8_32 rows; a weight is
+ *   dw * u + cw for an integer u of its block (Q8_0: dw * q, signed), so a block's dot is
+ *   dw * dx * sum(u * qx) + cw * sx;
+ * - K-quant weights (Q2_K .. Q6_K, 256-element super-blocks) meet dlp_q8_256 rows; a super-block is
+ *   unpacked to unsigned values u, per 16-element group g two small integer scales sa[g], sb[g], and
+ *   two floats da, db, such that weight = da * sa[g] * u - db * sb[g]; its dot is
+ *   dx * (da * sum_g sa[g] * sum(u * qx) - db * sum_g sb[g] * bsum_g). */
+#ifndef DLP_CPU_QUANT_H
+#define DLP_CPU_QUANT_H
+
+#include "cpu_internal.h"
+
+/* 32 activations: x[i] ~= d * q[i]; s = d * sum(q) (the term of a block's constant). 40 bytes. */
+typedef struct { float d; float s; int8_t q[32]; } dlp_q8_32;
+
+/* 256 activations: x[i] ~= d * q[i]; bsums[g] = sum of q over elements 16g .. 16g+15. 292 bytes. */
+typedef struct { float d; int16_t bsums[16]; int8_t q[256]; } dlp_q8_256;
+
+/* One K-quant super-block unpacked (see the header comment). */
+typedef struct {
+    uint8_t u[256];       /* element values, 0 .. 63 */
+    int16_t sa[16], sb[16];
+    float da, db;
+} dlp_kblock;
+
+/* out[r] = dot(weight row, activation row r) for r < rows (1 to 4): w_row is n_blocks blocks of the
+ * weight dtype; activation row r starts at xq + r * xq_stride bytes (the dtype's activation format). */
+typedef void (*dlp_qdot_fn)(const void *w_row, const void *xq, size_t xq_stride, int rows, int64_t n_blocks,
+                            float *out);
+
+/* 1 when dtype is one of the block formats. */
+static inline int dlp_dtype_is_quantized(dlp_dtype d) { return d >= DLP_DTYPE_Q4_0 && d < DLP_DTYPE_COUNT; }
+/* 1 for the K-quants (dlp_q8_256 activations), 0 for the 32-element formats (dlp_q8_32). */
+static inline int dlp_dtype_is_k_quant(dlp_dtype d) { return d >= DLP_DTYPE_Q2_K && d < DLP_DTYPE_COUNT; }
+
+/* Bytes of one quantized activation row of k elements for weights in dtype. */
+size_t dlp_cpu_qact_row_bytes(dlp_dtype weight_dtype, int64_t k);
+/* Quantizes rows [begin, end) of x (f32, ld ldx, k columns) for weights in dtype into out (row i at
+ * out + i * dlp_cpu_qact_row_bytes). NaN or Inf in a block makes its scale NaN, so results stay NaN. */
+void dlp_cpu_quantize_rows(dlp_dtype weight_dtype, int64_t k, const float *x, int64_t ldx, int64_t begin,
+                           int64_t end, char *out);
+
+/* The scalar reference dot of each block format, and the fastest one this context may use. */
+dlp_qdot_fn dlp_cpu_qdot_reference(dlp_dtype dtype);
+dlp_qdot_fn dlp_cpu_qdot(const dlp_context *ctx, dlp_dtype dtype);
+/* The AVX2 (vnni = 0) or AVX-512 VNNI (vnni = 1) dots; NULL where a type has none. */
+dlp_qdot_fn dlp_cpu_qdot_avx2(dlp_dtype dtype, int vnni);
+
+/* The scalar unpack of one K-quant super-block (the reference the SIMD unpackers are checked against),
+ * and of its scales alone (sa, sb, da, db; shared by every path). */
+void dlp_cpu_unpack_kblock(dlp_dtype dtype, const uint8_t *block, dlp_kblock *out);
+void dlp_cpu_kblock_scales(dlp_dtype dtype, const uint8_t *block, dlp_kblock *out);
+/* A super-block's dot with one dlp_q8_256 block, given total = sum_g sa[g] * sum(u * q over group g)
+ * (an exact integer, however it was summed). Every path ends here, so SIMD and reference agree bitwise. */
+static inline float dlp_kblock_finish(const dlp_kblock *w, const dlp_q8_256 *x, int32_t total) {
+#pragma STDC FP_CONTRACT OFF
+    int32_t mins = 0;
+    for (int g = 0; g < 16; g++) mins += (int32_t)w->sb[g] * x->bsums[g];
+    return x->d * (w->da * (float)total - w->db * (float)mins);
+}
+
+#endif

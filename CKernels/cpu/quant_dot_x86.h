@@ -1,0 +1,190 @@
+/* quant_dot_x86.h: the x86 block-quantized dot products, written once and compiled twice by
+ * quant_dot_avx2.c: with SUFFIX avx2 (unsigned-by-signed byte products through vpmaddubsw + vpmaddwd)
+ * and with SUFFIX vnni (vpdpbusd, AVX-512 VNNI on 256-bit registers). Included only from there, inside
+ * a target pragma; DOT_U8S8(u, s) is the 8-lane int32 sum of four u8 x s8 products per lane. */
+
+#define DLP_CAT2(a, b) a##_##b
+#define DLP_CAT(a, b) DLP_CAT2(a, b)
+#define FN(name) DLP_CAT(name, SUFFIX)
+#define DLP_INLINE static inline __attribute__((always_inline))
+
+DLP_INLINE float FN(hsum_ps)(__m256 v) {
+    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+    return _mm_cvtss_f32(lo);
+}
+
+DLP_INLINE int32_t FN(hsum_epi32)(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    return _mm_cvtsi128_si32(s);
+}
+
+DLP_INLINE float FN(f16)(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+/* 0xff in byte i where bit i of the 32 bits at p is set (the fifth bits of a Q5 block). */
+DLP_INLINE __m256i FN(bits_to_bytes)(const uint8_t *p) {
+    uint32_t bits;
+    memcpy(&bits, p, 4);
+    const __m256i spread = _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101, 0x0202020202020202,
+                                              0x0303030303030303);
+    const __m256i select = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits), spread);
+    return _mm256_cmpeq_epi8(_mm256_and_si256(v, select), select);
+}
+
+/* ---- 32-element blocks, R activation rows at once (R a constant after inlining) ---- */
+DLP_INLINE void FN(dot_q32)(const dlp_dtype dtype, const int R, const void *w_row, const void *xq, size_t stride,
+                            int64_t n_blocks, float *out) {
+    const size_t block_bytes = (size_t)dlp_dtype_block_bytes(dtype);
+    const __m256i low = _mm256_set1_epi8(0x0f);
+    __m256 acc[4];
+    float acc_c[4];
+    for (int r = 0; r < R; r++) { acc[r] = _mm256_setzero_ps(); acc_c[r] = 0.0f; }
+    for (int64_t b = 0; b < n_blocks; b++) {
+        const uint8_t *blk = (const uint8_t *)w_row + (size_t)b * block_bytes;
+        const float dw = FN(f16)(blk);
+        float cw = 0.0f;
+        __m256i u;
+        if (dtype == DLP_DTYPE_Q8_0) {
+            u = _mm256_loadu_si256((const __m256i *)(blk + 2));        /* signed: |w| below, sign moved to x */
+        } else {
+            const uint8_t *qs = blk + 2, *qh = NULL;
+            if (dtype == DLP_DTYPE_Q4_0) { cw = -8.0f * dw; }
+            else if (dtype == DLP_DTYPE_Q4_1) { cw = FN(f16)(blk + 2); qs = blk + 4; }
+            else if (dtype == DLP_DTYPE_Q5_0) { cw = -16.0f * dw; qh = blk + 2; qs = blk + 6; }
+            else { cw = FN(f16)(blk + 2); qh = blk + 4; qs = blk + 8; }
+            __m128i raw = _mm_loadu_si128((const __m128i *)qs);
+            u = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), low);
+            if (qh) u = _mm256_or_si256(u, _mm256_and_si256(FN(bits_to_bytes)(qh), _mm256_set1_epi8(16)));
+        }
+        for (int r = 0; r < R; r++) {
+            const dlp_q8_32 *x = (const dlp_q8_32 *)((const char *)xq + (size_t)r * stride) + b;
+            __m256i xs = _mm256_loadu_si256((const __m256i *)x->q);
+            __m256i isum = dtype == DLP_DTYPE_Q8_0 ? DOT_U8S8(_mm256_sign_epi8(u, u), _mm256_sign_epi8(xs, u))
+                                                   : DOT_U8S8(u, xs);
+            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(dw * x->d), acc[r]);
+            if (dtype != DLP_DTYPE_Q8_0) acc_c[r] += cw * x->s;
+        }
+    }
+    for (int r = 0; r < R; r++) out[r] = FN(hsum_ps)(acc[r]) + acc_c[r];
+}
+
+/* ---- K-quant super-blocks: unpack once, then R activation rows ---- */
+DLP_INLINE void FN(unpack_k)(const dlp_dtype dtype, const uint8_t *b, dlp_kblock *w) {
+    const __m256i low = _mm256_set1_epi8(0x0f), three = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
+    dlp_cpu_kblock_scales(dtype, b, w);
+    if (dtype == DLP_DTYPE_Q4_K || dtype == DLP_DTYPE_Q5_K) {
+        const uint8_t *qs = dtype == DLP_DTYPE_Q5_K ? b + 48 : b + 16;
+        __m256i hb = dtype == DLP_DTYPE_Q5_K ? _mm256_loadu_si256((const __m256i *)(b + 16)) : _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            __m256i raw = _mm256_loadu_si256((const __m256i *)(qs + 32 * c));
+            __m256i lo = _mm256_and_si256(raw, low), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
+            if (dtype == DLP_DTYPE_Q5_K) {
+                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2 * c), one), 4));
+                hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2 * c + 1), one), 4));
+            }
+            _mm256_storeu_si256((__m256i *)(w->u + 64 * c), lo);
+            _mm256_storeu_si256((__m256i *)(w->u + 64 * c + 32), hi);
+        }
+    } else if (dtype == DLP_DTYPE_Q6_K) {
+        for (int half = 0; half < 2; half++) {
+            __m256i ql0 = _mm256_loadu_si256((const __m256i *)(b + 64 * half));
+            __m256i ql1 = _mm256_loadu_si256((const __m256i *)(b + 64 * half + 32));
+            __m256i qh = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * half));
+            uint8_t *u = w->u + 128 * half;
+            _mm256_storeu_si256((__m256i *)u, _mm256_or_si256(_mm256_and_si256(ql0, low),
+                                _mm256_slli_epi16(_mm256_and_si256(qh, three), 4)));
+            _mm256_storeu_si256((__m256i *)(u + 32), _mm256_or_si256(_mm256_and_si256(ql1, low),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), three), 4)));
+            _mm256_storeu_si256((__m256i *)(u + 64), _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), three), 4)));
+            _mm256_storeu_si256((__m256i *)(u + 96), _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), three), 4)));
+        }
+    } else {                                         /* Q2_K, Q3_K: 2-bit fields (Q3_K: plus a high-mask bit) */
+        const int q3 = dtype == DLP_DTYPE_Q3_K;
+        const uint8_t *qs = q3 ? b + 32 : b + 16;
+        __m256i hm = q3 ? _mm256_loadu_si256((const __m256i *)b) : _mm256_setzero_si256();
+        for (int half = 0; half < 2; half++) {
+            __m256i raw = _mm256_loadu_si256((const __m256i *)(qs + 32 * half));
+            for (int s = 0; s < 4; s++) {
+                __m256i v = _mm256_and_si256(_mm256_srli_epi16(raw, 2 * s), three);
+                if (q3) v = _mm256_or_si256(v, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hm, 4 * half + s), one), 2));
+                _mm256_storeu_si256((__m256i *)(w->u + 128 * half + 32 * s), v);
+            }
+        }
+    }
+}
+
+DLP_INLINE void FN(dot_k)(const dlp_dtype dtype, const int R, const void *w_row, const void *xq, size_t stride,
+                          int64_t n_blocks, float *out) {
+    const size_t block_bytes = (size_t)dlp_dtype_block_bytes(dtype);
+    float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int64_t b = 0; b < n_blocks; b++) {
+        dlp_kblock w;
+        FN(unpack_k)(dtype, (const uint8_t *)w_row + (size_t)b * block_bytes, &w);
+        __m256i scales[8];                           /* int16 lanes: sa[2c] x 8, then sa[2c + 1] x 8 */
+        for (int c = 0; c < 8; c++) scales[c] = _mm256_set_m128i(_mm_set1_epi16(w.sa[2 * c + 1]), _mm_set1_epi16(w.sa[2 * c]));
+        for (int r = 0; r < R; r++) {
+            const dlp_q8_256 *x = (const dlp_q8_256 *)((const char *)xq + (size_t)r * stride) + b;
+            __m256i isum = _mm256_setzero_si256();
+            for (int c = 0; c < 8; c++) {
+                __m256i u = _mm256_loadu_si256((const __m256i *)(w.u + 32 * c));
+                __m256i xs = _mm256_loadu_si256((const __m256i *)(x->q + 32 * c));
+                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(_mm256_maddubs_epi16(u, xs), scales[c]));
+            }
+            acc[r] += dlp_kblock_finish(&w, x, FN(hsum_epi32)(isum));
+        }
+    }
+    for (int r = 0; r < R; r++) out[r] = acc[r];
+}
+
+/* The table entries: rows 1 to 4, each with its own constant R so the row loop unrolls. */
+#define DLP_QDOT_ENTRY(kernel, name, dtype)                                                                   \
+    static void FN(name)(const void *w, const void *xq, size_t stride, int rows, int64_t n_blocks, float *out) { \
+        switch (rows) {                                                                                     \
+        case 1: FN(kernel)(dtype, 1, w, xq, stride, n_blocks, out); break;                                  \
+        case 2: FN(kernel)(dtype, 2, w, xq, stride, n_blocks, out); break;                                  \
+        case 3: FN(kernel)(dtype, 3, w, xq, stride, n_blocks, out); break;                                  \
+        default: FN(kernel)(dtype, 4, w, xq, stride, n_blocks, out); break;                                 \
+        }                                                                                                   \
+    }
+DLP_QDOT_ENTRY(dot_q32, dot_q4_0, DLP_DTYPE_Q4_0)
+DLP_QDOT_ENTRY(dot_q32, dot_q4_1, DLP_DTYPE_Q4_1)
+DLP_QDOT_ENTRY(dot_q32, dot_q5_0, DLP_DTYPE_Q5_0)
+DLP_QDOT_ENTRY(dot_q32, dot_q5_1, DLP_DTYPE_Q5_1)
+DLP_QDOT_ENTRY(dot_q32, dot_q8_0, DLP_DTYPE_Q8_0)
+DLP_QDOT_ENTRY(dot_k, dot_q2_k, DLP_DTYPE_Q2_K)
+DLP_QDOT_ENTRY(dot_k, dot_q3_k, DLP_DTYPE_Q3_K)
+DLP_QDOT_ENTRY(dot_k, dot_q4_k, DLP_DTYPE_Q4_K)
+DLP_QDOT_ENTRY(dot_k, dot_q5_k, DLP_DTYPE_Q5_K)
+DLP_QDOT_ENTRY(dot_k, dot_q6_k, DLP_DTYPE_Q6_K)
+
+static dlp_qdot_fn FN(qdot_for)(dlp_dtype dtype) {
+    switch (dtype) {
+    case DLP_DTYPE_Q4_0: return FN(dot_q4_0);
+    case DLP_DTYPE_Q4_1: return FN(dot_q4_1);
+    case DLP_DTYPE_Q5_0: return FN(dot_q5_0);
+    case DLP_DTYPE_Q5_1: return FN(dot_q5_1);
+    case DLP_DTYPE_Q8_0: return FN(dot_q8_0);
+    case DLP_DTYPE_Q2_K: return FN(dot_q2_k);
+    case DLP_DTYPE_Q3_K: return FN(dot_q3_k);
+    case DLP_DTYPE_Q4_K: return FN(dot_q4_k);
+    case DLP_DTYPE_Q5_K: return FN(dot_q5_k);
+    case DLP_DTYPE_Q6_K: return FN(dot_q6_k);
+    default: return NULL;
+    }
+}
+
+#undef DLP_QDOT_ENTRY
+#undef DLP_INLINE
+#undef FN
+#undef DLP_CAT
+#undef DLP_CAT2
