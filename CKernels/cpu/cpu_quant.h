@@ -13,7 +13,8 @@
 
 #include "cpu_internal.h"
 
-/* 32 activations: x[i] ~= d * q[i]; s = d * sum(q) (the term of a block's constant). 40 bytes. */
+/* 32 activations: x[i] ~= d * q[i]; s = d * sum(q) (the term of a block's constant); d and s are
+ * f16-rounded values, as in llama.cpp's q8_0/q8_1. 40 bytes. */
 typedef struct { float d; float s; int8_t q[32]; } dlp_q8_32;
 
 /* 256 activations: x[i] ~= d * q[i]; bsums[g] = sum of q over elements 16g .. 16g+15. 292 bytes. */

@@ -1,8 +1,13 @@
 /* quant_activation.c: f32 activation rows to the 8-bit blocks the quantized dot products read
  * (dlp_q8_32 for 32-element weight blocks, dlp_q8_256 for the K-quants): scale = max |x| / 127 per block,
- * values rounded to nearest (ties to even). */
+ * values rounded to nearest (ties to even). As llama.cpp's q8_0/q8_1 blocks do, the 32-element blocks
+ * keep their scale d and their sum term s rounded to f16 (s from the unrounded d), and the K-quant
+ * blocks an f32 scale, so the two engines round activations alike and their greedy outputs agree. */
 #include "cpu_quant.h"
+#include "dlp_dequantize.h"
 #include <math.h>
+
+static inline float round_to_f16(float x) { return dlp_half_to_float(dlp_f32_to_f16(x)); }
 
 size_t dlp_cpu_qact_row_bytes(dlp_dtype weight_dtype, int64_t k) {
     return dlp_dtype_is_k_quant(weight_dtype) ? (size_t)(k / 256) * sizeof(dlp_q8_256)
@@ -31,13 +36,14 @@ static inline int8_t round_to_q8(float v) {
 static void quantize_q8_32(const float *x, int64_t k, dlp_q8_32 *out) {
     for (int64_t b = 0; b < k / 32; b++, x += 32) {
         float inverse;
-        out[b].d = block_scale(x, 32, &inverse);
+        float d = block_scale(x, 32, &inverse);
         int sum = 0;
         for (int i = 0; i < 32; i++) {
             out[b].q[i] = round_to_q8(x[i] * inverse);
             sum += out[b].q[i];
         }
-        out[b].s = out[b].d * (float)sum;
+        out[b].d = round_to_f16(d);
+        out[b].s = round_to_f16(d * (float)sum);
     }
 }
 
