@@ -1,6 +1,8 @@
 /* attention.c: KV-cache writes and causal attention over the cache (prefill and decode are the same
  * kernel: every query row carries its slot and position). One pass per (row, head) with an online
- * softmax, so no score buffer is needed; (row, head) pairs are split across the pool. */
+ * softmax, so no score buffer is needed; (row, head) pairs are split across the pool in a zigzag
+ * order of rows (first, last, second, second to last, ...), so that in a causal prefill, where a
+ * row's cost grows with its position, every thread's contiguous share costs about the same. */
 #include "cpu_internal.h"
 #include <math.h>
 
@@ -26,7 +28,7 @@ dlp_status dlp_cpu_kv_store(dlp_context *ctx, int64_t m, int64_t n_kv, int64_t h
 
 typedef struct {
     const dlp_context *ctx;
-    int64_t n_heads, n_kv, head_dim, max_seq;
+    int64_t m, n_heads, n_kv, head_dim, max_seq;
     const float *q; int64_t ldq;
     const float *k_cache, *v_cache;
     const int32_t *slots, *positions;
@@ -43,7 +45,8 @@ static void attention_range(void *p, int64_t begin, int64_t end, int32_t thread)
     int64_t group = a->n_heads / a->n_kv, hd = a->head_dim;
     float acc[DLP_MAX_HEAD_DIM];
     for (int64_t item = begin; item < end; item++) {
-        int64_t row = item / a->n_heads, h = item % a->n_heads;
+        int64_t r = item / a->n_heads, h = item % a->n_heads;
+        int64_t row = r % 2 == 0 ? r / 2 : a->m - 1 - r / 2;     /* the zigzag order */
         int64_t pos = a->positions[row];
         int64_t first = a->window > 0 && pos - a->window + 1 > 0 ? pos - a->window + 1 : 0;
         const float *q = a->q + row * a->ldq + h * hd;
@@ -81,7 +84,7 @@ dlp_status dlp_cpu_attention(dlp_context *ctx, int64_t m, int64_t n_heads, int64
         if (slots[i] < 0 || slots[i] >= n_slots || positions[i] < 0 || positions[i] >= max_seq)
             return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "attention: row %lld has slot %d position %d out of range",
                                 (long long)i, slots[i], positions[i]);
-    attention_args args = {ctx, n_heads, n_kv, head_dim, max_seq, q, ldq, k_cache, v_cache,
+    attention_args args = {ctx, m, n_heads, n_kv, head_dim, max_seq, q, ldq, k_cache, v_cache,
                            slots, positions, window, scale, out, ldo};
     dlp_parallel_for(ctx->pool, m * n_heads, 1, attention_range, &args);
     return DLP_STATUS_OK;

@@ -40,9 +40,10 @@ static inline int dlp_dtype_is_k_quant(dlp_dtype d) { return d >= DLP_DTYPE_Q2_K
 /* Bytes of one quantized activation row of k elements for weights in dtype. */
 size_t dlp_cpu_qact_row_bytes(dlp_dtype weight_dtype, int64_t k);
 /* Quantizes rows [begin, end) of x (f32, ld ldx, k columns) for weights in dtype into out (row i at
- * out + i * dlp_cpu_qact_row_bytes). NaN or Inf in a block makes its scale NaN, so results stay NaN. */
+ * out + i * dlp_cpu_qact_row_bytes). NaN or Inf in a block makes its scale NaN, so results stay NaN.
+ * simd: use the AVX2 rounding (bit-identical to the scalar one). */
 void dlp_cpu_quantize_rows(dlp_dtype weight_dtype, int64_t k, const float *x, int64_t ldx, int64_t begin,
-                           int64_t end, char *out);
+                           int64_t end, char *out, int simd);
 
 /* The scalar reference dot of each block format, and the fastest one this context may use. */
 dlp_qdot_fn dlp_cpu_qdot_reference(dlp_dtype dtype);

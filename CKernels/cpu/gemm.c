@@ -150,7 +150,7 @@ static dlp_status check_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, 
 static void quantize_x_range(void *p, int64_t begin, int64_t end, int32_t thread) {
     (void)thread;
     const gemm_args *a = p;
-    dlp_cpu_quantize_rows(a->w_dtype, a->k, a->x, a->ldx, begin, end, (char *)a->xq);
+    dlp_cpu_quantize_rows(a->w_dtype, a->k, a->x, a->ldx, begin, end, (char *)a->xq, a->ctx->has_avx2);
 }
 
 /* The product's arguments; for a block-quantized W, x is quantized into scratch here. */

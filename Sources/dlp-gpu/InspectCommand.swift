@@ -12,8 +12,14 @@ struct InspectCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "PEFT LoRA adapter folders to check against the model and describe.")
     var adapters: [String] = []
 
+    @Flag(name: .long, help: "List every tensor: its type in the file, the dtype it is kept in, its shape and bytes.")
+    var tensors = false
+
+    @Flag(name: .long, help: "Dequantize GGUF block-quantized weights to f32, as `generate --dequantize` would.")
+    var dequantize = false
+
     func run() throws {
-        let loaded = try LoadedModel(path: path, backend: try KernelBackend.cpu())
+        let loaded = try LoadedModel(path: path, backend: try KernelBackend.cpu(), dequantize: dequantize)
         let c = loaded.model.config
         let a = loaded.model.architecture
         let parameters = loaded.model.parameterCount
@@ -31,7 +37,11 @@ struct InspectCommand: ParsableCommand {
         print(String(format: "parameters:     %.1fM", Double(parameters) / 1e6))
         let bytes = loaded.model.weightBytes.sorted { $0.key.rawValue < $1.key.rawValue }
             .map { String(format: "%@ %.1f MiB", $0.key.rawValue, Double($0.value) / 1_048_576) }
-        print("weights:        \(bytes.joined(separator: ", ")) (as loaded; GGUF quantized tensors dequantize to f32)")
+        let total = Double(loaded.model.weightBytes.values.reduce(0, +)) / 1_048_576
+        let fileSize = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber).map { Double($0.intValue) / 1_048_576 }
+        print("weights:        \(bytes.joined(separator: ", ")) as kept in memory")
+        print(String(format: "resident:       %.1f MiB of weights%@ (KV cache and workspace come on top)", total,
+                     fileSize.map { String(format: ", file %.1f MiB", $0) } ?? ""))
         let types = loaded.source.tensorTypes.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }
         print("stored types:   \(types.joined(separator: ", "))")
         if let t = loaded.tokenizer {
@@ -40,6 +50,12 @@ struct InspectCommand: ParsableCommand {
             print("tokenizer:      none (no tokenizer.json)")
         }
         print("eos ids:        \(loaded.eosTokenIDs.sorted().map(String.init).joined(separator: ", "))")
+        if tensors {
+            for t in loaded.model.loadedTensors {
+                let kept = t.dtype.ggmlName == t.fileType ? t.fileType : "\(t.fileType) -> \(t.dtype.ggmlName)"
+                print(String(format: "tensor:         %@  %@  %@  %.2f MiB", t.name, kept, "\(t.shape)", Double(t.bytes) / 1_048_576))
+            }
+        }
         guard !adapters.isEmpty else { return }
         try loaded.adapters.load(paths: adapters)
         for name in loaded.adapters.names {

@@ -58,6 +58,8 @@ public final class TransformerModel: @unchecked Sendable {
 
     /// Bytes of weights per dtype.
     public var weightBytes: [DType: Int] { weights.bytesByType }
+    /// Every weight as loaded: the type in the file, the dtype kept, the bytes it occupies.
+    public var loadedTensors: [LoadedTensor] { weights.tensors }
 
     /// Weight bytes one decode step streams: every layer and the LM head (an untied embedding table is
     /// only gathered from, one row per token). The numerator of the memory-bandwidth roofline.
