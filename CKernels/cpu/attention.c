@@ -2,9 +2,16 @@
  * kernel: every query row carries its slot and position). One pass per (row, head) with an online
  * softmax, so no score buffer is needed; (row, head) pairs are split across the pool in a zigzag
  * order of rows (first, last, second, second to last, ...), so that in a causal prefill, where a
- * row's cost grows with its position, every thread's contiguous share costs about the same. */
+ * row's cost grows with its position, every thread's contiguous share costs about the same.
+ * With AVX2 the keys go in chunks of DLP_ATTENTION_CHUNK: their scores, one max and one rescale per
+ * chunk, a vector exp of the chunk's weights, and the weighted values added eight lanes at a time. */
 #include "cpu_internal.h"
 #include <math.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#define DLP_ATTENTION_CHUNK 64
 
 dlp_status dlp_cpu_kv_store(dlp_context *ctx, int64_t m, int64_t n_kv, int64_t head_dim,
                             const float *k, int64_t ldk, const float *v, int64_t ldv,
@@ -39,19 +46,36 @@ typedef struct {
 
 #define DLP_MAX_HEAD_DIM 512
 
+/* One (row, head) item of the split: its query, its keys and values in the cache, its key range. */
+typedef struct {
+    int64_t row, head, first, last;          /* keys first ... last (the row's position) */
+    const float *q, *keys, *values;
+} attention_item;
+
+static inline attention_item locate_item(const attention_args *a, int64_t item) {
+    attention_item it;
+    int64_t r = item / a->n_heads;
+    it.head = item % a->n_heads;
+    it.row = r % 2 == 0 ? r / 2 : a->m - 1 - r / 2;     /* the zigzag order */
+    it.last = a->positions[it.row];
+    it.first = a->window > 0 && it.last - a->window + 1 > 0 ? it.last - a->window + 1 : 0;
+    it.q = a->q + it.row * a->ldq + it.head * a->head_dim;
+    size_t base = ((size_t)a->slots[it.row] * a->n_kv + (size_t)(it.head / (a->n_heads / a->n_kv))) * a->max_seq *
+                  (size_t)a->head_dim;
+    it.keys = a->k_cache + base;
+    it.values = a->v_cache + base;
+    return it;
+}
+
 static void attention_range(void *p, int64_t begin, int64_t end, int32_t thread) {
     (void)thread;
     const attention_args *a = p;
-    int64_t group = a->n_heads / a->n_kv, hd = a->head_dim;
+    int64_t hd = a->head_dim;
     float acc[DLP_MAX_HEAD_DIM];
     for (int64_t item = begin; item < end; item++) {
-        int64_t r = item / a->n_heads, h = item % a->n_heads;
-        int64_t row = r % 2 == 0 ? r / 2 : a->m - 1 - r / 2;     /* the zigzag order */
-        int64_t pos = a->positions[row];
-        int64_t first = a->window > 0 && pos - a->window + 1 > 0 ? pos - a->window + 1 : 0;
-        const float *q = a->q + row * a->ldq + h * hd;
-        size_t base = ((size_t)a->slots[row] * a->n_kv + (size_t)(h / group)) * a->max_seq * hd;
-        const float *kc = a->k_cache + base, *vc = a->v_cache + base;
+        attention_item it = locate_item(a, item);
+        int64_t row = it.row, h = it.head, pos = it.last, first = it.first;
+        const float *q = it.q, *kc = it.keys, *vc = it.values;
         float running_max = -INFINITY, denom = 0.0f;
         for (int64_t d = 0; d < hd; d++) acc[d] = 0.0f;
         for (int64_t t = first; t <= pos; t++) {
@@ -72,6 +96,92 @@ static void attention_range(void *p, int64_t begin, int64_t end, int32_t thread)
     }
 }
 
+#if defined(__x86_64__)
+#define DLP_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+/* exp(x) for eight lanes, x <= 0 (scores minus their max): Cephes' range reduction and degree-6
+ * polynomial, within 2 ulp of expf; below -87.3 it is 0, as expf's result underflows there. */
+DLP_TARGET_AVX2 static inline __m256 exp_nonpositive(__m256 x) {
+    const __m256 too_small = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3f), _CMP_LT_OQ);
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.3f));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_andnot_ps(too_small, _mm256_mul_ps(p, _mm256_castsi256_ps(bits)));
+}
+
+DLP_TARGET_AVX2 static inline float hsum8(__m256 v) {
+    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+    return _mm_cvtss_f32(lo);
+}
+
+/* attention_range for head_dim a multiple of 8, in chunks of keys. */
+DLP_TARGET_AVX2 static void attention_range_avx2(void *p, int64_t begin, int64_t end, int32_t thread) {
+    (void)thread;
+    const attention_args *a = p;
+    int64_t hd = a->head_dim, lanes = hd / 8;
+    __m256 acc[DLP_MAX_HEAD_DIM / 8];
+    float scores[DLP_ATTENTION_CHUNK + 8];
+    for (int64_t item = begin; item < end; item++) {
+        attention_item it = locate_item(a, item);
+        int64_t row = it.row, h = it.head, pos = it.last, first = it.first;
+        const float *q = it.q, *kc = it.keys, *vc = it.values;
+        float running_max = -INFINITY, denom = 0.0f;
+        for (int64_t l = 0; l < lanes; l++) acc[l] = _mm256_setzero_ps();
+        for (int64_t t0 = first; t0 <= pos; t0 += DLP_ATTENTION_CHUNK) {
+            int count = pos - t0 + 1 < DLP_ATTENTION_CHUNK ? (int)(pos - t0 + 1) : DLP_ATTENTION_CHUNK;
+            float chunk_max = -INFINITY;
+            for (int t = 0; t < count; t++) {
+                const float *key = kc + (t0 + t) * hd;
+                __m256 d0 = _mm256_setzero_ps(), d1 = _mm256_setzero_ps();
+                int64_t l = 0;
+                for (; l + 2 <= lanes; l += 2) {
+                    d0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * l), _mm256_loadu_ps(key + 8 * l), d0);
+                    d1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * l + 8), _mm256_loadu_ps(key + 8 * l + 8), d1);
+                }
+                if (l < lanes) d0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * l), _mm256_loadu_ps(key + 8 * l), d0);
+                scores[t] = hsum8(_mm256_add_ps(d0, d1)) * a->scale;
+                chunk_max = scores[t] > chunk_max ? scores[t] : chunk_max;
+            }
+            if (chunk_max > running_max) {
+                float correction = expf(running_max - chunk_max);
+                denom *= correction;
+                __m256 c = _mm256_set1_ps(correction);
+                for (int64_t l = 0; l < lanes; l++) acc[l] = _mm256_mul_ps(acc[l], c);
+                running_max = chunk_max;
+            }
+            for (int t = count; t < (count + 7) / 8 * 8; t++) scores[t] = -INFINITY;   /* weight 0 */
+            __m256 top = _mm256_set1_ps(running_max), sum = _mm256_setzero_ps();
+            for (int t = 0; t < count; t += 8) {
+                __m256 w = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(scores + t), top));
+                _mm256_storeu_ps(scores + t, w);
+                sum = _mm256_add_ps(sum, w);
+            }
+            denom += hsum8(sum);
+            for (int t = 0; t < count; t++) {
+                const float *value = vc + (t0 + t) * hd;
+                __m256 w = _mm256_set1_ps(scores[t]);
+                for (int64_t l = 0; l < lanes; l++) acc[l] = _mm256_fmadd_ps(w, _mm256_loadu_ps(value + 8 * l), acc[l]);
+            }
+        }
+        float *o = a->out + row * a->ldo + h * hd;
+        __m256 inverse = _mm256_set1_ps(1.0f / denom);
+        for (int64_t l = 0; l < lanes; l++) _mm256_storeu_ps(o + 8 * l, _mm256_mul_ps(acc[l], inverse));
+    }
+}
+#endif
+
 dlp_status dlp_cpu_attention(dlp_context *ctx, int64_t m, int64_t n_heads, int64_t n_kv, int64_t head_dim,
                              const float *q, int64_t ldq, const float *k_cache, const float *v_cache,
                              int64_t n_slots, int64_t max_seq, const int32_t *slots, const int32_t *positions,
@@ -86,6 +196,12 @@ dlp_status dlp_cpu_attention(dlp_context *ctx, int64_t m, int64_t n_heads, int64
                                 (long long)i, slots[i], positions[i]);
     attention_args args = {ctx, m, n_heads, n_kv, head_dim, max_seq, q, ldq, k_cache, v_cache,
                            slots, positions, window, scale, out, ldo};
+#if defined(__x86_64__)
+    if (ctx->has_avx2 && head_dim % 8 == 0) {
+        dlp_parallel_for(ctx->pool, m * n_heads, 1, attention_range_avx2, &args);
+        return DLP_STATUS_OK;
+    }
+#endif
     dlp_parallel_for(ctx->pool, m * n_heads, 1, attention_range, &args);
     return DLP_STATUS_OK;
 }

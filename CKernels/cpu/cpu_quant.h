@@ -14,8 +14,8 @@
 #include "cpu_internal.h"
 
 /* 32 activations: x[i] ~= d * q[i]; s = d * sum(q) (the term of a block's constant); d and s are
- * f16-rounded values, as in llama.cpp's q8_0/q8_1. 40 bytes. */
-typedef struct { float d; float s; int8_t q[32]; } dlp_q8_32;
+ * f16-rounded values, as in llama.cpp's q8_0/q8_1; sum = sum(q) exactly. 44 bytes. */
+typedef struct { float d; float s; int32_t sum; int8_t q[32]; } dlp_q8_32;
 
 /* 256 activations: x[i] ~= d * q[i]; bsums[g] = sum of q over elements 16g .. 16g+15. 292 bytes. */
 typedef struct { float d; int16_t bsums[16]; int8_t q[256]; } dlp_q8_256;
@@ -50,6 +50,28 @@ dlp_qdot_fn dlp_cpu_qdot_reference(dlp_dtype dtype);
 dlp_qdot_fn dlp_cpu_qdot(const dlp_context *ctx, dlp_dtype dtype);
 /* The AVX2 (vnni = 0) or AVX-512 VNNI (vnni = 1) dots; NULL where a type has none. */
 dlp_qdot_fn dlp_cpu_qdot_avx2(dlp_dtype dtype, int vnni);
+
+/* The values of one 32-element block as unsigned bytes u, with weight = dw * (u - offset) + cw, where
+ * offset is 128 for Q8_0 (its signed values shifted) and 0 for the others. */
+void dlp_cpu_unpack_q32(dlp_dtype dtype, const uint8_t *block, uint8_t u[32], float *dw, float *cw);
+
+/* ---- prefill panels (x86): 8 weight rows unpacked and interleaved, so one vpdpbusd/vpmaddubsw of a
+ * broadcast group of 4 activation bytes advances the dots of all 8 rows, and the block scales apply to
+ * 8 outputs at once. A panel holds, per block of the weight format:
+ *   32-element formats: u8 u[8 groups of 4][8 rows][4], float dw[8], float cw[8]          (320 bytes)
+ *   K-quants:           u8 u[64 groups of 4][8 rows][4], int32 sa[16][8], int32 sb[16][8],
+ *                       float da[8], float db[8]                                       (3136 bytes)
+ * Rows past the weight's end are zero (they add nothing and are not stored). */
+#define DLP_PANEL_ROWS 8
+size_t dlp_cpu_qpanel_block_bytes(dlp_dtype dtype);
+/* Builds the panel of weight rows [0, rows) (rows <= 8) of w (row_bytes apart), n_blocks blocks each. */
+void dlp_cpu_qpanel_build(dlp_dtype dtype, const char *w, size_t row_bytes, int rows, int64_t n_blocks, char *panel);
+/* out[r * 8 + j] = dot(panel row j, activation row r) for r < rows (1 to 4); activation row r at
+ * xq + r * xq_stride. K-quant results are bit-identical to the reference dot's. */
+typedef void (*dlp_qpanel_fn)(dlp_dtype dtype, const char *panel, int64_t n_blocks, const char *xq, size_t xq_stride,
+                              int rows, float *out);
+/* The x86 panel product (vnni: AVX-512 VNNI), NULL off x86. */
+dlp_qpanel_fn dlp_cpu_qpanel_avx2(dlp_dtype dtype, int vnni);
 
 /* The scalar unpack of one K-quant super-block (the reference the SIMD unpackers are checked against),
  * and of its scales alone (sa, sb, da, db; shared by every path). */

@@ -7,7 +7,9 @@
  *   sgemm, so the compute runs at sgemm speed without widening the whole matrix.
  * - Block-quantized W (the GGUF formats): the rows of x are quantized to 8-bit blocks once per call
  *   (cpu_quant.h) and every (row of x, row of W) pair is an integer dot product, four rows of x per
- *   unpacked weight block; prefill walks x in tiles of DLP_GEMM_QUANT_TILE rows so a tile stays in L2.
+ *   unpacked weight block. Prefill on x86 unpacks 8 rows of W at a time into a panel (cpu_quant.h)
+ *   that every row of x is then multiplied with, 8 outputs per instruction; elsewhere it walks x in
+ *   tiles of DLP_GEMM_QUANT_TILE rows so a tile stays in L2.
  * gemm_lora is a whole adapted projection, y (+)= x W^T + bias + B (A x) per row's plan. Decode: one
  * region in two phases. Each thread streams its block of W while prefetching the adapter bytes it will
  * need (its share of A's rows, B's columns for its features), then runs its share of the shrink; after
@@ -37,6 +39,9 @@ typedef struct {
     const char *xq;                  /* x quantized: m rows of xq_row_bytes */
     size_t xq_row_bytes;
     int64_t w_blocks;                /* blocks of W per row the product reads (k / block size) */
+    dlp_qpanel_fn qpanel;            /* prefill on x86: the panel product (NULL: row dots) */
+    char *panels;                    /* [n_threads] panels of panel_bytes, one per thread */
+    size_t panel_bytes;
 } gemm_args;
 
 /* Walks a list of spans one cache line at a time, issuing software prefetches. */
@@ -101,6 +106,23 @@ static void gemm_dot_range(void *p, int64_t n_begin, int64_t n_end, int32_t thre
 static void gemm_block_range(void *p, int64_t n_begin, int64_t n_end, int32_t thread) {
     const gemm_args *a = p;
     size_t row_bytes = a->w_row_bytes;
+    if (a->qpanel) {                 /* 8 W rows unpacked into the thread's panel, then every x row against it */
+        char *panel = a->panels + (size_t)thread * a->panel_bytes;
+        for (int64_t j0 = n_begin; j0 < n_end; j0 += DLP_PANEL_ROWS) {
+            int rows = n_end - j0 < DLP_PANEL_ROWS ? (int)(n_end - j0) : DLP_PANEL_ROWS;
+            dlp_cpu_qpanel_build(a->w_dtype, a->w + (size_t)j0 * row_bytes, row_bytes, rows, a->w_blocks, panel);
+            for (int64_t i = 0; i < a->m; i += 4) {
+                int x_rows = a->m - i < 4 ? (int)(a->m - i) : 4;
+                float v[4 * DLP_PANEL_ROWS];
+                a->qpanel(a->w_dtype, panel, a->w_blocks, a->xq + (size_t)i * a->xq_row_bytes, a->xq_row_bytes, x_rows, v);
+                for (int r = 0; r < x_rows; r++) {
+                    float *dst = a->y + (i + r) * a->ldy + j0;
+                    for (int j = 0; j < rows; j++) dst[j] = a->beta != 0.0f ? dst[j] + v[r * DLP_PANEL_ROWS + j] : v[r * DLP_PANEL_ROWS + j];
+                }
+            }
+        }
+        return;
+    }
     if (a->qdot) {                   /* a tile of x rows against every W row of the thread, then the next */
         for (int64_t i0 = 0; i0 < a->m; i0 += DLP_GEMM_QUANT_TILE) {
             int64_t i1 = a->m - i0 < DLP_GEMM_QUANT_TILE ? a->m : i0 + DLP_GEMM_QUANT_TILE;
@@ -157,14 +179,21 @@ static void quantize_x_range(void *p, int64_t begin, int64_t end, int32_t thread
 static dlp_status prepare_product(dlp_context *ctx, gemm_args *a, int64_t m, int64_t k, const float *x, int64_t ldx,
                                   const void *w, dlp_dtype w_dtype, int64_t ldw, float beta, float *y, int64_t ldy) {
     *a = (gemm_args){ctx, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy, (size_t)dlp_dtype_row_bytes(w_dtype, ldw),
-                     NULL, NULL, NULL, 0, 0};
+                     NULL, NULL, NULL, 0, 0, NULL, NULL, 0};
     if (!dlp_dtype_is_quantized(w_dtype)) return DLP_STATUS_OK;
     a->qdot = dlp_cpu_qdot(ctx, w_dtype);
     a->xq_row_bytes = dlp_cpu_qact_row_bytes(w_dtype, k);
     a->w_blocks = k / dlp_dtype_block_elements(w_dtype);
-    char *xq = (char *)dlp_cpu_scratch(ctx, ((size_t)m * a->xq_row_bytes + 3) / 4);
+#if defined(__x86_64__)
+    if (m >= DLP_GEMM_SMALL_M && ctx->has_avx2) a->qpanel = dlp_cpu_qpanel_avx2(w_dtype, ctx->has_vnni);
+#endif
+    /* scratch: x quantized, then (prefill panels) one panel per thread, each 64-byte aligned */
+    size_t xq_bytes = ((size_t)m * a->xq_row_bytes + 63) / 64 * 64;
+    a->panel_bytes = a->qpanel ? ((size_t)a->w_blocks * dlp_cpu_qpanel_block_bytes(w_dtype) + 63) / 64 * 64 : 0;
+    char *xq = (char *)dlp_cpu_scratch(ctx, (xq_bytes + (size_t)ctx->n_threads * a->panel_bytes) / 4);
     if (!xq) return DLP_STATUS_OUT_OF_MEMORY;
     a->xq = xq;
+    a->panels = xq + xq_bytes;
     dlp_parallel_for(ctx->pool, m, 8, quantize_x_range, a);
     return DLP_STATUS_OK;
 }

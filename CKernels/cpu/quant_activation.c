@@ -86,7 +86,8 @@ static void quantize_q8_32(const float *x, int64_t k, dlp_q8_32 *out, int simd) 
         int sums[2];
         round_block(x, 32, d, inverse, simd, out[b].q, sums);
         out[b].d = round_to_f16(d);
-        out[b].s = round_to_f16(d * (float)(sums[0] + sums[1]));
+        out[b].sum = sums[0] + sums[1];
+        out[b].s = round_to_f16(d * (float)out[b].sum);
     }
 }
 

@@ -146,6 +146,97 @@ DLP_INLINE void FN(dot_k)(const dlp_dtype dtype, const int R, const void *w_row,
     for (int r = 0; r < R; r++) out[r] = acc[r];
 }
 
+/* ---- prefill panels (cpu_quant.h): 8 weight rows per vector, R activation rows at once ---- */
+DLP_INLINE void FN(panel_q32)(const dlp_dtype dtype, const int R, const char *panel, int64_t n_blocks, const char *xq,
+                              size_t stride, float *out) {
+    const size_t block_bytes = 32 * 8 + 2 * 8 * sizeof(float);
+    __m256 acc[4];
+    for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n_blocks; b++) {
+        const char *p = panel + (size_t)b * block_bytes;
+        __m256i isum[4];
+        for (int r = 0; r < R; r++) isum[r] = _mm256_setzero_si256();
+        for (int g = 0; g < 8; g++) {
+            __m256i w = _mm256_loadu_si256((const __m256i *)(p + 32 * g));
+            for (int r = 0; r < R; r++) {
+                int32_t four;
+                memcpy(&four, ((const dlp_q8_32 *)(xq + (size_t)r * stride))[b].q + 4 * g, 4);
+                isum[r] = DOT4_ACC(isum[r], w, _mm256_set1_epi32(four));
+            }
+        }
+        const __m256 dw = _mm256_loadu_ps((const float *)(p + 256)), cw = _mm256_loadu_ps((const float *)(p + 288));
+        for (int r = 0; r < R; r++) {
+            const dlp_q8_32 *x = (const dlp_q8_32 *)(xq + (size_t)r * stride) + b;
+            __m256i sum = isum[r];
+            if (dtype == DLP_DTYPE_Q8_0) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(128 * x->sum));
+            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, _mm256_set1_ps(x->d)), acc[r]);
+            if (dtype != DLP_DTYPE_Q8_0) acc[r] = _mm256_fmadd_ps(cw, _mm256_set1_ps(x->s), acc[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) _mm256_storeu_ps(out + 8 * r, acc[r]);
+}
+
+DLP_INLINE void FN(panel_k)(const dlp_dtype dtype, const int R, const char *panel, int64_t n_blocks, const char *xq,
+                            size_t stride, float *out) {
+#pragma STDC FP_CONTRACT OFF
+    (void)dtype;
+    const size_t block_bytes = 256 * 8 + 2 * 16 * 8 * sizeof(int32_t) + 2 * 8 * sizeof(float);
+    __m256 acc[4];
+    for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n_blocks; b++) {
+        const char *p = panel + (size_t)b * block_bytes;
+        const __m256i *sa = (const __m256i *)(p + 2048), *sb = sa + 16;
+        __m256i total[4];
+        for (int r = 0; r < R; r++) total[r] = _mm256_setzero_si256();
+        for (int g = 0; g < 16; g++) {
+            __m256i part[4];
+            for (int r = 0; r < R; r++) part[r] = _mm256_setzero_si256();
+            for (int q = 0; q < 4; q++) {
+                __m256i w = _mm256_loadu_si256((const __m256i *)(p + 32 * (4 * g + q)));
+                for (int r = 0; r < R; r++) {
+                    int32_t four;
+                    memcpy(&four, ((const dlp_q8_256 *)(xq + (size_t)r * stride))[b].q + 16 * g + 4 * q, 4);
+                    part[r] = DOT4_ACC(part[r], w, _mm256_set1_epi32(four));
+                }
+            }
+            __m256i scale = _mm256_loadu_si256(sa + g);
+            for (int r = 0; r < R; r++) total[r] = _mm256_add_epi32(total[r], _mm256_mullo_epi32(part[r], scale));
+        }
+        const __m256 da = _mm256_loadu_ps((const float *)(sb + 16)), db = _mm256_loadu_ps((const float *)(sb + 16) + 8);
+        for (int r = 0; r < R; r++) {
+            const dlp_q8_256 *x = (const dlp_q8_256 *)(xq + (size_t)r * stride) + b;
+            __m256i mins = _mm256_setzero_si256();
+            for (int g = 0; g < 16; g++)
+                mins = _mm256_add_epi32(mins, _mm256_mullo_epi32(_mm256_loadu_si256(sb + g), _mm256_set1_epi32(x->bsums[g])));
+            /* dlp_kblock_finish's operations, in its order, so the result is the reference's bit for bit */
+            __m256 t = _mm256_sub_ps(_mm256_mul_ps(da, _mm256_cvtepi32_ps(total[r])), _mm256_mul_ps(db, _mm256_cvtepi32_ps(mins)));
+            acc[r] = _mm256_add_ps(acc[r], _mm256_mul_ps(_mm256_set1_ps(x->d), t));
+        }
+    }
+    for (int r = 0; r < R; r++) _mm256_storeu_ps(out + 8 * r, acc[r]);
+}
+
+#define DLP_PANEL_ENTRY(kernel, name, dtype_value)                                                            \
+    static void FN(name)(dlp_dtype dtype, const char *panel, int64_t n_blocks, const char *xq, size_t stride,  \
+                         int rows, float *out) {                                                              \
+        (void)dtype;                                                                                          \
+        switch (rows) {                                                                                       \
+        case 1: FN(kernel)(dtype_value, 1, panel, n_blocks, xq, stride, out); break;                          \
+        case 2: FN(kernel)(dtype_value, 2, panel, n_blocks, xq, stride, out); break;                          \
+        case 3: FN(kernel)(dtype_value, 3, panel, n_blocks, xq, stride, out); break;                          \
+        default: FN(kernel)(dtype_value, 4, panel, n_blocks, xq, stride, out); break;                         \
+        }                                                                                                     \
+    }
+DLP_PANEL_ENTRY(panel_q32, panel_q8_0, DLP_DTYPE_Q8_0)
+DLP_PANEL_ENTRY(panel_q32, panel_q32_any, DLP_DTYPE_Q4_0)   /* every other 32-element format: same arithmetic */
+DLP_PANEL_ENTRY(panel_k, panel_k_any, DLP_DTYPE_Q4_K)
+
+static dlp_qpanel_fn FN(qpanel_for)(dlp_dtype dtype) {
+    if (dtype == DLP_DTYPE_Q8_0) return FN(panel_q8_0);
+    return dlp_dtype_is_k_quant(dtype) ? FN(panel_k_any) : FN(panel_q32_any);
+}
+#undef DLP_PANEL_ENTRY
+
 /* The table entries: rows 1 to 4, each with its own constant R so the row loop unrolls. */
 #define DLP_QDOT_ENTRY(kernel, name, dtype)                                                                   \
     static void FN(name)(const void *w, const void *xq, size_t stride, int rows, int64_t n_blocks, float *out) { \

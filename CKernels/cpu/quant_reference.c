@@ -5,14 +5,14 @@
 
 static inline float f16_at(const uint8_t *p) { return dlp_half_to_float((uint16_t)(p[0] | (p[1] << 8))); }
 
-/* ---- 32-element blocks: integer values u and the block's dw, cw (weight = dw * u + cw) ---- */
+/* ---- 32-element blocks: unsigned values u and the block's dw, cw (weight = dw * (u - offset) + cw) ---- */
 
-static void unpack_q32(dlp_dtype dtype, const uint8_t *b, int v[32], float *dw, float *cw) {
+void dlp_cpu_unpack_q32(dlp_dtype dtype, const uint8_t *b, uint8_t u[32], float *dw, float *cw) {
     const uint8_t *qs = b + 2, *qh = NULL;
     *dw = f16_at(b);
     switch (dtype) {
     case DLP_DTYPE_Q8_0:
-        for (int i = 0; i < 32; i++) v[i] = ((const int8_t *)(b + 2))[i];
+        for (int i = 0; i < 32; i++) u[i] = (uint8_t)(((const int8_t *)(b + 2))[i] + 128);
         *cw = 0.0f;
         return;
     case DLP_DTYPE_Q4_0: *cw = -8.0f * *dw; break;
@@ -21,11 +21,11 @@ static void unpack_q32(dlp_dtype dtype, const uint8_t *b, int v[32], float *dw, 
     default: /* Q5_1 */  *cw = f16_at(b + 2); qh = b + 4; qs = b + 8; break;
     }
     for (int i = 0; i < 16; i++) {
-        v[i] = qs[i] & 0x0f;
-        v[i + 16] = qs[i] >> 4;
+        u[i] = qs[i] & 0x0f;
+        u[i + 16] = qs[i] >> 4;
     }
     if (qh)
-        for (int i = 0; i < 32; i++) v[i] |= ((qh[i >> 3] >> (i & 7)) & 1) << 4;
+        for (int i = 0; i < 32; i++) u[i] |= (uint8_t)(((qh[i >> 3] >> (i & 7)) & 1) << 4);
 }
 
 static void dot_q32_reference(dlp_dtype dtype, const void *w_row, const void *xq, size_t xq_stride, int rows,
@@ -35,11 +35,12 @@ static void dot_q32_reference(dlp_dtype dtype, const void *w_row, const void *xq
         const dlp_q8_32 *x = (const dlp_q8_32 *)((const char *)xq + (size_t)r * xq_stride);
         float acc = 0.0f;
         for (int64_t b = 0; b < n_blocks; b++) {
-            int v[32];
+            uint8_t u[32];
             float dw, cw;
-            unpack_q32(dtype, (const uint8_t *)w_row + (size_t)b * block_bytes, v, &dw, &cw);
+            dlp_cpu_unpack_q32(dtype, (const uint8_t *)w_row + (size_t)b * block_bytes, u, &dw, &cw);
+            int offset = dtype == DLP_DTYPE_Q8_0 ? 128 : 0;
             int32_t isum = 0;
-            for (int i = 0; i < 32; i++) isum += v[i] * x[b].q[i];
+            for (int i = 0; i < 32; i++) isum += ((int)u[i] - offset) * x[b].q[i];
             acc += dw * x[b].d * (float)isum + cw * x[b].s;
         }
         out[r] = acc;

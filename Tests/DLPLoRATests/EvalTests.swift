@@ -40,8 +40,11 @@ import Testing
 
 @Suite(.enabled(if: Fixtures.smollm2 != nil, "SmolLM2 GGUF not in .cache (run scripts/fetch-smollm2.sh)"))
 struct EvaluatorTests {
+    /// The evaluator's cached scoring against full sequences, on the dequantized model: with weights kept
+    /// quantized, rows scored in a prefill and rows scored one by one round their activations to 8 bits
+    /// after different (equally valid) float summation orders, which can move a score by ~1e-3.
     @Test func optionScoresFromTheCacheEqualFullSequences() throws {
-        let loaded = try LoadedModel(path: try #require(Fixtures.smollm2), backend: Fixtures.cpu)
+        let loaded = try LoadedModel(path: try #require(Fixtures.smollm2), backend: Fixtures.cpu, dequantize: true)
         let tokenizer = try #require(loaded.tokenizer)
         let evaluator = try Evaluator(loaded: loaded)
         let prompt = "Statement: Jamal Murray was perfect from the line\nPlausible/implausible? "

@@ -191,6 +191,32 @@ func values(_ t: DeviceTensor) throws -> [Float] { try t.buffer.download(Float.s
         #expect(maxAbsDifference(try values(out), expected) < 1e-5)
     }
 
+    /// Long contexts (several key chunks of the AVX2 path, partial last chunks, a window that starts
+    /// mid-chunk): the SIMD attention against the reference one, a prefill of 150 rows of head_dim 64.
+    @Test(arguments: [0, 37, 100])
+    func attentionOverLongContextsMatchesTheReference(window: Int) throws {
+        var random = TestRandom(21)
+        let heads = 6, kvHeads = 2, headDim = 64, m = 150
+        let q = random.floats(m * heads * headDim, scale: 2), k = random.floats(m * kvHeads * headDim, scale: 2)
+        let v = random.floats(m * kvHeads * headDim)
+        var outputs: [[Float]] = []
+        for b in Self.backends {
+            let cache = KVCache.Layer(
+                keys: try deviceTensor(b, floats: [Float](repeating: 0, count: kvHeads * m * headDim), shape: [1, kvHeads, m, headDim]),
+                values: try deviceTensor(b, floats: [Float](repeating: 0, count: kvHeads * m * headDim), shape: [1, kvHeads, m, headDim]),
+                slots: 1, capacity: m)
+            let slotT = try deviceTensor(b, ints: [Int32](repeating: 0, count: m)), posT = try deviceTensor(b, ints: (0..<m).map(Int32.init))
+            try b.kvStore(rows: m, kvHeads: kvHeads, headDim: headDim, k: try deviceTensor(b, floats: k, shape: [m, kvHeads * headDim]),
+                          v: try deviceTensor(b, floats: v, shape: [m, kvHeads * headDim]), cache: cache, slots: slotT, positions: posT)
+            let out = try deviceTensor(b, floats: [Float](repeating: 0, count: m * heads * headDim), shape: [m, heads * headDim])
+            try b.attention(rows: m, heads: heads, kvHeads: kvHeads, headDim: headDim,
+                            q: try deviceTensor(b, floats: q, shape: [m, heads * headDim]), cache: cache, slots: slotT,
+                            positions: posT, window: window, scale: 1 / Float(headDim).squareRoot(), out: out)
+            outputs.append(try values(out))
+        }
+        #expect(maxAbsDifference(outputs[0], outputs[1]) < 2e-6, "window \(window)")
+    }
+
     @Test(arguments: implementations)
     func siluMulAddArgmax(implementation: Int) throws {
         let b = Self.backends[implementation]
