@@ -40,40 +40,50 @@ DLP_INLINE __m256i FN(bits_to_bytes)(const uint8_t *p) {
 }
 
 /* ---- 32-element blocks, R activation rows at once (R a constant after inlining) ---- */
+/* Block b of the row against block b of R activation rows, added to acc and acc_c. */
+DLP_INLINE void FN(q32_block)(const dlp_dtype dtype, const int R, const uint8_t *blk, const void *xq, size_t stride,
+                              int64_t b, __m256 *acc, float *acc_c) {
+    const __m256i low = _mm256_set1_epi8(0x0f);
+    const float dw = FN(f16)(blk);
+    float cw = 0.0f;
+    __m256i u;
+    if (dtype == DLP_DTYPE_Q8_0) {
+        u = _mm256_loadu_si256((const __m256i *)(blk + 2));        /* signed: |w| below, sign moved to x */
+    } else {
+        const uint8_t *qs = blk + 2, *qh = NULL;
+        if (dtype == DLP_DTYPE_Q4_0) { cw = -8.0f * dw; }
+        else if (dtype == DLP_DTYPE_Q4_1) { cw = FN(f16)(blk + 2); qs = blk + 4; }
+        else if (dtype == DLP_DTYPE_Q5_0) { cw = -16.0f * dw; qh = blk + 2; qs = blk + 6; }
+        else { cw = FN(f16)(blk + 2); qh = blk + 4; qs = blk + 8; }
+        __m128i raw = _mm_loadu_si128((const __m128i *)qs);
+        u = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), low);
+        if (qh) u = _mm256_or_si256(u, _mm256_and_si256(FN(bits_to_bytes)(qh), _mm256_set1_epi8(16)));
+    }
+    for (int r = 0; r < R; r++) {
+        const dlp_q8_32 *x = (const dlp_q8_32 *)((const char *)xq + (size_t)r * stride) + b;
+        __m256i xs = _mm256_loadu_si256((const __m256i *)x->q);
+        __m256i isum = dtype == DLP_DTYPE_Q8_0 ? DOT_U8S8(_mm256_sign_epi8(u, u), _mm256_sign_epi8(xs, u))
+                                               : DOT_U8S8(u, xs);
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(dw * x->d), acc[r]);
+        if (dtype != DLP_DTYPE_Q8_0) acc_c[r] += cw * x->s;
+    }
+}
+
+/* Even and odd blocks go to separate accumulators, so two blocks' FMA chains run side by side. */
 DLP_INLINE void FN(dot_q32)(const dlp_dtype dtype, const int R, const void *w_row, const void *xq, size_t stride,
                             int64_t n_blocks, float *out) {
     const size_t block_bytes = (size_t)dlp_dtype_block_bytes(dtype);
-    const __m256i low = _mm256_set1_epi8(0x0f);
-    __m256 acc[4];
-    float acc_c[4];
-    for (int r = 0; r < R; r++) { acc[r] = _mm256_setzero_ps(); acc_c[r] = 0.0f; }
-    for (int64_t b = 0; b < n_blocks; b++) {
-        const uint8_t *blk = (const uint8_t *)w_row + (size_t)b * block_bytes;
-        const float dw = FN(f16)(blk);
-        float cw = 0.0f;
-        __m256i u;
-        if (dtype == DLP_DTYPE_Q8_0) {
-            u = _mm256_loadu_si256((const __m256i *)(blk + 2));        /* signed: |w| below, sign moved to x */
-        } else {
-            const uint8_t *qs = blk + 2, *qh = NULL;
-            if (dtype == DLP_DTYPE_Q4_0) { cw = -8.0f * dw; }
-            else if (dtype == DLP_DTYPE_Q4_1) { cw = FN(f16)(blk + 2); qs = blk + 4; }
-            else if (dtype == DLP_DTYPE_Q5_0) { cw = -16.0f * dw; qh = blk + 2; qs = blk + 6; }
-            else { cw = FN(f16)(blk + 2); qh = blk + 4; qs = blk + 8; }
-            __m128i raw = _mm_loadu_si128((const __m128i *)qs);
-            u = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), low);
-            if (qh) u = _mm256_or_si256(u, _mm256_and_si256(FN(bits_to_bytes)(qh), _mm256_set1_epi8(16)));
-        }
-        for (int r = 0; r < R; r++) {
-            const dlp_q8_32 *x = (const dlp_q8_32 *)((const char *)xq + (size_t)r * stride) + b;
-            __m256i xs = _mm256_loadu_si256((const __m256i *)x->q);
-            __m256i isum = dtype == DLP_DTYPE_Q8_0 ? DOT_U8S8(_mm256_sign_epi8(u, u), _mm256_sign_epi8(xs, u))
-                                                   : DOT_U8S8(u, xs);
-            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(dw * x->d), acc[r]);
-            if (dtype != DLP_DTYPE_Q8_0) acc_c[r] += cw * x->s;
-        }
+    const uint8_t *row = (const uint8_t *)w_row;
+    __m256 even[4], odd[4];
+    float even_c[4], odd_c[4];
+    for (int r = 0; r < R; r++) { even[r] = odd[r] = _mm256_setzero_ps(); even_c[r] = odd_c[r] = 0.0f; }
+    int64_t b = 0;
+    for (; b + 2 <= n_blocks; b += 2) {
+        FN(q32_block)(dtype, R, row + (size_t)b * block_bytes, xq, stride, b, even, even_c);
+        FN(q32_block)(dtype, R, row + (size_t)(b + 1) * block_bytes, xq, stride, b + 1, odd, odd_c);
     }
-    for (int r = 0; r < R; r++) out[r] = FN(hsum_ps)(acc[r]) + acc_c[r];
+    if (b < n_blocks) FN(q32_block)(dtype, R, row + (size_t)b * block_bytes, xq, stride, b, even, even_c);
+    for (int r = 0; r < R; r++) out[r] = FN(hsum_ps)(_mm256_add_ps(even[r], odd[r])) + (even_c[r] + odd_c[r]);
 }
 
 /* ---- K-quant super-blocks: unpack once, then R activation rows ---- */
