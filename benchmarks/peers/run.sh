@@ -1,6 +1,6 @@
 #!/bin/sh
 # Peers: the same SmolLM2-135M weights (F16) in dlp-gpu, in llama.cpp (through llama-cpp-python, built
-# from source by pip and cached) and in Hugging Face transformers+PEFT on CPU torch, with a r=8 LoRA on
+# from source by pip with -DGGML_NATIVE=ON and cached) and in Hugging Face transformers+PEFT on CPU torch, with a r=8 LoRA on
 # q_proj,v_proj, two threads each, printed as one table. Optional: it installs large things (the
 # reference stack with torch, a llama.cpp build of several minutes), all into the git-ignored .cache.
 # dlp-gpu and llama.cpp run in ROUNDS (default 3) alternating rounds; the table gives medians and the
@@ -13,9 +13,10 @@ peers=.cache/peers
 mkdir -p "$peers/wheels"
 py=${REFSTACK_PYTHON:-$(scripts/install-refstack.sh)}
 q41=$(scripts/fetch-smollm2.sh)
-# llama-cpp-python from source (pip builds llama.cpp with cmake), for this CPU family without -march=native
+# llama-cpp-python from source (pip builds llama.cpp with cmake), natively for this CPU (AVX-512 where
+# present): a peer is measured at its best
 if ! ls "$peers"/wheels/llama_cpp_python-*.whl >/dev/null 2>&1; then
-  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" CMAKE_BUILD_PARALLEL_LEVEL=2 \
+  CMAKE_ARGS="-DGGML_NATIVE=ON" CMAKE_BUILD_PARALLEL_LEVEL=2 \
     python3 -m pip wheel -q --no-deps --no-binary llama-cpp-python -w "$peers/wheels" llama-cpp-python==0.3.36 >&2
 fi
 [ -x "$peers/venv/bin/python" ] || python3 -m venv "$peers/venv"
