@@ -19,7 +19,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Synthetic model shape: smollm2-135m, qwen2-0.5b, qwen2-1.5b, llama3-8b.")
     var shape: ModelShape = .smollm2_135m
 
-    @Option(name: .long, help: "Weight dtype of the synthetic model: f32, f16, bf16, or random blocks of a GGUF format: q4_0, q4_1, q5_0, q5_1, q8_0, q2_k, q3_k, q4_k, q5_k, q6_k (norms stay f32).")
+    @Option(name: .long, help: "Weight dtype of the synthetic model: f32, f16, bf16, or random blocks of a GGUF format: q4_0, q4_1, q5_0, q5_1, q8_0, q2_k, q3_k, q4_k, q5_k, q6_k (norms stay f32; K-quant matrices whose rows are not whole 256-blocks take llama-quantize's fallback type, e.g. q5_0 for q4_k).")
     var dtype: DType = .f16
 
     @Option(name: .long, help: "auto, cpu or cuda.")

@@ -211,4 +211,15 @@ import Testing
             #expect(dtype.bytes(elements: dtype.blockElements + 1) == nil)
         }
     }
+
+    /// `bench --dtype q4_k` on a shape whose rows are not whole 256-element blocks (SmolLM2's 576) gets
+    /// what llama-quantize writes for such rows: Q5_0 for those matrices, Q4_K where the rows fit
+    /// (down_proj's 1536), and the model runs.
+    @Test func syntheticKQuantModelsFallBackPerMatrixAsLlamaQuantizeDoes() throws {
+        let model = try TransformerModel.synthetic(shape: .smollm2_135m, dtype: .q4_K, backend: try KernelBackend.cpu(threads: 2))
+        #expect(Set(model.weightBytes.keys) == [.f32, .q5_0, .q4_K])
+        let logits = try model.forward(tokens: [1, 2, 3], slots: [0, 0, 0], positions: [0, 1, 2], logitRows: [2],
+                                       cache: try model.makeCache(slots: 1, capacity: 4))
+        #expect(logits.count == model.config.vocabSize && logits.allSatisfy { $0.isFinite })
+    }
 }

@@ -26,6 +26,19 @@ public enum DType: String, Sendable, CaseIterable {
         return overflow ? nil : bytes
     }
 
+    /// The type llama-quantize writes instead of a K-quant for rows that are not whole 256-element blocks
+    /// (SmolLM2's 576-wide rows in a Q4_K_M file are Q5_0); Q2_K and Q3_K fall back to Q4_0 here (llama.cpp
+    /// uses IQ4_NL, which this engine does not read). Itself for every other type.
+    public var rowFallback: DType {
+        switch self {
+        case .q2_K, .q3_K: return .q4_0
+        case .q4_K: return .q5_0
+        case .q5_K: return .q5_1
+        case .q6_K: return .q8_0
+        default: return self
+        }
+    }
+
     /// The name llama.cpp and GGUF use ("F16", "Q4_K").
     public var ggmlName: String { rawValue.uppercased() }
 

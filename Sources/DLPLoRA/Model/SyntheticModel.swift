@@ -36,9 +36,11 @@ final class MemoryWeightStore: WeightStore, @unchecked Sendable {
     func tensor(named name: String) throws -> HostTensor? { tensors[name] }
 
     /// Adds a tensor of uniform random values in [-scale, scale) (norm weights: around 1); in a block
-    /// format, random blocks of about that magnitude (RandomBlocks).
-    func addRandom(_ name: String, shape: [Int], dtype: DType, scale: Float, offset: Float, generator: inout SeededGenerator) {
+    /// format, random blocks of about that magnitude (RandomBlocks), in llama-quantize's fallback type
+    /// when the rows are not whole blocks of it.
+    func addRandom(_ name: String, shape: [Int], dtype requested: DType, scale: Float, offset: Float, generator: inout SeededGenerator) {
         let count = shape.reduce(1, *)
+        let dtype = (shape.last ?? 0) % requested.blockElements == 0 ? requested : requested.rowFallback
         if dtype.isQuantized {
             let blocks = RandomBlocks.bytes(dtype, count: count, scale: scale, generator: &generator)
             let owned = OwnedBytes(count: blocks.count)

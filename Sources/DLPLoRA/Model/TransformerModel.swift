@@ -67,10 +67,13 @@ public final class TransformerModel: @unchecked Sendable {
         weightBytes.values.reduce(0, +) - (tiedEmbeddings ? 0 : weights.embedTokens.byteCount)
     }
 
-    /// The dtype an adapter bank for this model stacks A and B in: f16 when the linear weights are f16
-    /// (the adapters then cost half the bytes per token, at f16's precision, which such a model already
-    /// has), f32 otherwise (bf16 would lose too much of the adapters' precision).
-    public var adapterStorage: DType { weights.layers.first?.qProj.dtype == .f16 ? .f16 : .f32 }
+    /// The dtype an adapter bank for this model stacks A and B in: f16 when the linear weights are f16 or
+    /// block-quantized (the adapters then cost half the bytes per token, at f16's precision, far finer
+    /// than a quantized base's), f32 otherwise (bf16 would lose too much of the adapters' precision).
+    public var adapterStorage: DType {
+        guard let dtype = weights.layers.first?.qProj.dtype else { return .f32 }
+        return dtype == .f16 || dtype.isQuantized ? .f16 : .f32
+    }
 
     /// The LM head is the embedding matrix.
     public var tiedEmbeddings: Bool { weights.lmHead.buffer === weights.embedTokens.buffer }
