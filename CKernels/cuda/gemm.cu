@@ -3,8 +3,11 @@
 // 16-byte loads (the memory-bound case); larger m run cuBLAS (cublasGemmEx, f32 accumulation). cuBLAS
 // needs x in w's dtype, so x is split into a high and a low 16-bit part and both are multiplied: the
 // product keeps about 16 mantissa bits of x instead of bf16's 8 (f16 rows are scaled by a power of two
-// first, so large activations cannot overflow f16's range).
+// first, so large activations cannot overflow f16's range). Block-quantized weights (the GGUF formats):
+// for m <= 8 a GEMV that dequantizes 32 weights per lane step (quant_blocks.cuh) and keeps the
+// activations in f32; larger m dequantize W to f32 in scratch and take the f32 cuBLAS path.
 #include "cuda_internal.cuh"
+#include "quant_blocks.cuh"
 
 #define GEMV_MAX_ROWS 8
 #define GEMV_WARPS 8
@@ -78,6 +81,57 @@ static void launch_gemv(dlp_context *ctx, int64_t n, int64_t k, const float *x, 
                         int64_t ldy, int vectorized) {
     gemv_kernel<M><<<dlp_blocks(n, GEMV_WARPS), GEMV_WARPS * 32, 0, ctx->stream>>>(
         n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy, vectorized);
+}
+
+// One warp per output column n of a block-quantized W; lane l takes 32-element chunks l, l + 32, ...
+template <int M>
+__global__ void quantized_gemv_kernel(int64_t n, int64_t k, const float *__restrict__ x, int64_t ldx,
+                                      const uint8_t *__restrict__ w, dlp_dtype w_dtype, int64_t row_bytes,
+                                      const void *__restrict__ bias, dlp_dtype bias_dtype, float beta,
+                                      float *__restrict__ y, int64_t ldy) {
+    int lane = threadIdx.x & 31;
+    int64_t col = (int64_t)blockIdx.x * GEMV_WARPS + (threadIdx.x >> 5);
+    if (col >= n) return;
+    float acc[M];
+    for (int r = 0; r < M; r++) acc[r] = 0.0f;
+    const uint8_t *row = w + col * row_bytes;
+    for (int64_t chunk = lane; chunk < k / 32; chunk += 32) {
+        float wv[32];
+        dlp_dequantize32(w_dtype, row, chunk, wv);
+        for (int r = 0; r < M; r++) {
+            const float *xr = x + r * ldx + chunk * 32;
+            float sum = 0.0f;
+            for (int i = 0; i < 32; i++) sum += wv[i] * xr[i];
+            acc[r] += sum;
+        }
+    }
+    for (int r = 0; r < M; r++) {
+        float v = dlp_warp_sum(acc[r]);
+        if (lane == 0) {
+            if (bias) v += dlp_load(bias, bias_dtype, col);
+            float *dst = y + r * ldy + col;
+            *dst = beta != 0.0f ? *dst + v : v;
+        }
+    }
+}
+
+template <int M>
+static void launch_quantized_gemv(dlp_context *ctx, int64_t n, int64_t k, const float *x, int64_t ldx, const void *w,
+                                  dlp_dtype w_dtype, int64_t row_bytes, const void *bias, dlp_dtype bias_dtype,
+                                  float beta, float *y, int64_t ldy) {
+    quantized_gemv_kernel<M><<<dlp_blocks(n, GEMV_WARPS), GEMV_WARPS * 32, 0, ctx->stream>>>(
+        n, k, x, ldx, (const uint8_t *)w, w_dtype, row_bytes, bias, bias_dtype, beta, y, ldy);
+}
+
+// W [n, k] of a block format to f32 [n, k] (dense): one thread per 32-element chunk.
+__global__ void dequantize_rows_kernel(int64_t n, int64_t k, const uint8_t *__restrict__ w, dlp_dtype w_dtype,
+                                       int64_t row_bytes, float *__restrict__ out) {
+    int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x, chunks = k / 32;
+    if (i >= n * chunks) return;
+    int64_t row = i / chunks, chunk = i % chunks;
+    float v[32];
+    dlp_dequantize32(w_dtype, w + row * row_bytes, chunk, v);
+    for (int j = 0; j < 32; j++) out[row * k + chunk * 32 + j] = v[j];
 }
 
 // bf16 (f32's exponent range): hi = bf16(x), lo = bf16(x - hi); both [m, k] dense.
@@ -196,12 +250,38 @@ dlp_status dlp_cuda_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, cons
                          const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
                          float beta, float *y, int64_t ldy) {
     dlp_cuda_enter(ctx);
-    if (m < 0 || n <= 0 || k <= 0 || ldx < k || ldw < k || ldy < n || !dlp_dtype_is_float(w_dtype) ||
+    int64_t block = dlp_dtype_block_elements(w_dtype), row_bytes = dlp_dtype_row_bytes(w_dtype, ldw);
+    if (m < 0 || n <= 0 || k <= 0 || ldx < k || ldw < k || ldy < n || row_bytes < 0 || k % block != 0 ||
         (bias && !dlp_dtype_is_float(bias_dtype)) || (beta != 0.0f && beta != 1.0f) || n > INT32_MAX || k > INT32_MAX ||
         m > INT32_MAX || ldx > INT32_MAX || ldw > INT32_MAX || ldy > INT32_MAX || !x || !w || !y)
-        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "gemm: bad arguments m=%lld n=%lld k=%lld beta=%g",
-                             (long long)m, (long long)n, (long long)k, (double)beta);
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "gemm: bad arguments m=%lld n=%lld k=%lld beta=%g dtype %d",
+                             (long long)m, (long long)n, (long long)k, (double)beta, (int)w_dtype);
     if (m == 0) return DLP_STATUS_OK;
+    if (!dlp_dtype_is_float(w_dtype)) {
+        if (m <= GEMV_MAX_ROWS) {
+            switch (m) {
+            case 1: launch_quantized_gemv<1>(ctx, n, k, x, ldx, w, w_dtype, row_bytes, bias, bias_dtype, beta, y, ldy); break;
+            case 2: launch_quantized_gemv<2>(ctx, n, k, x, ldx, w, w_dtype, row_bytes, bias, bias_dtype, beta, y, ldy); break;
+            case 3: launch_quantized_gemv<3>(ctx, n, k, x, ldx, w, w_dtype, row_bytes, bias, bias_dtype, beta, y, ldy); break;
+            case 4: launch_quantized_gemv<4>(ctx, n, k, x, ldx, w, w_dtype, row_bytes, bias, bias_dtype, beta, y, ldy); break;
+            case 5: launch_quantized_gemv<5>(ctx, n, k, x, ldx, w, w_dtype, row_bytes, bias, bias_dtype, beta, y, ldy); break;
+            case 6: launch_quantized_gemv<6>(ctx, n, k, x, ldx, w, w_dtype, row_bytes, bias, bias_dtype, beta, y, ldy); break;
+            case 7: launch_quantized_gemv<7>(ctx, n, k, x, ldx, w, w_dtype, row_bytes, bias, bias_dtype, beta, y, ldy); break;
+            default: launch_quantized_gemv<8>(ctx, n, k, x, ldx, w, w_dtype, row_bytes, bias, bias_dtype, beta, y, ldy); break;
+            }
+            return dlp_cuda_check_launch(ctx, "gemm (quantized gemv)");
+        }
+        // prefill: W dequantized to f32 in scratch, then the f32 product (which uses no scratch of its own)
+        float *dense = (float *)dlp_cuda_scratch(ctx, (size_t)n * (size_t)k * sizeof(float));
+        if (!dense) return DLP_STATUS_OUT_OF_MEMORY;
+        dequantize_rows_kernel<<<dlp_blocks(n * (k / 32), 256), 256, 0, ctx->stream>>>(n, k, (const uint8_t *)w, w_dtype,
+                                                                                       row_bytes, dense);
+        dlp_status status = dlp_cuda_check_launch(ctx, "gemm (dequantize)");
+        if (status != DLP_STATUS_OK) return status;
+        w = dense;
+        w_dtype = DLP_DTYPE_F32;
+        ldw = k;
+    }
     if (m <= GEMV_MAX_ROWS) {
         size_t element = w_dtype == DLP_DTYPE_F32 ? 4 : 2;
         int vectorized = ((uintptr_t)w % 16 == 0) && ((size_t)ldw * element % 16 == 0) && ((uintptr_t)x % 16 == 0) &&

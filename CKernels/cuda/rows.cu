@@ -1,5 +1,6 @@
 // rows.cu: the row-wise ops: embedding gather, RMSNorm, SiLU-mul, residual add, argmax.
 #include "cuda_internal.cuh"
+#include "quant_blocks.cuh"
 
 __global__ void embedding_kernel(int64_t m, const int32_t *__restrict__ ids, const void *__restrict__ table,
                                  dlp_dtype dtype, int64_t vocab, int64_t dim, float *__restrict__ out, int64_t ldo,
@@ -16,13 +17,37 @@ __global__ void embedding_kernel(int64_t m, const int32_t *__restrict__ ids, con
     out[row * ldo + col] = dlp_load(table, dtype, (int64_t)id * dim + col);
 }
 
+// A block-quantized table: one thread per (row, 32-element chunk).
+__global__ void quantized_embedding_kernel(int64_t m, const int32_t *__restrict__ ids, const uint8_t *__restrict__ table,
+                                           dlp_dtype dtype, int64_t row_bytes, int64_t vocab, int64_t dim,
+                                           float *__restrict__ out, int64_t ldo, int32_t *error_flag) {
+    int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x, chunks = dim / 32;
+    if (i >= m * chunks) return;
+    int64_t row = i / chunks, chunk = i % chunks;
+    int32_t id = ids[row];
+    float v[32];
+    if (id < 0 || id >= vocab) {
+        dlp_flag(error_flag, DLP_FLAG_TOKEN_OUT_OF_RANGE, row);
+        for (int j = 0; j < 32; j++) v[j] = 0.0f;
+    } else {
+        dlp_dequantize32(dtype, table + (int64_t)id * row_bytes, chunk, v);
+    }
+    for (int j = 0; j < 32; j++) out[row * ldo + chunk * 32 + j] = v[j];
+}
+
 dlp_status dlp_cuda_embedding(dlp_context *ctx, int64_t m, const int32_t *ids, const void *table,
                               dlp_dtype table_dtype, int64_t vocab, int64_t dim, float *out, int64_t ldo) {
     dlp_cuda_enter(ctx);
-    if (m < 0 || dim <= 0 || ldo < dim || vocab <= 0 || !dlp_dtype_is_float(table_dtype))
-        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "embedding: bad sizes m=%lld dim=%lld vocab=%lld",
-                             (long long)m, (long long)dim, (long long)vocab);
+    int64_t row_bytes = dlp_dtype_row_bytes(table_dtype, dim);
+    if (m < 0 || dim <= 0 || ldo < dim || vocab <= 0 || row_bytes < 0)
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "embedding: bad sizes m=%lld dim=%lld vocab=%lld dtype %d",
+                             (long long)m, (long long)dim, (long long)vocab, (int)table_dtype);
     if (m == 0) return DLP_STATUS_OK;
+    if (!dlp_dtype_is_float(table_dtype)) {
+        quantized_embedding_kernel<<<dlp_blocks(m * (dim / 32), 256), 256, 0, ctx->stream>>>(
+            m, ids, (const uint8_t *)table, table_dtype, row_bytes, vocab, dim, out, ldo, ctx->error_flag);
+        return dlp_cuda_check_launch(ctx, "embedding (quantized)");
+    }
     embedding_kernel<<<dlp_blocks(m * dim, 256), 256, 0, ctx->stream>>>(m, ids, table, table_dtype, vocab, dim, out, ldo,
                                                                        ctx->error_flag);
     return dlp_cuda_check_launch(ctx, "embedding");

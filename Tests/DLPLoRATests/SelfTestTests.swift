@@ -15,10 +15,11 @@ import Testing
         let names = Set(report.checks.map(\.name))
         for op in ["gemm", "embedding", "rmsnorm", "rope", "kv_store+attention", "attention decode", "silu_mul", "add", "argmax",
                    "lora_shrink", "lora_expand", "gemm_lora", "sample", "route_top_p", "model tiny-llama", "model tiny-qwen2", "model tiny-mistral",
-                   "lora fused=unfused", "lora fused vs ref"] {
+                   "model gguf/tiny-llama-q8_0.gguf", "lora fused=unfused", "lora fused vs ref"] {
             #expect(names.contains(op), "no check of \(op)")
         }
-        #expect(Set(report.checks.filter { $0.name == "gemm" }.map(\.dtype)) == ["f32", "f16", "bf16"])
+        #expect(Set(report.checks.filter { $0.name == "gemm" }.map(\.dtype)) ==
+                ["f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q8_0", "q3_k", "q4_k", "q6_k"])
     }
 
     @Test func aMismatchFailsTheReport() {

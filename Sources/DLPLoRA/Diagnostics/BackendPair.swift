@@ -48,6 +48,28 @@ final class BackendPair {
         return (try make(target), try make(reference))
     }
 
+    /// Random weights [rows, cols] in a block format. The target gets the blocks. The reference gets the
+    /// same blocks when the target is the CPU (both then round activations to 8 bits, and the reference
+    /// is the scalar integer code), else their exact f32 dequantization (what a device that dequantizes
+    /// inside its kernels, as CUDA does, must reproduce).
+    func upload(blocksOf dtype: DType, rows: Int, cols: Int) throws -> (DeviceTensor, DeviceTensor) {
+        let blocks = RandomBlocks.bytes(dtype, count: rows * cols, scale: 0.2, generator: &random)
+        func make(_ backend: KernelBackend, _ bytes: [UInt8], _ dtype: DType) throws -> DeviceTensor {
+            let buffer = try backend.allocate(bytes: bytes.count)
+            try buffer.upload(bytes)
+            return DeviceTensor(buffer: buffer, dtype: dtype, shape: [rows, cols])
+        }
+        let target = try make(self.target, blocks, dtype)
+        guard self.target.name != "cpu" else { return (target, try make(reference, blocks, dtype)) }
+        var values = [Float](repeating: 0, count: rows * cols)
+        blocks.withUnsafeBufferPointer { src in
+            values.withUnsafeMutableBufferPointer {
+                _ = dlp_dequantize_blocks(dtype.kernelType, src.baseAddress!, Int64(rows * cols / dtype.blockElements), $0.baseAddress!)
+            }
+        }
+        return (target, try make(reference, values.withUnsafeBytes { Array($0) }, .f32))
+    }
+
     /// The same int32 values on both backends.
     func upload(ints values: [Int32], shape: [Int]) throws -> (DeviceTensor, DeviceTensor) {
         func make(_ backend: KernelBackend) throws -> DeviceTensor {

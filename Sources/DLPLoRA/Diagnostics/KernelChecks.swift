@@ -23,6 +23,12 @@ enum KernelChecks {
             run("embedding", "m=7 vocab=100 dim=64", dtype.rawValue) { [try embedding(pair, m: 7, vocab: 100, dim: 64, dtype: dtype)] }
             run("rmsnorm", "m=4 d=96", dtype.rawValue) { [try rmsnorm(pair, m: 4, d: 96, dtype: dtype)] }
         }
+        for dtype in [DType.q4_0, .q4_1, .q5_0, .q8_0, .q3_K, .q4_K, .q6_K] {
+            for (m, n, k) in [(1, 70, 512), (5, 40, 256), (33, 72, 512)] {
+                run("gemm", "m=\(m) n=\(n) k=\(k)", dtype.rawValue) { [try quantizedGemm(pair, m: m, n: n, k: k, dtype: dtype)] }
+            }
+            run("embedding", "m=7 vocab=50 dim=256", dtype.rawValue) { [try embedding(pair, m: 7, vocab: 50, dim: 256, dtype: dtype)] }
+        }
         run("rope", "m=5 heads=4 head_dim=32") { [try rope(pair, m: 5, heads: 4, headDim: 32, rotaryDim: 32)] }
         run("rope", "m=3 heads=2 head_dim=64 rotary=32") { [try rope(pair, m: 3, heads: 2, headDim: 64, rotaryDim: 32)] }
         for (heads, kvHeads, headDim, capacity, window) in [(4, 2, 32, 64, 0), (4, 4, 64, 1500, 0), (6, 2, 48, 300, 5), (2, 1, 128, 40, 0)] {
@@ -57,9 +63,25 @@ enum KernelChecks {
                              dtype: dtype.rawValue, maxError: try pair.relativeError(y, count: m * n), tolerance: tolerance(dtype))
     }
 
+    /// gemm with block-quantized weights (+ bias, accumulating): see BackendPair.upload(blocksOf:).
+    static func quantizedGemm(_ pair: BackendPair, m: Int, n: Int, k: Int, dtype: DType) throws -> SelfTestCheck {
+        let x = try pair.upload(pair.floats(m * k), shape: [m, k])
+        let w = try pair.upload(blocksOf: dtype, rows: n, cols: k)
+        let b = try pair.upload(pair.floats(n), shape: [n])
+        let y = try pair.upload(pair.floats(m * n), shape: [m, n])
+        try pair.both { backend, side in
+            let pick = { (t: (DeviceTensor, DeviceTensor)) in side == .target ? t.0 : t.1 }
+            try backend.gemm(rows: m, x: pick(x), weight: pick(w), bias: pick(b), accumulate: true, y: pick(y))
+        }
+        return SelfTestCheck(name: "gemm", shape: "m=\(m) n=\(n) k=\(k) +bias +=y", dtype: dtype.rawValue,
+                             maxError: try pair.relativeError(y, count: m * n), tolerance: f32Tolerance)
+    }
+
+    /// embedding of m random ids from a table of float values, or (a block format) random blocks.
     static func embedding(_ pair: BackendPair, m: Int, vocab: Int, dim: Int, dtype: DType) throws -> SelfTestCheck {
         let ids = try pair.upload(ints: pair.ints(m, in: 0..<Int32(vocab)), shape: [m])
-        let table = try pair.upload(pair.floats(vocab * dim), dtype: dtype, shape: [vocab, dim])
+        let table = dtype.isQuantized ? try pair.upload(blocksOf: dtype, rows: vocab, cols: dim)
+                                      : try pair.upload(pair.floats(vocab * dim), dtype: dtype, shape: [vocab, dim])
         let out = try pair.upload([Float](repeating: 0, count: m * dim), shape: [m, dim])
         try pair.both { backend, side in
             side == .target ? try backend.embedding(rows: m, ids: ids.0, table: table.0, out: out.0)
