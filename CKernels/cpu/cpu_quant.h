@@ -63,9 +63,15 @@ void dlp_cpu_unpack_q32(dlp_dtype dtype, const uint8_t *block, uint8_t u[32], fl
  *                       float da[8], float db[8]                                       (3136 bytes)
  * Rows past the weight's end are zero (they add nothing and are not stored). */
 #define DLP_PANEL_ROWS 8
-size_t dlp_cpu_qpanel_block_bytes(dlp_dtype dtype);
-/* Builds the panel of weight rows [0, rows) (rows <= 8) of w (row_bytes apart), n_blocks blocks each. */
-void dlp_cpu_qpanel_build(dlp_dtype dtype, const char *w, size_t row_bytes, int rows, int64_t n_blocks, char *panel);
+static inline size_t dlp_cpu_qpanel_block_bytes(dlp_dtype dtype) {
+    return dlp_dtype_is_k_quant(dtype) ? 256 * 8 + 2 * 16 * 8 * sizeof(int32_t) + 2 * 8 * sizeof(float)
+                                       : 32 * 8 + 2 * 8 * sizeof(float);
+}
+/* Builds the panel of weight rows [0, rows) (rows <= 8) of w (row_bytes apart), n_blocks blocks each
+ * (x86: SIMD unpacks, then 8 x 8 transposes of 4-byte groups); NULL off x86. */
+typedef void (*dlp_qpanel_build_fn)(dlp_dtype dtype, const char *w, size_t row_bytes, int rows, int64_t n_blocks,
+                                    char *panel);
+dlp_qpanel_build_fn dlp_cpu_qpanel_build_avx2(int vnni);
 /* out[r * 8 + j] = dot(panel row j, activation row r) for r < rows (1 to 4); activation row r at
  * xq + r * xq_stride. K-quant results are bit-identical to the reference dot's. */
 typedef void (*dlp_qpanel_fn)(dlp_dtype dtype, const char *panel, int64_t n_blocks, const char *xq, size_t xq_stride,

@@ -30,6 +30,8 @@ dlp_qdot_fn dlp_cpu_qdot_avx2(dlp_dtype dtype, int vnni) {
     return vnni ? qdot_for_vnni(dtype) : qdot_for_avx2(dtype);
 }
 
+dlp_qpanel_build_fn dlp_cpu_qpanel_build_avx2(int vnni) { return vnni ? panel_build_entry_vnni : panel_build_entry_avx2; }
+
 dlp_qpanel_fn dlp_cpu_qpanel_avx2(dlp_dtype dtype, int vnni) {
     /* vpmaddubsw saturates at 16 bits: Q8_0's bytes (offset to 0..255) times 127 overflow it, so Q8_0
      * panels need VNNI; without it Q8_0 prefill keeps the row-dot path */
@@ -37,6 +39,8 @@ dlp_qpanel_fn dlp_cpu_qpanel_avx2(dlp_dtype dtype, int vnni) {
     return vnni ? qpanel_for_vnni(dtype) : qpanel_for_avx2(dtype);
 }
 #else
+dlp_qpanel_build_fn dlp_cpu_qpanel_build_avx2(int vnni) { return vnni ? panel_build_entry_vnni : panel_build_entry_avx2; }
+
 dlp_qpanel_fn dlp_cpu_qpanel_avx2(dlp_dtype dtype, int vnni) { (void)dtype; (void)vnni; return NULL; }
 dlp_qdot_fn dlp_cpu_qdot_avx2(dlp_dtype dtype, int vnni) { (void)dtype; (void)vnni; return NULL; }
 #endif

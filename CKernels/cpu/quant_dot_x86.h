@@ -156,6 +156,112 @@ DLP_INLINE void FN(dot_k)(const dlp_dtype dtype, const int R, const void *w_row,
     for (int r = 0; r < R; r++) out[r] = acc[r];
 }
 
+/* ---- panel building: 8 rows unpacked in registers, then an 8 x 8 transpose of 4-byte groups ---- */
+/* rows[j] holds 32 bytes of weight row j; afterwards rows[g] holds 4-byte group g of rows 0..7. */
+DLP_INLINE void FN(transpose8x8_epi32)(__m256i rows[8]) {
+    __m256i t0 = _mm256_unpacklo_epi32(rows[0], rows[1]), t1 = _mm256_unpackhi_epi32(rows[0], rows[1]);
+    __m256i t2 = _mm256_unpacklo_epi32(rows[2], rows[3]), t3 = _mm256_unpackhi_epi32(rows[2], rows[3]);
+    __m256i t4 = _mm256_unpacklo_epi32(rows[4], rows[5]), t5 = _mm256_unpackhi_epi32(rows[4], rows[5]);
+    __m256i t6 = _mm256_unpacklo_epi32(rows[6], rows[7]), t7 = _mm256_unpackhi_epi32(rows[6], rows[7]);
+    __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+    __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+    __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
+    __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
+    rows[0] = _mm256_permute2x128_si256(u0, u4, 0x20);
+    rows[1] = _mm256_permute2x128_si256(u1, u5, 0x20);
+    rows[2] = _mm256_permute2x128_si256(u2, u6, 0x20);
+    rows[3] = _mm256_permute2x128_si256(u3, u7, 0x20);
+    rows[4] = _mm256_permute2x128_si256(u0, u4, 0x31);
+    rows[5] = _mm256_permute2x128_si256(u1, u5, 0x31);
+    rows[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
+    rows[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
+}
+
+/* One 32-element block as the panel's unsigned bytes (Q8_0 offset by 128), with its dw and cw. */
+DLP_INLINE __m256i FN(panel_unpack32)(const dlp_dtype dtype, const uint8_t *blk, float *dw, float *cw) {
+    *dw = FN(f16)(blk);
+    if (dtype == DLP_DTYPE_Q8_0) {
+        *cw = 0.0f;
+        return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(blk + 2)), _mm256_set1_epi8((char)0x80));
+    }
+    const uint8_t *qs = blk + 2, *qh = NULL;
+    if (dtype == DLP_DTYPE_Q4_0) { *cw = -8.0f * *dw; }
+    else if (dtype == DLP_DTYPE_Q4_1) { *cw = FN(f16)(blk + 2); qs = blk + 4; }
+    else if (dtype == DLP_DTYPE_Q5_0) { *cw = -16.0f * *dw; qh = blk + 2; qs = blk + 6; }
+    else { *cw = FN(f16)(blk + 2); qh = blk + 4; qs = blk + 8; }
+    __m128i raw = _mm_loadu_si128((const __m128i *)qs);
+    __m256i u = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0f));
+    if (qh) u = _mm256_or_si256(u, _mm256_and_si256(FN(bits_to_bytes)(qh), _mm256_set1_epi8(16)));
+    return u;
+}
+
+/* dlp_cpu_qpanel_build's result, the same bytes, from SIMD unpacks and transposes. */
+DLP_INLINE void FN(panel_build)(const dlp_dtype dtype, const char *w, size_t row_bytes, int rows, int64_t n_blocks,
+                                char *panel) {
+    const size_t block_bytes = (size_t)dlp_dtype_block_bytes(dtype);
+    if (!dlp_dtype_is_k_quant(dtype)) {
+        for (int64_t b = 0; b < n_blocks; b++) {
+            char *p = panel + (size_t)b * (32 * 8 + 2 * 8 * sizeof(float));
+            __m256i u[8];
+            float *dw = (float *)(p + 256), *cw = dw + 8;
+            for (int j = 0; j < 8; j++) {
+                if (j < rows) {
+                    u[j] = FN(panel_unpack32)(dtype, (const uint8_t *)w + (size_t)j * row_bytes + (size_t)b * block_bytes,
+                                              &dw[j], &cw[j]);
+                } else {
+                    u[j] = _mm256_setzero_si256();
+                    dw[j] = cw[j] = 0.0f;
+                }
+            }
+            FN(transpose8x8_epi32)(u);
+            for (int g = 0; g < 8; g++) _mm256_storeu_si256((__m256i *)(p + 32 * g), u[g]);
+        }
+        return;
+    }
+    const size_t stride = 256 * 8 + 2 * 16 * 8 * sizeof(int32_t) + 2 * 8 * sizeof(float);
+    for (int64_t b = 0; b < n_blocks; b++) {
+        char *p = panel + (size_t)b * stride;
+        dlp_kblock k[8];
+        for (int j = 0; j < 8; j++) {
+            if (j < rows) FN(unpack_k)(dtype, (const uint8_t *)w + (size_t)j * row_bytes + (size_t)b * block_bytes, &k[j]);
+            else memset(&k[j], 0, sizeof k[j]);
+        }
+        for (int c = 0; c < 8; c++) {                /* 32 elements of all 8 rows -> 8 groups of 4 x 8 rows */
+            __m256i u[8];
+            for (int j = 0; j < 8; j++) u[j] = _mm256_loadu_si256((const __m256i *)(k[j].u + 32 * c));
+            FN(transpose8x8_epi32)(u);
+            for (int g = 0; g < 8; g++) _mm256_storeu_si256((__m256i *)(p + 32 * (8 * c + g)), u[g]);
+        }
+        int32_t *sa = (int32_t *)(p + 2048), *sb = sa + 128;
+        float *da = (float *)(sb + 128), *db = da + 8;
+        for (int g = 0; g < 16; g++)
+            for (int j = 0; j < 8; j++) {
+                sa[g * 8 + j] = k[j].sa[g];
+                sb[g * 8 + j] = k[j].sb[g];
+            }
+        for (int j = 0; j < 8; j++) {
+            da[j] = k[j].da;
+            db[j] = k[j].db;
+        }
+    }
+}
+
+static void FN(panel_build_entry)(dlp_dtype dtype, const char *w, size_t row_bytes, int rows, int64_t n_blocks,
+                                  char *panel) {
+    switch (dtype) {                 /* a constant dtype per case, so each unpack specializes */
+    case DLP_DTYPE_Q4_0: FN(panel_build)(DLP_DTYPE_Q4_0, w, row_bytes, rows, n_blocks, panel); return;
+    case DLP_DTYPE_Q4_1: FN(panel_build)(DLP_DTYPE_Q4_1, w, row_bytes, rows, n_blocks, panel); return;
+    case DLP_DTYPE_Q5_0: FN(panel_build)(DLP_DTYPE_Q5_0, w, row_bytes, rows, n_blocks, panel); return;
+    case DLP_DTYPE_Q5_1: FN(panel_build)(DLP_DTYPE_Q5_1, w, row_bytes, rows, n_blocks, panel); return;
+    case DLP_DTYPE_Q8_0: FN(panel_build)(DLP_DTYPE_Q8_0, w, row_bytes, rows, n_blocks, panel); return;
+    case DLP_DTYPE_Q2_K: FN(panel_build)(DLP_DTYPE_Q2_K, w, row_bytes, rows, n_blocks, panel); return;
+    case DLP_DTYPE_Q3_K: FN(panel_build)(DLP_DTYPE_Q3_K, w, row_bytes, rows, n_blocks, panel); return;
+    case DLP_DTYPE_Q4_K: FN(panel_build)(DLP_DTYPE_Q4_K, w, row_bytes, rows, n_blocks, panel); return;
+    case DLP_DTYPE_Q5_K: FN(panel_build)(DLP_DTYPE_Q5_K, w, row_bytes, rows, n_blocks, panel); return;
+    default: FN(panel_build)(DLP_DTYPE_Q6_K, w, row_bytes, rows, n_blocks, panel); return;
+    }
+}
+
 /* ---- prefill panels (cpu_quant.h): 8 weight rows per vector, R activation rows at once ---- */
 DLP_INLINE void FN(panel_q32)(const dlp_dtype dtype, const int R, const char *panel, int64_t n_blocks, const char *xq,
                               size_t stride, float *out) {
