@@ -3,8 +3,8 @@
  * - Few rows of x (decode): a dot product per (row of x, row of W), weights widened in registers as they
  *   stream by: a memory-bound GEMV, no f32 copy of the matrix, any dtype.
  * - Many rows (prefill): f32 blocks go straight to OpenBLAS sgemm (single-threaded, inside our thread);
- *   f16/bf16 blocks are widened one tile of rows at a time into the thread's scratch and multiplied by
- *   sgemm, so the compute runs at sgemm speed without widening the whole matrix.
+ *   f16/bf16 blocks are widened one tile of rows (up to DLP_GEMM_TILE_BYTES) at a time into the thread's
+ *   scratch and multiplied by sgemm, so the compute runs at sgemm speed without widening the whole matrix.
  * - Block-quantized W (the GGUF formats): the rows of x are quantized to 8-bit blocks once per call
  *   (cpu_quant.h) and every (row of x, row of W) pair is an integer dot product, four rows of x per
  *   unpacked weight block. Prefill on x86 unpacks 8 rows of W at a time into a panel (cpu_quant.h)
@@ -18,7 +18,9 @@
 #include "cpu_quant.h"
 #include <cblas.h>
 
-#define DLP_GEMM_TILE_ROWS 128      /* W rows widened per sgemm call in the prefill path */
+#define DLP_GEMM_TILE_BYTES (8 << 20) /* f32 bytes of W widened per thread per sgemm call in the prefill path:
+                                       * large calls amortize sgemm's packing of x (128 rows: 8% slower) */
+#define DLP_GEMM_TILE_MIN_ROWS 128
 #define DLP_GEMM_SMALL_M 8          /* below this many x rows, the dot kernel beats widening */
 #define DLP_GEMM_QUANT_TILE 64      /* x rows per tile of a quantized prefill product */
 #define DLP_GEMM_PANEL_ROWS 8       /* from this many x rows, 8-row panels of W beat row dots (measured: equal at 8, 1.5x at 16) */
@@ -34,7 +36,8 @@ typedef struct {
     float beta;
     float *y; int64_t ldy;
     size_t w_row_bytes;              /* bytes between rows of W */
-    float *scratch;                  /* [n_threads, DLP_GEMM_TILE_ROWS, k] */
+    float *scratch;                  /* [n_threads, tile_rows, k] */
+    int64_t tile_rows;               /* W rows widened per sgemm call */
     /* block-quantized W only: */
     dlp_qdot_fn qdot;                /* the dot of one W row with 1 to 4 quantized x rows */
     const char *xq;                  /* x quantized: m rows of xq_row_bytes */
@@ -138,9 +141,9 @@ static void gemm_block_range(void *p, int64_t n_begin, int64_t n_end, int32_t th
                     a->y + n_begin, (int)a->ldy);
         return;
     }
-    float *tile = a->scratch + (size_t)thread * DLP_GEMM_TILE_ROWS * (size_t)a->k;
-    for (int64_t n0 = n_begin; n0 < n_end; n0 += DLP_GEMM_TILE_ROWS) {
-        int64_t rows = n_end - n0 < DLP_GEMM_TILE_ROWS ? n_end - n0 : DLP_GEMM_TILE_ROWS;
+    float *tile = a->scratch + (size_t)thread * (size_t)a->tile_rows * (size_t)a->k;
+    for (int64_t n0 = n_begin; n0 < n_end; n0 += a->tile_rows) {
+        int64_t rows = n_end - n0 < a->tile_rows ? n_end - n0 : a->tile_rows;
         for (int64_t r = 0; r < rows; r++)
             dlp_cpu_widen_row(a->ctx, a->w + (size_t)(n0 + r) * row_bytes, a->w_dtype, a->k, tile + r * a->k);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)a->m, (int)rows, (int)a->k, 1.0f, a->x, (int)a->ldx,
@@ -180,8 +183,8 @@ static void quantize_x_range(void *p, int64_t begin, int64_t end, int32_t thread
 /* The product's arguments; for a block-quantized W, x is quantized into scratch here. */
 static dlp_status prepare_product(dlp_context *ctx, gemm_args *a, int64_t m, int64_t k, const float *x, int64_t ldx,
                                   const void *w, dlp_dtype w_dtype, int64_t ldw, float beta, float *y, int64_t ldy) {
-    *a = (gemm_args){ctx, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy, (size_t)dlp_dtype_row_bytes(w_dtype, ldw),
-                     NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, 0};
+    *a = (gemm_args){.ctx = ctx, .m = m, .k = k, .x = x, .ldx = ldx, .w = w, .w_dtype = w_dtype, .ldw = ldw,
+                     .beta = beta, .y = y, .ldy = ldy, .w_row_bytes = (size_t)dlp_dtype_row_bytes(w_dtype, ldw)};
     if (!dlp_dtype_is_quantized(w_dtype)) return DLP_STATUS_OK;
     a->qdot = dlp_cpu_qdot(ctx, w_dtype);
     a->xq_row_bytes = dlp_cpu_qact_row_bytes(w_dtype, k);
@@ -209,7 +212,10 @@ static dlp_status run_gemm(dlp_context *ctx, gemm_args *args, int64_t n, const v
         dlp_parallel_for(ctx->pool, n, 16, gemm_dot_range, args);
     } else {
         if (args->w_dtype != DLP_DTYPE_F32 && !args->qdot) {
-            args->scratch = dlp_cpu_scratch(ctx, (size_t)ctx->n_threads * DLP_GEMM_TILE_ROWS * (size_t)args->k);
+            int64_t per_thread = (n + ctx->n_threads - 1) / ctx->n_threads, fit = DLP_GEMM_TILE_BYTES / (4 * args->k);
+            args->tile_rows = fit < DLP_GEMM_TILE_MIN_ROWS ? DLP_GEMM_TILE_MIN_ROWS : fit;
+            if (args->tile_rows > per_thread) args->tile_rows = per_thread;
+            args->scratch = dlp_cpu_scratch(ctx, (size_t)ctx->n_threads * (size_t)args->tile_rows * (size_t)args->k);
             if (!args->scratch) return DLP_STATUS_OUT_OF_MEMORY;
         }
         dlp_parallel_for(ctx->pool, n, 32, gemm_block_range, args);
