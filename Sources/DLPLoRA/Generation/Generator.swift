@@ -27,7 +27,8 @@ public final class Generator: @unchecked Sendable {
 
     /// Runs `requests` as one batch. `onText(i, text)` receives each piece of sequence i's text as soon as
     /// it is final (never a broken UTF-8 character, never part of a stop string); `onRoute(i, sentence,
-    /// plan)` hears every plan a router picks.
+    /// plan)` hears every plan a router picks. Run inside a task that is cancelled, it throws
+    /// CancellationError before the next decode step.
     public func generate(_ requests: [GenerationRequest],
                          onText: (Int, String) -> Void = { _, _ in },
                          onRoute: (Int, String, FusionPlan) -> Void = { _, _, _ in }) throws -> [GenerationResult] {
@@ -96,6 +97,8 @@ public final class Generator: @unchecked Sendable {
         let vocab = model.config.vocabSize
         var decodeSeconds = 0.0
         while !active.isEmpty {
+            // a cancelled task (a stream whose consumer went away) stops decoding at the next step
+            try Task.checkCancellation()
             var stillActive: [Int] = []
             for (row, i) in active.enumerated() {
                 let next: Int32
@@ -145,7 +148,8 @@ public final class Generator: @unchecked Sendable {
         return results
     }
 
-    /// One request as an async stream of text pieces, ending with the result.
+    /// One request as an async stream of text pieces, ending with the result. When the consumer stops
+    /// iterating, decoding stops within a step (the task is cancelled; `generate` checks each step).
     public func stream(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, Error> {
         AsyncThrowingStream { continuation in
             let task = Task.detached { [self] in

@@ -49,6 +49,10 @@ public final class TransformerModel: @unchecked Sendable {
         try inverseFrequencies.buffer.upload(inv)
     }
 
+    /// Forward passes run so far (prefill and decode steps alike; for metrics and tests).
+    public var forwardPasses: Int { lock.withLock { passes } }
+    private var passes = 0
+
     /// Runs `body` while no forward pass can run (for changing weights).
     func withExclusiveAccess<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
@@ -144,6 +148,7 @@ public final class TransformerModel: @unchecked Sendable {
     private func run(tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int], cache: KVCache,
                      adapters: AdapterSelection?, uniforms: [Float]?) throws -> (Workspace, DeviceTensor?)? {
         let m = tokens.count
+        passes += 1
         guard m > 0, slots.count == m, positions.count == m else {
             throw InferenceError.invalidRequest("forward needs the same number (> 0) of tokens, slots and positions")
         }
