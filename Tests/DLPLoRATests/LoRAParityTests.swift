@@ -102,4 +102,22 @@ struct LoRAFixture {
             #expect(ratios.sorted()[ratios.count / 2] <= 1.5, "median error ratio \(ratios.sorted()[ratios.count / 2])")
         }
     }
+
+    /// Merging a mix into a quantized base: the merged projections become f16 copies of the dequantized
+    /// weights plus the adapters (never requantized), the others stay quantized, and the merged model is
+    /// as close to PEFT as the unmerged mix on the same base (measured RMS against PEFT: 0.018 merged, 0.026 unmerged, for r8_all).
+    @Test func mergingIntoAQuantizedBaseKeepsTheMixAndWidensOnlyMergedProjections() throws {
+        func rms(_ a: [Float], _ b: [Float]) -> Double {
+            (zip(a, b).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) } / Double(a.count)).squareRoot()
+        }
+        let plan = FusionPlan([FusionPlan.Slot(adapter: "r8_all", weight: 1)])
+        let unmerged = try LoRAFixture("tiny-llama", base: "gguf/tiny-llama-q8_0.gguf")
+        let merged = try LoRAFixture("tiny-llama", base: "gguf/tiny-llama-q8_0.gguf")
+        try merged.model.merge(plan, from: merged.bank)
+        #expect(merged.model.weightBytes.keys.contains(.f16) && merged.model.weightBytes.keys.contains(.q8_0))
+        let reference = try merged.expected("r8_all.case0")
+        let mergedError = rms(try merged.logits(case: 0, plan: nil), reference)
+        let unmergedError = rms(try unmerged.logits(case: 0, plan: plan), reference)
+        #expect(mergedError <= 1.5 * unmergedError, "merged \(mergedError), unmerged \(unmergedError)")
+    }
 }

@@ -33,13 +33,20 @@ struct ModelWeights {
     var layers: [DecoderLayerWeights]
     let norm: DeviceTensor               // [hidden]
     let lmHead: DeviceTensor             // [vocab, hidden] (the embedding when tied)
-    /// Bytes of weights by dtype, for `inspect`.
-    let bytesByType: [DType: Int]
+    /// Bytes of weights by dtype, for `inspect`: of the tensors held now (a merge replaces projections).
+    var bytesByType: [DType: Int] {
+        var tensors = [embedTokens, norm] + layers.flatMap { layer in
+            [layer.inputNorm, layer.qProj, layer.kProj, layer.vProj, layer.oProj, layer.postAttentionNorm, layer.gateProj,
+             layer.upProj, layer.downProj] + [layer.qBias, layer.kBias, layer.vBias, layer.oBias, layer.gateBias, layer.upBias,
+                                              layer.downBias].compactMap { $0 }
+        }
+        if lmHead.buffer !== embedTokens.buffer { tensors.append(lmHead) }
+        return tensors.reduce(into: [:]) { $0[$1.dtype, default: 0] += $1.byteCount }
+    }
     /// Every tensor as loaded, in load order.
     let tensors: [LoadedTensor]
 
     init(store: WeightStore, config: ModelConfig, architecture: Architecture, backend: KernelBackend, dequantize: Bool = false) throws {
-        var bytesByType: [DType: Int] = [:]
         var tensors: [LoadedTensor] = []
         func load(_ name: String, _ shape: [Int], matrix: Bool = false) throws -> DeviceTensor {
             guard let stored = try store.tensor(named: name) else {
@@ -68,7 +75,6 @@ struct ModelWeights {
                 throw LoadError.malformed(path: host.file, field: "tensor '\(name)'", reason: "element \(bad) is not finite (NaN or Inf)")
             }
             let buffer = try backend.buffer(overHost: host.bytes, owner: host.owner)
-            bytesByType[dtype, default: 0] += host.bytes.count
             tensors.append(LoadedTensor(name: name, fileType: stored.type.rawValue, dtype: dtype, shape: shape, bytes: host.bytes.count))
             return DeviceTensor(buffer: buffer, dtype: dtype, shape: shape)
         }
@@ -109,7 +115,6 @@ struct ModelWeights {
         } else {
             lmHead = try load("lm_head.weight", [config.vocabSize, hidden], matrix: true)
         }
-        self.bytesByType = bytesByType
         self.tensors = tensors
     }
 }
