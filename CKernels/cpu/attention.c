@@ -100,8 +100,10 @@ static void attention_range(void *p, int64_t begin, int64_t end, int32_t thread)
 #define DLP_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 
 /* exp(x) for eight lanes, x <= 0 (scores minus their max): Cephes' range reduction and degree-6
- * polynomial, within 2 ulp of expf; below -87.3 it is 0, as expf's result underflows there. */
+ * polynomial, within 2 ulp of expf; below -87.3 it is 0, as expf's result underflows there; NaN stays
+ * NaN (a NaN score must poison the row, as expf makes it do on the scalar path). */
 DLP_TARGET_AVX2 static inline __m256 exp_nonpositive(__m256 x) {
+    const __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q), original = x;
     const __m256 too_small = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3f), _CMP_LT_OQ);
     x = _mm256_max_ps(x, _mm256_set1_ps(-87.3f));
     __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
@@ -116,7 +118,7 @@ DLP_TARGET_AVX2 static inline __m256 exp_nonpositive(__m256 x) {
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
     p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
     __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-    return _mm256_andnot_ps(too_small, _mm256_mul_ps(p, _mm256_castsi256_ps(bits)));
+    return _mm256_blendv_ps(_mm256_andnot_ps(too_small, _mm256_mul_ps(p, _mm256_castsi256_ps(bits))), original, nan);
 }
 
 DLP_TARGET_AVX2 static inline float hsum8(__m256 v) {

@@ -30,7 +30,8 @@ struct dlp_context {
     int32_t n_threads;
     int has_avx2;            /* AVX2 + FMA + F16C available at run time */
     int has_vnni;            /* AVX-512 VL + VNNI available (and allowed) at run time */
-    float *scratch;          /* grows on demand; gemm widens f16/bf16 weight tiles here, one region per thread */
+    float *scratch;          /* grows on demand; gemm widens f16/bf16 weight tiles here (one region per thread),
+                              * or keeps x quantized and the per-thread panels of a block-quantized W */
     size_t scratch_floats;
     char error[512];
     char description[256];

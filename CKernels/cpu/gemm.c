@@ -195,7 +195,8 @@ static dlp_status prepare_product(dlp_context *ctx, gemm_args *a, int64_t m, int
         a->qpanel_build = dlp_cpu_qpanel_build_avx2(ctx->has_vnni);
     }
 #endif
-    /* scratch: x quantized, then (prefill panels) one panel per thread, each 64-byte aligned */
+    /* scratch: x quantized, then (panels) one panel per thread, at offsets that are multiples of 64 bytes
+     * (every load from them is unaligned-safe) */
     size_t xq_bytes = ((size_t)m * a->xq_row_bytes + 63) / 64 * 64;
     a->panel_bytes = a->qpanel ? ((size_t)a->w_blocks * dlp_cpu_qpanel_block_bytes(w_dtype) + 63) / 64 * 64 : 0;
     char *xq = (char *)dlp_cpu_scratch(ctx, (xq_bytes + (size_t)ctx->n_threads * a->panel_bytes) / 4);

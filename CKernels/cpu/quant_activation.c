@@ -72,7 +72,9 @@ __attribute__((target("avx2,fma"))) static void round_values_avx2(const float *x
 
 static void round_block(const float *x, int n, float d, float inverse, int simd, int8_t *q, int *sums16) {
 #if defined(__x86_64__)
-    if (simd && d == d) { round_values_avx2(x, n, inverse, q, sums16); return; }
+    /* NaN scale, or an amax so small that 127 / amax overflowed: the scalar rounding (whose NaN and
+     * clamping rules the vector conversion does not share) */
+    if (simd && d == d && isfinite(inverse)) { round_values_avx2(x, n, inverse, q, sums16); return; }
 #endif
     (void)simd;
     (void)d;

@@ -39,7 +39,7 @@ dlp_qpanel_fn dlp_cpu_qpanel_avx2(dlp_dtype dtype, int vnni) {
     return vnni ? qpanel_for_vnni(dtype) : qpanel_for_avx2(dtype);
 }
 #else
-dlp_qpanel_build_fn dlp_cpu_qpanel_build_avx2(int vnni) { return vnni ? panel_build_entry_vnni : panel_build_entry_avx2; }
+dlp_qpanel_build_fn dlp_cpu_qpanel_build_avx2(int vnni) { (void)vnni; return NULL; }
 
 dlp_qpanel_fn dlp_cpu_qpanel_avx2(dlp_dtype dtype, int vnni) { (void)dtype; (void)vnni; return NULL; }
 dlp_qdot_fn dlp_cpu_qdot_avx2(dlp_dtype dtype, int vnni) { (void)dtype; (void)vnni; return NULL; }

@@ -13,11 +13,12 @@
  *   elements is ld / block_elements blocks of block_bytes each, rows back to back; ld and the row
  *   length k are multiples of the block size (32, or 256 for the K-quants). They are accepted as the
  *   weights of gemm and gemm_lora and as embedding tables, by the backends whose weight_dtypes has
- *   their bit; norms, biases and adapter banks are f32, f16 or bf16 only. A backend computes with
- *   them as llama.cpp does: activation rows are quantized to 8 bits per block (block of 32 with an f32
- *   scale for the 32-element formats, 256 with an f32 scale and sums per 16 for the K-quants) and the
- *   inner loop is an integer dot product; results match a dequantized f32 product to within the
- *   activations' 8-bit rounding.
+ *   their bit; norms, biases and adapter banks are f32, f16 or bf16 only. A backend either computes
+ *   as llama.cpp's CPU code does (the CPU here: activation rows quantized to 8 bits per block, scale
+ *   and sum term rounded to f16 for the 32-element formats, an f32 scale and sums per 16 for the
+ *   K-quants; integer inner loops; results within the activations' 8-bit rounding of a dequantized
+ *   f32 product) or dequantizes the weights inside its kernels and keeps f32 activations (CUDA here:
+ *   the dequantized f32 product itself).
  * - Ops enqueue work; results are visible to the host after buffer_download (which synchronizes).
  * - A non-zero status means nothing useful was written; last_error(ctx) says what and where.
  * - Index arrays (ids, slots, positions, plans) live in device memory, so a device backend can only see

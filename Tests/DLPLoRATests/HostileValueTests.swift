@@ -2,6 +2,7 @@
 // they are read, naming the file and the field: overflowing shapes, counts that would size an allocation
 // beyond the bytes present, duplicate names, ids outside the vocabulary, non-finite or absurd floats in
 // configs and weights, option values past the stated caps; the command line exits non-zero without a trap.
+import CKernels
 import Foundation
 import Testing
 @testable import DLPLoRA
@@ -60,6 +61,35 @@ import Testing
     }
 
     func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+
+    /// A quantized q_proj bias in a llama GGUF (whose q/k rows llama.cpp permutes): a vector has no rows of
+    /// whole blocks, so it is dequantized, then permuted element by element (it used to be cut into
+    /// 1-byte "rows" and read past its copy).
+    @Test func aQuantizedBiasIsPermutedAsF32() throws {
+        // one Q8_0 tensor of 64 values: two blocks, d = 1, values q = i - 32
+        var data: [UInt8] = []
+        for block in 0..<2 {
+            data += le(dlp_f32_to_f16(1))
+            data += (0..<32).map { UInt8(bitPattern: Int8(block * 32 + $0 - 32)) }
+        }
+        var b: [UInt8] = []
+        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { b += $0 } }
+        let name = "blk.0.attn_q.bias"
+        put(UInt32(0x4655_4747)); put(UInt32(3)); put(UInt64(1)); put(UInt64(0))
+        put(UInt64(name.utf8.count)); b += Array(name.utf8); put(UInt32(1)); put(UInt64(64)); put(UInt32(8)); put(UInt64(0))
+        b += [UInt8](repeating: 0, count: (32 - b.count % 32) % 32) + data
+        let path = dir + "/q8-bias.gguf"
+        try Data(b).write(to: URL(fileURLWithPath: path))
+        let store = try GGUFWeights(file: try GGUFFile(path: path), permuteHeads: (heads: 4, kvHeads: 2))
+        let bias = try #require(try store.tensor(named: "model.layers.0.self_attn.q_proj.bias"))
+        #expect(bias.type == .f32 && bias.shape == [64] && bias.bytes.count == 256)
+        // head h, half s, index i takes element h * 16 + 2 i + s (the inverse of llama.cpp's interleave)
+        let expected = (0..<64).map { t -> Float in
+            let h = t / 16, s = (t % 16) / 8, i = t % 8
+            return Float(h * 16 + 2 * i + s - 32)
+        }
+        #expect(bias.floatValues() == expected)
+    }
 
     @Test func arrayCountsAreCheckedAgainstTheBytesPresent() throws {
         // 1M u64 elements declared, 2 MB present: 8 bytes each cannot fit

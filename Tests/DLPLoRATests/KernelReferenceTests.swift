@@ -217,6 +217,36 @@ func values(_ t: DeviceTensor) throws -> [Float] { try t.buffer.download(Float.s
         #expect(maxAbsDifference(outputs[0], outputs[1]) < 2e-6, "window \(window)")
     }
 
+    /// A NaN query poisons its own (row, head) on both paths (the AVX2 exp keeps NaN scores NaN) and
+    /// nothing else.
+    @Test func aNaNScorePoisonsItsRowOnEveryPath() throws {
+        let heads = 2, kvHeads = 1, headDim = 16, m = 20
+        var random = TestRandom(8)
+        var q = random.floats(m * heads * headDim)
+        q[7 * heads * headDim + 3] = .nan                       // row 7, head 0
+        let k = random.floats(m * kvHeads * headDim), v = random.floats(m * kvHeads * headDim)
+        for b in Self.backends {
+            let cache = KVCache.Layer(
+                keys: try deviceTensor(b, floats: [Float](repeating: 0, count: m * headDim), shape: [1, 1, m, headDim]),
+                values: try deviceTensor(b, floats: [Float](repeating: 0, count: m * headDim), shape: [1, 1, m, headDim]),
+                slots: 1, capacity: m)
+            let slotT = try deviceTensor(b, ints: [Int32](repeating: 0, count: m)), posT = try deviceTensor(b, ints: (0..<m).map(Int32.init))
+            try b.kvStore(rows: m, kvHeads: kvHeads, headDim: headDim, k: try deviceTensor(b, floats: k, shape: [m, headDim]),
+                          v: try deviceTensor(b, floats: v, shape: [m, headDim]), cache: cache, slots: slotT, positions: posT)
+            let out = try deviceTensor(b, floats: [Float](repeating: 0, count: m * heads * headDim), shape: [m, heads * headDim])
+            try b.attention(rows: m, heads: heads, kvHeads: kvHeads, headDim: headDim,
+                            q: try deviceTensor(b, floats: q, shape: [m, heads * headDim]), cache: cache, slots: slotT,
+                            positions: posT, window: 0, scale: 0.25, out: out)
+            let o = try values(out)
+            for row in 0..<m {
+                for h in 0..<heads {
+                    let part = o[(row * heads + h) * headDim..<((row * heads + h + 1) * headDim)]
+                    #expect(part.allSatisfy(\.isNaN) == (row == 7 && h == 0), "\(b.deviceDescription) row \(row) head \(h)")
+                }
+            }
+        }
+    }
+
     @Test(arguments: implementations)
     func siluMulAddArgmax(implementation: Int) throws {
         let b = Self.backends[implementation]

@@ -57,13 +57,14 @@ final class GGUFWeights: WeightStore, @unchecked Sendable {
         guard count > 0, raw.baseAddress != nil, let storage = StorageType(rawValue: info.type.name) else {
             throw LoadError.tensorMismatch(path: path, tensor: info.name, expected: "at least one element", found: "shape \(shape)")
         }
-        guard let heads else {
-            return HostTensor(file: path, name: name, type: storage, shape: shape, bytes: raw, owner: gguf.file)
-        }
-        // rows are whole blocks in every type (the reader checked the row length), so the permutation
-        // moves rows of bytes, quantized or not
-        let rows = shape[0], rowBytes = raw.count / max(rows, 1)
-        guard heads > 0, rows % heads == 0, (rows / heads) % 2 == 0 else {
+        let stored = HostTensor(file: path, name: name, type: storage, shape: shape, bytes: raw, owner: gguf.file)
+        guard let heads else { return stored }
+        // a matrix's rows are whole blocks in every type (the reader checked the row length), so the
+        // permutation moves rows of bytes, quantized or not; a quantized vector (a bias) has no such rows:
+        // it is permuted as f32
+        let source = shape.count < 2 ? stored.dequantized() : stored
+        let rows = shape[0], rowBytes = source.bytes.count / max(rows, 1)
+        guard heads > 0, rows % heads == 0, (rows / heads) % 2 == 0, rows * rowBytes == source.bytes.count else {
             throw LoadError.tensorMismatch(path: path, tensor: info.name, expected: "rows divisible by 2 x \(heads) heads",
                                            found: "\(rows) rows")
         }
@@ -74,10 +75,10 @@ final class GGUFWeights: WeightStore, @unchecked Sendable {
                 for i in 0..<half {
                     let target = h * headDim + s * half + i, from = h * headDim + 2 * i + s
                     permuted.pointer.baseAddress!.advanced(by: target * rowBytes)
-                        .copyMemory(from: raw.baseAddress!.advanced(by: from * rowBytes), byteCount: rowBytes)
+                        .copyMemory(from: source.bytes.baseAddress!.advanced(by: from * rowBytes), byteCount: rowBytes)
                 }
             }
         }
-        return HostTensor(file: path, name: name, type: storage, shape: shape, bytes: permuted.readOnly, owner: permuted)
+        return HostTensor(file: path, name: name, type: source.type, shape: shape, bytes: permuted.readOnly, owner: permuted)
     }
 }

@@ -1,7 +1,8 @@
 // ModelWeights.swift: the tensors of a decoder model on a backend, under their Hugging Face names, each
 // checked for presence, dtype and shape against the config before it is wrapped (in place on CPU).
-// Matrices in a GGUF block format stay in it where the backend computes with it (the CPU); elsewhere,
-// and for vectors (norms, biases), they are dequantized to f32 at load.
+// Matrices in a GGUF block format stay in it where the backend's weight_dtypes has it (the CPU and
+// CUDA tables both do); otherwise, with `dequantize`, and for vectors (norms, biases), they are
+// dequantized to f32 at load.
 
 /// One loaded tensor as `inspect` shows it: the type in the file, the dtype it is kept in, its bytes.
 public struct LoadedTensor: Sendable {
