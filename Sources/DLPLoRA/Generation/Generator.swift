@@ -1,6 +1,6 @@
 // Generator.swift: the generate loop. All requests are prefilled together in one forward pass, then
 // every step decodes one token for each unfinished sequence in one batched forward pass; each sequence
-// has its own sampler, stop conditions and streaming detokenizer. When no request needs the host (a
+// has its own state (SequenceState: sampler, stop conditions, streaming detokenizer, plans). When no request needs the host (a
 // repetition penalty, or different sampling settings per request) the backend picks the tokens itself
 // (the `sample` op with each sampler's next draw), so only ids cross from the device each step.
 import Foundation
@@ -51,18 +51,11 @@ public final class Generator: @unchecked Sendable {
         }
         let n = requests.count
         let cache = try model.makeCache(slots: n, capacity: contextLength)
-        var samplers = requests.map { Sampler(parameters: $0.sampling) }
-        var detokenizers = requests.map { _ in tokenizer.map { StreamingDetokenizer(tokenizer: $0) } }
-        var filters = requests.map { StopStringFilter(stopStrings: $0.stopStrings) }
-        var histories = requests.map(\.promptIDs)
-        var plans = try requests.enumerated().map { i, r in
-            try SequencePlans(request: r, tokenizer: tokenizer) { onRoute(i, $0, $1) }
+        // one state per sequence; sequence i decodes in cache slot i
+        var states = try requests.enumerated().map { i, r in
+            try SequenceState(request: r, tokenizer: tokenizer) { onRoute(i, $0, $1) }
         }
-        var results = requests.map {
-            GenerationResult(tokenIDs: [], text: "", finishReason: .maxTokens, promptTokens: $0.promptIDs.count,
-                             prefillSeconds: 0, decodeSeconds: 0)
-        }
-        var active = (0..<n).filter { requests[$0].maxTokens > 0 }
+        var active = (0..<n).filter { states[$0].wantsTokens }
 
         // prefill: every prompt in one pass; logits of each prompt's last row
         var tokens: [Int32] = [], slots: [Int32] = [], positions: [Int32] = [], lastRows: [Int] = []
@@ -72,14 +65,14 @@ public final class Generator: @unchecked Sendable {
             slots += Array(repeating: Int32(i), count: r.promptIDs.count)
             positions += (0..<r.promptIDs.count).map(Int32.init)
             lastRows.append(tokens.count - 1)
-            rowPlans += plans[i].promptRows.map { (i, $0) }
+            rowPlans += states[i].plans.promptRows.map { (i, $0) }
         }
         let onDevice = Generator.backendChooses(requests)
         let shared = requests[0].sampling
         func step(tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int], sequences: [Int],
                   selection: AdapterSelection?) throws -> Choices {
             if onDevice {
-                let draws = sequences.map { samplers[$0].nextDraw() }
+                let draws = sequences.map { states[$0].sampler.nextDraw() }
                 return .tokens(try model.forwardChoosing(tokens: tokens, slots: slots, positions: positions, logitRows: logitRows,
                                                          cache: cache, adapters: selection, temperature: shared.temperature,
                                                          topK: shared.topK, topP: shared.topP, uniforms: draws))
@@ -87,12 +80,14 @@ public final class Generator: @unchecked Sendable {
             return .logits(try model.forward(tokens: tokens, slots: slots, positions: positions, logitRows: logitRows,
                                              cache: cache, adapters: selection))
         }
+        func selection(_ rows: [(sequence: Int, plan: Int32)]) throws -> AdapterSelection? {
+            try SequencePlans.selection(states.map(\.plans), rows: rows, bank: adapters, fused: fusedAdapters)
+        }
         let prefillStart = Date()
         var choices = try step(tokens: tokens, slots: slots, positions: positions, logitRows: active.map { lastRows[$0] },
-                               sequences: active,
-                               selection: try SequencePlans.selection(plans, rows: rowPlans, bank: adapters, fused: fusedAdapters))
+                               sequences: active, selection: try selection(rowPlans))
         let prefillSeconds = Date().timeIntervalSince(prefillStart)
-        for i in 0..<n { results[i].prefillSeconds = prefillSeconds }
+        for i in 0..<n { states[i].result.prefillSeconds = prefillSeconds }
 
         let vocab = model.config.vocabSize
         var decodeSeconds = 0.0
@@ -104,48 +99,24 @@ public final class Generator: @unchecked Sendable {
                 let next: Int32
                 switch choices {
                 case let .tokens(ids): next = ids[row]
-                case let .logits(logits): next = samplers[i].next(logits: logits[(row * vocab)..<((row + 1) * vocab)], history: histories[i])
+                case let .logits(logits):
+                    next = states[i].sampler.next(logits: logits[(row * vocab)..<((row + 1) * vocab)], history: states[i].history)
                 }
-                histories[i].append(next)
-                results[i].tokenIDs.append(next)
-                if requests[i].stopTokenIDs.contains(next) {
-                    results[i].finishReason = .endOfSequence
-                } else {
-                    let piece = detokenizers[i]?.append(next) ?? ""
-                    plans[i].observe(piece) { onRoute(i, $0, $1) }
-                    let (release, stopped) = filters[i].append(piece)
-                    if !release.isEmpty { onText(i, release) }
-                    if stopped {
-                        results[i].finishReason = .stopString
-                    } else if results[i].tokenIDs.count >= requests[i].maxTokens {
-                        results[i].finishReason = .maxTokens
-                    } else if histories[i].count >= contextLength {
-                        results[i].finishReason = .contextFull
-                    } else {
-                        stillActive.append(i)
-                        continue
-                    }
+                if states[i].accept(next, contextLength: contextLength, onText: { onText(i, $0) }, onRoute: { onRoute(i, $0, $1) }) {
+                    stillActive.append(i)
                 }
-                // finished: release held-back text
-                if results[i].finishReason != .stopString {
-                    let tail = filters[i].append(detokenizers[i]?.flush() ?? "").release + filters[i].flush()
-                    if !tail.isEmpty { onText(i, tail) }
-                }
-                results[i].text = filters[i].text
             }
             active = stillActive
             guard !active.isEmpty else { break }
             let stepStart = Date()
-            choices = try step(tokens: active.map { histories[$0][histories[$0].count - 1] },
-                               slots: active.map { Int32($0) },
-                               positions: active.map { Int32(histories[$0].count - 1) },
+            choices = try step(tokens: active.map { states[$0].nextRow.token }, slots: active.map { Int32($0) },
+                               positions: active.map { states[$0].nextRow.position },
                                logitRows: Array(0..<active.count), sequences: active,
-                               selection: try SequencePlans.selection(plans, rows: active.map { ($0, plans[$0].current) },
-                                                                      bank: adapters, fused: fusedAdapters))
+                               selection: try selection(active.map { ($0, states[$0].plans.current) }))
             decodeSeconds += Date().timeIntervalSince(stepStart)
         }
-        for i in 0..<n { results[i].decodeSeconds = decodeSeconds }
-        return results
+        for i in 0..<n { states[i].result.decodeSeconds = decodeSeconds }
+        return states.map(\.result)
     }
 
     /// One request as an async stream of text pieces, ending with the result. When the consumer stops
