@@ -18,13 +18,17 @@ def complete(port, ids, n):
     for step in steps:
         values = [p["logprob"] for p in step["top_logprobs"]]
         margins.append(values[0] - values[1] if len(values) > 1 else 100.0)
-    return {"prompt_ids": ids, "greedy_ids": reply["tokens"], "top2_logprob_margins": margins}
+    return {"prompt_ids": ids, "greedy_ids": reply["tokens"], "logprobs": [s["logprob"] for s in steps],
+            "top2_logprob_margins": margins}
 
 
 def main():
     port, prompts_path, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     prompts = json.load(open(prompts_path))
-    json.dump({"cases": [complete(port, ids, n) for ids in prompts]}, sys.stdout)
+    cases = [complete(port, ids, n) for ids in prompts]
+    for case in cases:
+        del case["logprobs"]
+    json.dump({"cases": cases}, sys.stdout)
 
 
 if __name__ == "__main__":

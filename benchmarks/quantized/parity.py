@@ -10,19 +10,8 @@ Usage: parity.py PORT MODEL.gguf PROMPTS.json TOKENS"""
 import json
 import subprocess
 import sys
-import urllib.request
 
-
-def llama(port, ids, n):
-    body = {"prompt": ids, "n_predict": n, "temperature": 0, "n_probs": 2, "cache_prompt": False,
-            "return_tokens": True, "ignore_eos": True}
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/completion", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-    reply = json.loads(urllib.request.urlopen(request, timeout=300).read())
-    steps = reply["completion_probabilities"]
-    logprobs = [s["logprob"] for s in steps]
-    margins = [s["top_logprobs"][0]["logprob"] - s["top_logprobs"][1]["logprob"] for s in steps]
-    return reply["tokens"], logprobs, margins
+from llama_cpp_greedy import complete
 
 
 def dlp(model, args):
@@ -34,7 +23,8 @@ def dlp(model, args):
 def main():
     port, model, prompts_path, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     for ids in json.load(open(prompts_path)):
-        tokens, logprobs, margins = llama(port, ids, n)
+        reply = complete(port, ids, n)
+        tokens, logprobs, margins = reply["greedy_ids"], reply["logprobs"], reply["top2_logprob_margins"]
         sequence = ",".join(map(str, ids + tokens))
         scored = dlp(model, ["score", "--ids", sequence])["logprobs"][len(ids) - 1:]
         exact = dlp(model, ["score", "--ids", sequence, "--dequantize"])["logprobs"][len(ids) - 1:]

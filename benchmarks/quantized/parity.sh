@@ -8,16 +8,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-bin=$(benchmarks/peers/build-llama-cpp.sh)
-q41=$(scripts/fetch-smollm2.sh)
+bin=$(benchmarks/quantized/prepare.sh)
 out=.cache/quantized
-mkdir -p "$out"
-[ -s "$out/smollm2-F16.gguf" ] || "$bin/llama-quantize" --allow-requantize "$q41" "$out/smollm2-F16.gguf" F16 2 >/dev/null 2>&1
-for type in Q8_0 Q4_K_M Q6_K; do
-  [ -s "$out/smollm2-$type.gguf" ] || "$bin/llama-quantize" "$out/smollm2-F16.gguf" "$out/smollm2-$type.gguf" "$type" 2 >/dev/null 2>&1
-done
-cp -f "$q41" "$out/smollm2-Q4_1.gguf"
-swift build -c release >/dev/null
 python3 -c "import json; print(json.dumps([c['prompt_ids'] for c in json.load(open('Tests/Fixtures/smollm2/reference.json'))['cases']]))" \
   > "$out/parity-prompts.json"
 port=${PORT:-18090}

@@ -9,16 +9,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-bin=$(benchmarks/peers/build-llama-cpp.sh)
-q41=$(scripts/fetch-smollm2.sh)
+bin=$(benchmarks/quantized/prepare.sh)
 out=.cache/quantized
-mkdir -p "$out"
-[ -s "$out/smollm2-F16.gguf" ] || "$bin/llama-quantize" --allow-requantize "$q41" "$out/smollm2-F16.gguf" F16 2 >/dev/null 2>&1
-for type in Q4_K_M Q8_0; do
-  [ -s "$out/smollm2-$type.gguf" ] || "$bin/llama-quantize" "$out/smollm2-F16.gguf" "$out/smollm2-$type.gguf" "$type" 2 >/dev/null 2>&1
-done
-cp -f "$q41" "$out/smollm2-Q4_1.gguf" 2>/dev/null || true
-swift build -c release >/dev/null
 rounds=${ROUNDS:-3}
 prompt=${PROMPT_TOKENS:-512}
 gen=${GENERATE:-64}

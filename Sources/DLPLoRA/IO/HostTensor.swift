@@ -65,12 +65,7 @@ struct HostTensor: @unchecked Sendable {
         case .i32:
             for i in 0..<count { out[i] = Float(bytes.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)) }
         default:
-            if let dtype = type.kernelType, dtype.isQuantized, let base = bytes.baseAddress {
-                out.withUnsafeMutableBufferPointer {
-                    _ = dlp_dequantize_blocks(dtype.kernelType, base.assumingMemoryBound(to: UInt8.self),
-                                              Int64(count / dtype.blockElements), $0.baseAddress!)
-                }
-            }
+            if let dtype = type.kernelType, dtype.isQuantized { return dequantized().floatValues() }
         }
         return out
     }
