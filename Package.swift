@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // dlp-gpu: a LoRA-fusing inference engine. CKernels is the C kernel target (the kernel ABI and the CPU
-// kernels; the CUDA plugin in CKernels/cuda is built by its own Makefile), DLPLoRA the library, dlp-gpu
-// the command-line tool.
+// kernels; the CUDA plugin in CKernels/cuda is built by its own Makefile), DLPLoRA the library, DLPServe
+// the OpenAI-compatible HTTP server (Hummingbird), dlp-gpu the command-line tool.
 import Foundation
 import PackageDescription
 
@@ -19,6 +19,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -37,15 +44,34 @@ let package = Package(
             dependencies: ["CKernels"],
             path: "Sources/DLPLoRA"
         ),
+        .target(
+            name: "DLPServe",
+            dependencies: [
+                "DLPLoRA",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/DLPServe"
+        ),
         .executableTarget(
             name: "dlp-gpu",
-            dependencies: ["DLPLoRA", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["DLPLoRA", "DLPServe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/dlp-gpu"
         ),
         .testTarget(
             name: "DLPLoRATests",
             dependencies: ["DLPLoRA", "CKernels"],
             path: "Tests/DLPLoRATests"
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["DLPServe", "DLPLoRA", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            path: "Tests/ServerTests"
         ),
         .testTarget(
             name: "PublicAPITests",

@@ -29,6 +29,13 @@ public struct GenerationRequest: Sendable {
     }
 }
 
+extension GenerationRequest {
+    /// The adapters the request's fixed plan or router refers to.
+    public var adapterNames: [String] {
+        (plan?.slots.map(\.adapter) ?? []) + (router?.router.adapterNames ?? [])
+    }
+}
+
 /// Why a sequence stopped.
 public enum FinishReason: String, Sendable, Codable {
     case endOfSequence = "eos", stopString = "stop", maxTokens = "length", contextFull = "context"
