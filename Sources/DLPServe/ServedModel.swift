@@ -63,6 +63,7 @@ final class ServedModel: @unchecked Sendable {
             stopIDs.formUnion(tokenizer.chatEndOfTurnIDs)
         }
         guard !promptIDs.isEmpty else { throw APIError.invalid("the prompt has no tokens", param: "prompt") }
+        if request.ignoreEOS { stopIDs = [] }
         let vocab = loaded.model.config.vocabSize
         if let bad = promptIDs.first(where: { Int($0) >= vocab }) {
             throw APIError.invalid("token id \(bad) is outside the vocabulary [0, \(vocab))", param: "prompt")

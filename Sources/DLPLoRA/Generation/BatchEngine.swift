@@ -169,9 +169,9 @@ public final class BatchEngine {
         guard !entries.isEmpty else { return }
         let rows = StepRows(entries: entries.map { ($0.slot, $0.state, $0.prefilled) }, prefillBudget: options.prefillChunk)
         let start = Date()
-        let choices: StepChoices
+        let chosen: [ChosenRow]
         do {
-            choices = try forward(rows)
+            chosen = try forward(rows)
         } catch {
             cancelAll()
             throw error
@@ -183,14 +183,12 @@ public final class BatchEngine {
         }
         for e in rows.decodingEntries { entries[e].state.result.decodeSeconds += seconds }
         var finished: [Int] = []
-        let vocab = model.config.vocabSize
         let contextLength = options.contextLength
         for (j, e) in rows.logitEntries.enumerated() {
             let next: Int32
-            switch choices {
-            case let .tokens(ids): next = ids[j]
-            case let .logits(logits):
-                next = entries[e].state.sampler.next(logits: logits[(j * vocab)..<((j + 1) * vocab)], history: entries[e].state.history)
+            switch chosen[j] {
+            case let .token(id): next = id
+            case let .logits(logits): next = entries[e].state.sampler.next(logits: logits[...], history: entries[e].state.history)
             }
             let observer = entries[e].observer
             observer.onToken(next)
@@ -205,34 +203,40 @@ public final class BatchEngine {
         }
     }
 
-    /// Runs the rows; the backend picks the tokens when every sequence with a logit row samples the same
-    /// way without a repetition penalty, else the logits come back for the host samplers.
-    private func forward(_ rows: StepRows) throws -> StepChoices {
+    /// Runs the rows. Each run of logit rows whose sequences sample the same way has its tokens picked by
+    /// the backend (one draw from each sequence's sampler); a sequence with a repetition penalty gets its
+    /// logits back for its host sampler (the same rule with the same draws, so a sequence's tokens do not
+    /// depend on which way its step went).
+    private func forward(_ rows: StepRows) throws -> [ChosenRow] {
         let selection = try SequencePlans.selection(entries.map(\.state.plans), rows: rows.plans, bank: adapters,
                                                     fused: options.fusedAdapters)
-        let requests = rows.logitEntries.map { entries[$0].state.request }
-        if !requests.isEmpty, Generator.backendChooses(requests) {
-            let shared = requests[0].sampling
-            let draws = rows.logitEntries.map { entries[$0].state.sampler.nextDraw() }
-            return .tokens(try model.forwardChoosing(tokens: rows.tokens, slots: rows.slots, positions: rows.positions,
-                                                     logitRows: rows.logitRows, cache: cache, adapters: selection,
-                                                     temperature: shared.temperature, topK: shared.topK, topP: shared.topP,
-                                                     uniforms: draws))
+        let rules = rows.logitEntries.map { Self.rule(entries[$0].state.request.sampling) }
+        var choices: [TokenChoice] = []
+        for (j, rule) in rules.enumerated() {
+            if let last = choices.last, last.rule == rule {
+                choices[choices.count - 1].rows = last.rows.lowerBound..<(j + 1)
+            } else {
+                choices.append(TokenChoice(rows: j..<(j + 1), rule: rule))
+            }
         }
-        return .logits(try model.forward(tokens: rows.tokens, slots: rows.slots, positions: rows.positions,
-                                         logitRows: rows.logitRows, cache: cache, adapters: selection))
+        var draws = [Float](repeating: 0, count: rules.count)
+        for (j, e) in rows.logitEntries.enumerated() where rules[j] != .host { draws[j] = entries[e].state.sampler.nextDraw() }
+        return try model.forwardChoosing(tokens: rows.tokens, slots: rows.slots, positions: rows.positions, logitRows: rows.logitRows,
+                                         cache: cache, adapters: selection, choices: choices, uniforms: draws)
+    }
+
+    /// How a sequence's next token is chosen: on the backend, unless a repetition penalty needs the host.
+    static func rule(_ sampling: SamplingParameters) -> TokenChoice.Rule {
+        sampling.repetitionPenalty != 1 ? .host
+            : .device(temperature: sampling.temperature, topK: sampling.temperature > 0 ? sampling.topK : 0,
+                      topP: sampling.temperature > 0 ? sampling.topP : 1)
     }
 }
 
-/// What one step returns: the tokens the backend chose, or logits to sample.
-private enum StepChoices {
-    case tokens([Int32])
-    case logits([Float])
-}
-
 /// The rows of one forward pass: first one decode row per generating sequence (its last token at its
-/// last position), then prompt chunks of the sequences still prefilling, oldest first, within the budget.
-/// A sequence whose prompt ends in this step gets a logit row at its last prompt row.
+/// last position; sequences that choose tokens the same way next to each other, so each such run is one
+/// `sample` launch), then prompt chunks of the sequences still prefilling, oldest first, within the
+/// budget. A sequence whose prompt ends in this step gets a logit row at its last prompt row.
 struct StepRows {
     var tokens: [Int32] = []       // [rows]
     var slots: [Int32] = []        // [rows]
@@ -249,7 +253,11 @@ struct StepRows {
 
     init(entries: [(slot: Int, state: SequenceState, prefilled: Int)], prefillBudget: Int) {
         promptRowsTaken = Array(repeating: 0, count: entries.count)
-        for (e, entry) in entries.enumerated() where entry.prefilled >= entry.state.request.promptIDs.count {
+        let decoding = entries.indices.filter { entries[$0].prefilled >= entries[$0].state.request.promptIDs.count }
+        let keys = decoding.map { BatchEngine.rule(entries[$0].state.request.sampling).order }
+        let order = decoding.indices.sorted { a, b in keys[a].lexicographicallyPrecedes(keys[b]) || (keys[a] == keys[b] && a < b) }
+        for e in order.map({ decoding[$0] }) {
+            let entry = entries[e]
             let row = entry.state.nextRow
             append(token: row.token, slot: entry.slot, position: row.position, entry: e, plan: entry.state.plans.current)
             logitRows.append(tokens.count - 1)
@@ -279,5 +287,15 @@ struct StepRows {
         slots.append(Int32(slot))
         positions.append(position)
         plans.append((entry, plan))
+    }
+}
+
+extension TokenChoice.Rule {
+    /// A sort key that puts equal rules next to each other.
+    var order: [Float] {
+        switch self {
+        case .host: return [1, 0, 0, 0]
+        case let .device(temperature, topK, topP): return [0, temperature, Float(topK), topP]
+        }
     }
 }

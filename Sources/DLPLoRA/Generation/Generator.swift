@@ -77,16 +77,6 @@ public enum GenerationEvent: Sendable {
     case finished(GenerationResult)
 }
 
-extension Generator {
-    /// Whether the backend chooses the next tokens of `requests` (only ids come back instead of rows x
-    /// vocab logits): every request samples the same way and none has a repetition penalty, which needs
-    /// the history on the host.
-    static func backendChooses(_ requests: [GenerationRequest]) -> Bool {
-        requests.allSatisfy { $0.sampling.repetitionPenalty == 1 }
-            && Set(requests.map { [$0.sampling.temperature, Float($0.sampling.topK), $0.sampling.topP] }).count == 1
-    }
-}
-
 /// The results of a batch, filled in as sequences finish.
 private final class ResultSlots {
     var values: [GenerationResult?]

@@ -26,6 +26,28 @@ public enum InferenceError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// How the next tokens of a run of consecutive logit rows are chosen.
+public struct TokenChoice: Sendable, Equatable {
+    public enum Rule: Sendable, Equatable {
+        /// On the backend: argmax at temperature 0, else nucleus sampling with the row's draw.
+        case device(temperature: Float, topK: Int, topP: Float)
+        /// On the host, from the row's logits (a repetition penalty needs the history).
+        case host
+    }
+    public var rows: Range<Int>
+    public var rule: Rule
+    public init(rows: Range<Int>, rule: Rule) {
+        self.rows = rows
+        self.rule = rule
+    }
+}
+
+/// A logit row's outcome: the token the backend chose, or the logits for the host to choose from.
+public enum ChosenRow: Sendable {
+    case token(Int32)
+    case logits([Float])
+}
+
 /// A loaded decoder-only language model on a backend.
 public final class TransformerModel: @unchecked Sendable {
     public let config: ModelConfig
@@ -129,18 +151,54 @@ public final class TransformerModel: @unchecked Sendable {
     public func forwardChoosing(tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int],
                                 cache: KVCache, adapters: AdapterSelection? = nil, temperature: Float, topK: Int,
                                 topP: Float, uniforms: [Float]) throws -> [Int32] {
+        let rule = TokenChoice.Rule.device(temperature: temperature, topK: topK, topP: topP)
+        let chosen = try forwardChoosing(tokens: tokens, slots: slots, positions: positions, logitRows: logitRows, cache: cache,
+                                         adapters: adapters, choices: [TokenChoice(rows: 0..<logitRows.count, rule: rule)],
+                                         uniforms: uniforms)
+        return chosen.map { if case let .token(id) = $0 { return id } else { return -1 } }
+    }
+
+    /// The forward pass with each run of logit rows choosing its tokens its own way: on the backend with
+    /// its own (temperature, top-k, top-p) and the rows' draws `uniforms[j]`, or on the host (the row's
+    /// logits come back). One `sample` launch per device run; one download of the ids, plus one per host run.
+    public func forwardChoosing(tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int],
+                                cache: KVCache, adapters: AdapterSelection? = nil, choices: [TokenChoice],
+                                uniforms: [Float]) throws -> [ChosenRow] {
         guard uniforms.count == logitRows.count else {
             throw InferenceError.invalidRequest("\(uniforms.count) uniforms for \(logitRows.count) logit rows")
+        }
+        guard choices.allSatisfy({ $0.rows.lowerBound >= 0 && $0.rows.upperBound <= logitRows.count }),
+              choices.map(\.rows.count).reduce(0, +) == logitRows.count else {
+            throw InferenceError.invalidRequest("the token choices must cover the \(logitRows.count) logit rows once each")
         }
         lock.lock()
         defer { lock.unlock() }
         // greedy choices draw nothing: no uniforms go up
-        guard let (ws, draws) = try run(tokens: tokens, slots: slots, positions: positions, logitRows: logitRows, cache: cache,
-                                        adapters: adapters, uniforms: temperature > 0 ? uniforms : nil) else { return [] }
-        let rows = logitRows.count
-        try backend.sample(rows: rows, width: config.vocabSize, logits: ws.logits, temperature: temperature, topK: topK,
-                           topP: topP, uniforms: draws, out: ws.choices)
-        return try ws.choices.buffer.download(Int32.self, count: rows)
+        let draws = choices.contains { if case let .device(t, _, _) = $0.rule { return t > 0 } else { return false } }
+        guard let (ws, drawn) = try run(tokens: tokens, slots: slots, positions: positions, logitRows: logitRows, cache: cache,
+                                        adapters: adapters, uniforms: draws ? uniforms : nil) else { return [] }
+        let vocab = config.vocabSize
+        var chosen = [ChosenRow](repeating: .token(-1), count: logitRows.count)
+        var onDevice = false
+        for choice in choices where !choice.rows.isEmpty {
+            let (start, count) = (choice.rows.lowerBound, choice.rows.count)
+            switch choice.rule {
+            case let .device(temperature, topK, topP):
+                try backend.sample(rows: count, width: vocab, logits: ws.logits.rows(start, count), temperature: temperature,
+                                   topK: topK, topP: topP, uniforms: temperature > 0 ? drawn?.rows(start, count) : nil,
+                                   out: ws.choices.rows(start, count))
+                onDevice = true
+            case .host:
+                let logits = try ws.logits.buffer.download(Float.self, count: count * vocab,
+                                                           at: ws.logits.byteOffset / 4 + start * vocab)
+                for r in 0..<count { chosen[start + r] = .logits(Array(logits[(r * vocab)..<((r + 1) * vocab)])) }
+            }
+        }
+        if onDevice {
+            let ids = try ws.choices.buffer.download(Int32.self, count: logitRows.count, at: ws.choices.byteOffset / 4)
+            for choice in choices { if case .device = choice.rule { for j in choice.rows { chosen[j] = .token(ids[j]) } } }
+        }
+        return chosen
     }
 
     /// The forward pass; the logits of `logitRows` are left in the workspace (nil when none were asked

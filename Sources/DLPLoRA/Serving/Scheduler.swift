@@ -222,19 +222,17 @@ public final class Scheduler: @unchecked Sendable {
             cancelled.removeAll()
             let todo = commands
             commands.removeAll()
-            waiting.removeAll { ticket in
-                guard drop.contains(ticket.id) else { return false }
-                metrics?.ended(label: ticket.label, outcome: "cancelled", promptTokens: ticket.request.promptIDs.count, generatedTokens: 0)
-                return true
-            }
+            let droppedWaiting = waiting.filter { drop.contains($0.id) }
+            waiting.removeAll { drop.contains($0.id) }
             condition.unlock()
+            // a cancelled request's stream ends (its owner may still be listening: cancel() came from elsewhere)
+            for ticket in droppedWaiting { end(ticket, throwing: CancellationError(), outcome: "cancelled") }
 
             for command in todo { command() }
             for id in drop {
                 guard let ticket = running.removeValue(forKey: id) else { continue }
                 if let engineID = ticket.engineID { engine.cancel(engineID) }
-                metrics?.ended(label: ticket.label, outcome: "cancelled", promptTokens: ticket.request.promptIDs.count,
-                               generatedTokens: ticket.generated)
+                end(ticket, throwing: CancellationError(), outcome: "cancelled")
             }
             expireDeadlines()
             admitWaiting()
