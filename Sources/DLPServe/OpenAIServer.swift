@@ -20,7 +20,7 @@ public struct ServerConfiguration: Sendable {
     /// Positions per sequence.
     public var contextLength = 2048
     /// Prompt rows prefilled per step (so a long prompt does not stall the others' decoding).
-    public var prefillChunk = 256
+    public var prefillChunk = 64
     /// Seconds a request may take in all (nil: no limit).
     public var requestTimeout: Double? = 600
     /// Largest request body, in bytes.

@@ -31,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maxQueue = 64
 
     @Option(name: .long, help: "Prompt tokens prefilled per step, so a long prompt does not stall the others' decoding.")
-    var prefillChunk = 256
+    var prefillChunk = 64
 
     @Option(name: .long, help: "Seconds a request may take in all (0: no limit).")
     var requestTimeout: Double = 600

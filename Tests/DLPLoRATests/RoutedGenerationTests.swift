@@ -73,8 +73,8 @@ struct SmolLM2RoutedTests {
         var routes: [String] = []
         _ = try generator.generate([GenerationRequest(promptIDs: ids, maxTokens: 24, router: sentenceRouter)], onRoute: { _, s, _ in routes.append(s) })
         #expect(routes.prefix(2) == ["The striker scored a goal.", "Bake the dough with sugar."])
-        // a router trained for other adapters is refused
+        // a router whose adapter is not loaded is refused
         try loaded.adapters.unload(name: "space")
-        #expect(throws: LoadError.self) { _ = try generator.generate([GenerationRequest(promptIDs: ids, maxTokens: 2, router: sentenceRouter)]) }
+        #expect(throws: AdapterError.unknownAdapter("space", loaded: loaded.adapters.names)) { _ = try generator.generate([GenerationRequest(promptIDs: ids, maxTokens: 2, router: sentenceRouter)]) }
     }
 }

@@ -124,4 +124,41 @@ import Testing
         #expect(metrics.contains("dlp_kv_slots_in_use 0"))
         try await s.stop()
     }
+
+    @Test func hostileBodiesGetAnswersNotCrashes() async throws {
+        // valid bodies with bytes flipped, cut, duplicated or replaced by JSON tokens: every answer is a
+        // response with a status below 500, and the server still serves a normal request afterwards
+        let s = try await TestServer.start()
+        let seeds: [String] = [
+            #"{"model": "smollm2", "prompt": "Hi there", "max_tokens": 2, "temperature": 0.5, "stop": ["x"], "seed": 3}"#,
+            #"{"model": "dlp", "prompt": [1, 2, 3], "max_tokens": 2, "stream": true, "stream_options": {"include_usage": true}}"#,
+            #"{"model": "smollm2", "lora": [{"id": 1, "scale": 0.5}, {"name": "social_support", "scale": 2}], "prompt": "a", "max_tokens": 1}"#,
+        ]
+        let chatSeed = #"{"model": "date_understanding", "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}], "max_tokens": 2}"#
+        let pieces = ["null", "true", "-1", "1e308", "\"", "{", "}", "[", "]", ",", ":", "\\u0000", "\u{FEFF}", "99999999999999999999", "\"\\ud800\""]
+        var random = SystemRandomNumberGenerator()
+        var statuses: [Int: Int] = [:]
+        for i in 0..<300 {
+            let chat = i % 4 == 3
+            var bytes = Array((chat ? chatSeed : seeds[i % seeds.count]).utf8)
+            for _ in 0..<(1 + i % 3) {
+                let at = Int.random(in: 0..<bytes.count, using: &random)
+                switch Int.random(in: 0..<4, using: &random) {
+                case 0: bytes[at] = UInt8.random(in: 0...255, using: &random)
+                case 1: bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...8, using: &random)))
+                case 2: bytes.insert(contentsOf: Array(pieces[Int.random(in: 0..<pieces.count, using: &random)].utf8), at: at)
+                default: bytes.insert(contentsOf: bytes[at..<min(bytes.count, at + 12)], at: at)
+                }
+                if bytes.isEmpty { bytes = Array("{}".utf8) }
+            }
+            let result = try await s.post(chat ? "/v1/chat/completions" : "/v1/completions", String(decoding: bytes, as: UTF8.self))
+            statuses[result.status, default: 0] += 1
+            #expect(result.status < 500, "\(String(decoding: bytes, as: UTF8.self)) -> \(result.status) \(result.body.prefix(200))")
+        }
+        #expect((statuses[400] ?? 0) > 0 && (statuses[200] ?? 0) > 0, "\(statuses)")
+        let idle = try await s.waitIdle()
+        #expect(idle.running == 0 && idle.slotsInUse == 0)
+        #expect(try await s.post("/v1/completions", ["model": "smollm2", "prompt": "Hi", "max_tokens": 2]).status == 200)
+        try await s.stop()
+    }
 }

@@ -68,6 +68,7 @@ import Testing
         #expect(viaCopy.json["choices"] as? [[String: Any]] != nil)
         #expect((viaCopy.json["choices"] as? [[String: Any]])?.first?["text"] as? String == (viaOriginal.json["choices"] as? [[String: Any]])?.first?["text"] as? String)
         #expect(try await s.post("/v1/load_lora_adapter", ["lora_name": "dates2", "lora_path": dates]).status == 400, "a name twice")
+        #expect(try await s.post("/v1/completions", question.merging(["model": "dlp"]) { $1 }).status == 200, "the router with one more adapter loaded")
         #expect(try await s.post("/v1/load_lora_adapter", ["lora_name": "x", "lora_path": "/nonexistent"]).status == 400, "no such folder")
         // in use: refused; after: unloaded, and then unknown
         let running = try await s.startStream(Self.long.merging(["model": "dates2"]) { $1 }, until: 2)

@@ -47,10 +47,11 @@ lock = threading.Lock()
 
 
 def client(c):
-    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=600)
     for r in range(o.requests):
         n = c * o.requests + r
         start = time.perf_counter()
+        # a connection per request (llama-server closes one after a streamed response)
+        connection = http.client.HTTPConnection(target.hostname, target.port, timeout=600)
         connection.request("POST", "/v1/completions", json.dumps(body(n)), {"Content-Type": "application/json"})
         response = connection.getresponse()
         if response.status != 200:
@@ -72,6 +73,7 @@ def client(c):
                 mine_gaps.append(now - last)
             last = now
             count += 1
+        connection.close()
         with lock:
             if first is not None:
                 ttft.append(first)

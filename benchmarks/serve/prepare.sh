@@ -2,7 +2,8 @@
 # What benchmarks/serve/run.sh needs, in the git-ignored .cache: native llama.cpp (llama-server, and its
 # convert_lora_to_gguf.py), the release dlp-gpu, the demo adapters converted to GGUF LoRA files by
 # llama.cpp's own converter (against SmolLM2's config, read from the GGUF by transformers), and a list
-# of prompt token ids. The converter needs torch and transformers: CONVERT_PYTHON, or a venv made in
+# of prompt token ids (README and DESIGN: prose without repeats, so no prompt cache helps either
+# server). The converter needs torch and transformers: CONVERT_PYTHON (a path), or a venv made in
 # .cache/venv-convert (torch from PyPI or the folder PIP_FIND_LINKS names).
 # Usage: benchmarks/serve/prepare.sh   (prints the folder of llama.cpp's binaries)
 set -eu
@@ -38,6 +39,6 @@ for adapter in demo/adapters/*/; do
 done
 swift build -c release >/dev/null
 [ -s "$work/prompt-ids.json" ] || .build/release/dlp-gpu tokenize --tokenizer "$model" --json \
-  "$(cat demo/adapters/*/training_settings.json README.md | head -c 20000)" \
+  "$(cat README.md DESIGN.md | head -c 40000)" \
   | python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["ids"]))' > "$work/prompt-ids.json"
 echo "$bin"

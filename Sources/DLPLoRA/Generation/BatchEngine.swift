@@ -98,14 +98,10 @@ public final class BatchEngine {
         guard request.plan == nil || request.router == nil else {
             throw AdapterError.invalidPlan("request \(index) has both a fixed plan and a router")
         }
+        // every adapter a plan or the router names must be loaded (others may be loaded too)
         let loaded = adapters?.names ?? []
-        if let router = request.router {
-            try router.router.checkAdapters(loaded, routerPath: "the request's router")
-        }
-        if let plan = request.plan {
-            for slot in plan.slots where !loaded.contains(slot.adapter) {
-                throw AdapterError.unknownAdapter(slot.adapter, loaded: loaded)
-            }
+        if let missing = request.adapterNames.first(where: { !loaded.contains($0) }) {
+            throw AdapterError.unknownAdapter(missing, loaded: loaded)
         }
         guard !request.promptIDs.isEmpty else { throw GenerationError.emptyPrompt }
         try request.sampling.validate()
