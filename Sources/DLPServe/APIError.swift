@@ -32,6 +32,10 @@ struct APIError: Error, CustomStringConvertible {
     static func from(_ error: Error) -> APIError {
         switch error {
         case let e as APIError: return e
+        case is CancellationError:
+            // the client went away (nginx's 499: nobody reads this response; it is counted in /metrics)
+            return APIError(status: .init(code: 499, reasonPhrase: "Client Closed Request"), type: "cancelled",
+                            message: "the request was cancelled", code: "cancelled")
         case let e as SchedulerError:
             switch e {
             case .queueFull: return APIError(status: .tooManyRequests, type: "rate_limit_error", message: e.description,
@@ -40,6 +44,7 @@ struct APIError: Error, CustomStringConvertible {
             case .timedOut: return APIError(status: .gatewayTimeout, type: "timeout_error", message: e.description, code: "timeout")
             case .adapterInUse, .routerAdapter: return APIError(status: .conflict, type: "invalid_request_error", message: e.description,
                                                                 param: "lora_name", code: "adapter_in_use")
+            case .stepFailed: return APIError(status: .internalServerError, type: "server_error", message: e.description, code: "internal_error")
             }
         case let e as AdapterError:
             if case .unknownAdapter = e { return notFound(e.description, param: "lora", code: "adapter_not_found") }

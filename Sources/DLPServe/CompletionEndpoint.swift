@@ -61,6 +61,7 @@ struct CompletionEndpoint {
                 return JSONBody.response(object)
             }
         }
+        try Task.checkCancellation()
         throw APIError(status: .internalServerError, type: "server_error", message: "the request ended without a result", code: "internal_error")
     }
 
@@ -69,9 +70,9 @@ struct CompletionEndpoint {
         // however this ends (a write to a closed connection throws), the request stops
         defer { submission.cancel() }
         var pendingRoutes: [[String: Any]] = []
-        func send(_ object: [String: Any]) async throws {
+        func send(_ object: [String: Any], routes: Bool = true) async throws {
             var object = object
-            if routed, !pendingRoutes.isEmpty {
+            if routes, routed, !pendingRoutes.isEmpty {
                 object["dlp_routing"] = pendingRoutes
                 pendingRoutes.removeAll()
             }
@@ -98,7 +99,7 @@ struct CompletionEndpoint {
         } catch {
             // the scheduler ended the request (timeout, shutdown, a failed step): say so in the stream
             // (when the client is gone, this write throws too and the handler ends)
-            try await send(APIError.from(error).body)
+            try await send(APIError.from(error).body, routes: false)
         }
         try await writer.write(ByteBuffer(bytes: Array("data: [DONE]\n\n".utf8)))
         try await writer.finish(nil)

@@ -45,6 +45,7 @@ struct CompletionRequest {
         guard let model = try f.string("model") else { throw APIError.invalid("'model' is required", param: "model") }
         var lora: [(AdapterRef, Float)] = []
         if let items = try f.list("lora") {
+            guard items.count <= 64 else { throw APIError.invalid("at most 64 entries in 'lora'", param: "lora") }
             for (i, item) in items.enumerated() {
                 guard case let .dict(entry) = item else { throw APIError.invalid("lora[\(i)] must be an object with 'id' or 'name', and 'scale'", param: "lora") }
                 let e = Fields(entry, prefix: "lora[\(i)].")

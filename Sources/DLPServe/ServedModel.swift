@@ -77,8 +77,9 @@ final class ServedModel: @unchecked Sendable {
         } else {
             maxTokens = min(16, max(room, 0))
         }
-        guard promptIDs.count + maxTokens <= contextLength, room > 0 || maxTokens == 0 else {
-            throw APIError.invalid("this model's context is \(contextLength) tokens; the request needs \(promptIDs.count + maxTokens) (\(promptIDs.count) in the prompt, \(maxTokens) to generate)",
+        // compared without adding: max_tokens may be as large as JSON integers go
+        guard maxTokens <= room, room > 0 || maxTokens == 0 else {
+            throw APIError.invalid("this model's context is \(contextLength) tokens; the request asks for \(promptIDs.count) in the prompt and \(maxTokens) to generate",
                                    param: "max_tokens", code: "context_length_exceeded")
         }
         var generation = GenerationRequest(promptIDs: promptIDs, maxTokens: maxTokens, sampling: request.sampling,
@@ -101,7 +102,9 @@ final class ServedModel: @unchecked Sendable {
             guard let entry else {
                 throw APIError.notFound("no adapter \(ref) is loaded (GET /lora-adapters lists them)", param: "lora", code: "adapter_not_found")
             }
-            mentioned.insert(entry.name)
+            guard mentioned.insert(entry.name).inserted else {
+                throw APIError.invalid("adapter '\(entry.name)' is named twice in 'lora'", param: "lora")
+            }
             if scale != 0 { slots.append(.init(adapter: entry.name, weight: scale)) }
         }
         switch choice.model {

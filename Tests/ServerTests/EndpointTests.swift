@@ -108,6 +108,12 @@ import Testing
         expectError(try await s.post("/v1/completions", ok.merging(["max_tokens": -1]) { $1 }), 400, param: "max_tokens", "negative max_tokens")
         expectError(try await s.post("/v1/completions", ok.merging(["max_tokens": 600]) { $1 }), 400, param: "max_tokens", "beyond the context")
         expectError(try await s.post("/v1/completions", ok.merging(["prompt": [1, 999999]]) { $1 }), 400, param: "prompt", "token id")
+        expectError(try await s.post("/v1/completions", #"{"model": "smollm2", "prompt": "Hi", "max_tokens": 9223372036854775807}"#), 400,
+                    param: "max_tokens", "the largest JSON integer")
+        expectError(try await s.post("/v1/completions", ok.merging(["lora": [["id": 0], ["name": "date_understanding"]]]) { $1 }), 400,
+                    param: "lora", "an adapter twice")
+        expectError(try await s.post("/v1/completions", ok.merging(["lora": Array(repeating: ["id": 0], count: 65)]) { $1 }), 400,
+                    param: "lora", "a long lora list")
         expectError(try await s.post("/v1/completions", ["prompt": "Hi"]), 400, param: "model", "no model")
         expectError(try await s.post("/v1/completions", ok.merging(["stop": [1]]) { $1 }), 400, param: "stop", "stop type")
         expectError(try await s.post("/v1/chat/completions", ["model": "smollm2", "messages": []]), 400, param: "messages", "no messages")

@@ -6,7 +6,8 @@ PROMPT token ids (a different window of a fixed text per request, so no prompt c
 tokens with ignore_eos, greedy. Each request names its adapter the server's way (--adapter-style:
 `model` for dlp-gpu's adapter names, `lora` for llama-server's per-request lora ids, `dlp` for the
 router, `base` for none), round robin over the adapters. Prints one JSON line: aggregate generated
-tokens/s over the wall time (GENERATE per completed request), time to first token and inter-token latency p50/p99 (ms).
+tokens/s over the wall time (GENERATE per completed request, prefill included), the aggregate decode
+rate (CLIENTS x the median over requests of (chunks - 1) / (last chunk - first chunk)), time to first token and inter-token latency p50/p99 (ms).
 Usage: load.py URL --clients N --requests N --adapter-style S --adapters a,b,c,d --prompt-ids FILE
 """
 import argparse, http.client, json, statistics, threading, time, urllib.parse
@@ -42,7 +43,7 @@ def body(n):
     return b
 
 
-ttft, gaps, tokens, errors = [], [], [0], []
+ttft, gaps, tokens, errors, rates = [], [], [0], [], []
 lock = threading.Lock()
 
 
@@ -77,6 +78,8 @@ def client(c):
         with lock:
             if first is not None:
                 ttft.append(first)
+            if count > 1 and sum(mine_gaps) > 0:
+                rates.append((count - 1) / sum(mine_gaps))
             gaps.extend(mine_gaps)
             tokens[0] += o.generate if count else 0
 
@@ -96,5 +99,6 @@ def pct(values, q):
 
 print(json.dumps({"clients": o.clients, "style": o.adapter_style, "requests": o.clients * o.requests, "generated_tokens": tokens[0],
                   "seconds": round(wall, 2), "tokens_per_second": round(tokens[0] / wall, 1),
+                  "decode_tokens_per_second": round(o.clients * statistics.median(rates), 1) if rates else None,
                   "ttft_p50_ms": pct(ttft, 50), "ttft_p99_ms": pct(ttft, 99), "itl_p50_ms": pct(gaps, 50), "itl_p99_ms": pct(gaps, 99),
                   "errors": errors[:3], "error_count": len(errors)}))

@@ -49,7 +49,8 @@ public struct GenerationResult: Sendable {
     public var text: String
     public var finishReason: FinishReason
     public var promptTokens: Int
-    /// Seconds spent in the prefill of the whole batch, and in all decode steps.
+    /// Seconds of the steps that prefilled this sequence's prompt (shared with whatever else ran in them:
+    /// Generator.generate prefills every prompt in one step), and of the steps that decoded its tokens.
     public var prefillSeconds: Double
     public var decodeSeconds: Double
 

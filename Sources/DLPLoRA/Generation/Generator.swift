@@ -1,9 +1,9 @@
 // Generator.swift: generation of a fixed batch of requests to their end, on the continuous-batching
 // engine (BatchEngine): all prompts are prefilled together in one forward pass, then every step decodes
 // one token for each unfinished sequence in one batched pass; each sequence has its own state
-// (SequenceState: sampler, stop conditions, streaming detokenizer, plans). When no request needs the
-// host (a repetition penalty, or different sampling settings per request) the backend picks the tokens
-// itself (the `sample` op with each sampler's next draw), so only ids cross from the device each step.
+// (SequenceState: sampler, stop conditions, streaming detokenizer, plans). Unless a request needs the
+// host (a repetition penalty) the backend picks its tokens (the `sample` op with each sampler's next
+// draw, one launch per run of requests that sample alike), so only ids cross from the device each step.
 import Foundation
 
 /// Generates continuations with a model (and its tokenizer, for text and stop strings).

@@ -22,6 +22,8 @@ public enum SchedulerError: Error, CustomStringConvertible, Equatable {
     case timedOut(seconds: Double)
     case adapterInUse(String, requests: Int)
     case routerAdapter(String)
+    /// A forward pass failed; every request running in it ends with this.
+    case stepFailed(String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum SchedulerError: Error, CustomStringConvertible, Equatable {
         case let .timedOut(seconds): return "the request did not finish within the server's limit of \(seconds) seconds"
         case let .adapterInUse(name, requests): return "adapter '\(name)' is in use by \(requests) request(s) in flight; unload it when they finish"
         case let .routerAdapter(name): return "adapter '\(name)' is one of the router's adapters (model 'dlp') and cannot be unloaded"
+        case let .stepFailed(reason): return "the forward pass failed: \(reason)"
         }
     }
 }
@@ -125,7 +128,9 @@ public final class Scheduler: @unchecked Sendable {
         guard let continuation = made else { throw SchedulerError.shuttingDown }
         let id: Int = try condition.withLock {
             guard accepting else { throw SchedulerError.shuttingDown }
-            guard waiting.count < limits.maxQueue else { throw SchedulerError.queueFull(capacity: limits.maxQueue) }
+            // the queue holds what cannot start now: requests that free slots will take at the next step do not count
+            let freeSlots = max(0, engine.options.maxBatch - counts.slotsInUse)
+            guard waiting.count < limits.maxQueue + freeSlots else { throw SchedulerError.queueFull(capacity: limits.maxQueue) }
             let id = nextTicket
             nextTicket += 1
             waiting.append(Ticket(id: id, request: request, label: label, timeout: limits.requestTimeout, continuation: continuation))
@@ -241,8 +246,8 @@ public final class Scheduler: @unchecked Sendable {
             do {
                 try engine.step()
             } catch {
-                // the engine cancelled every sequence; tell their owners why
-                for ticket in running.values { end(ticket, throwing: error, outcome: "error") }
+                // the engine cancelled every sequence; tell their owners why (the server's fault, not theirs)
+                for ticket in running.values { end(ticket, throwing: SchedulerError.stepFailed("\(error)"), outcome: "error") }
                 running.removeAll()
             }
             publishCounts()
