@@ -84,6 +84,8 @@ final class ServedModel: @unchecked Sendable {
         }
         var generation = GenerationRequest(promptIDs: promptIDs, maxTokens: maxTokens, sampling: request.sampling,
                                            stopTokenIDs: stopIDs, stopStrings: request.stop)
+        // the router reads the messages, not the template's role markers and system prompt
+        if case let .chat(messages, _, _) = request.prompt { generation.routedTexts = ChatConversation.routedTexts(messages) }
         try choose(request.choice, for: &generation)
         return generation
     }

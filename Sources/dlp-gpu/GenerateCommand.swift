@@ -70,6 +70,7 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let (loaded, plan, router) = try options.load()
         let promptIDs: [Int32]
+        var routedTexts: [String]?
         let chatting = chat || messages != nil
         if let ids {
             promptIDs = try parseIDs(ids)
@@ -88,15 +89,17 @@ struct GenerateCommand: ParsableCommand {
                 }
                 let variables = Dictionary(try chatVar.map(ChatConversation.variable), uniquingKeysWith: { _, last in last })
                 promptIDs = try tokenizer.applyChatTemplate(conversation.messages, tools: conversation.tools, variables: variables)
+                routedTexts = ChatConversation.routedTexts(conversation.messages)
             } else {
                 promptIDs = try tokenizer.encode(prompt ?? "")
             }
         }
         let sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP,
                                           repetitionPenalty: repetitionPenalty, seed: seed)
-        let request = GenerationRequest(promptIDs: promptIDs, maxTokens: maxTokens, sampling: sampling,
+        var request = GenerationRequest(promptIDs: promptIDs, maxTokens: maxTokens, sampling: sampling,
                                         stopTokenIDs: loaded.eosTokenIDs.union(chatting ? loaded.tokenizer?.chatEndOfTurnIDs ?? [] : []),
                                         stopStrings: stop, plan: plan, router: router)
+        request.routedTexts = routedTexts
         let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer, contextLength: options.context,
                                   adapters: loaded.adapters)
         let streaming = !json && loaded.tokenizer != nil

@@ -83,6 +83,13 @@ import Testing
         let streamedRoutes = chunks.flatMap { $0["dlp_routing"] as? [[String: Any]] ?? [] }
         #expect(streamedRoutes.count == routes.count)
         #expect(streamedRoutes.compactMap { $0["sentence"] as? String } == routes.compactMap { $0["sentence"] as? String })
+        // chat: the messages are routed, not the template's role markers or the system prompt
+        let chat = try await s.post("/v1/chat/completions", ["model": "dlp", "max_tokens": 8, "temperature": 0, "messages": [
+            ["role": "system", "content": "You are a helpful assistant who answers briefly."],
+            ["role": "user", "content": "Yesterday was April 30, 2021. What is the date tomorrow in MM/DD/YYYY?"]]])
+        let chatSentences = (chat.json["dlp_routing"] as? [[String: Any]] ?? []).compactMap { $0["sentence"] as? String }
+        #expect(Array(chatSentences.prefix(2)) == ["Yesterday was April 30, 2021.", "What is the date tomorrow in MM/DD/YYYY?"])
+        #expect(!chatSentences.contains { $0.contains("helpful") || $0.contains("system") })
         try await s.stop()
     }
 

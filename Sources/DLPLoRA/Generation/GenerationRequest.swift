@@ -15,6 +15,10 @@ public struct GenerationRequest: Sendable {
     public var plan: FusionPlan?
     /// Route the adapters instead: per sentence of the prompt and of the output, or once per prompt.
     public var router: SentenceRouter?
+    /// The parts of the prompt's text the router reads, in order (a chat prompt's message contents, so
+    /// the template's role markers and the system prompt are not routed); nil, or a part not found in
+    /// the prompt's text: all of it.
+    public var routedTexts: [String]?
 
     public init(promptIDs: [Int32], maxTokens: Int = 128, sampling: SamplingParameters = .greedy,
                 stopTokenIDs: Set<Int32> = [], stopStrings: [String] = [], plan: FusionPlan? = nil,

@@ -27,7 +27,13 @@ struct SequencePlans {
                 spans.append(text.count..<(text.count + bytes.count))
                 text += bytes
             }
-            let routed = router.route(String(decoding: text, as: UTF8.self))
+            let whole = String(decoding: text, as: UTF8.self)
+            let routed: [RoutedSentence]
+            if let texts = request.routedTexts, let parts = Self.locate(texts, in: text) {
+                routed = router.route(whole, parts: parts)
+            } else {
+                routed = router.route(whole)
+            }
             for item in routed {
                 plans.append(item.plan)
                 onRoute(item.sentence.text, item.plan)
@@ -48,6 +54,38 @@ struct SequencePlans {
         } else {
             promptRows = Array(repeating: -1, count: rows)
         }
+    }
+
+    /// The byte ranges of `texts` in `haystack`, each found after the one before (nil if one is missing).
+    /// Knuth-Morris-Pratt: linear in the bytes, whatever a client puts in its messages.
+    static func locate(_ texts: [String], in haystack: [UInt8]) -> [Range<Int>]? {
+        var ranges: [Range<Int>] = []
+        var from = 0
+        for text in texts {
+            let needle = Array(text.utf8)
+            guard !needle.isEmpty else { continue }
+            // failure[i]: length of the longest proper prefix of needle[0...i] that is also its suffix
+            var failure = [Int](repeating: 0, count: needle.count)
+            var k = 0
+            for i in 1..<max(needle.count, 1) {
+                while k > 0, needle[i] != needle[k] { k = failure[k - 1] }
+                if needle[i] == needle[k] { k += 1 }
+                failure[i] = k
+            }
+            var matched = 0
+            var end: Int?
+            var i = from
+            while i < haystack.count {
+                while matched > 0, haystack[i] != needle[matched] { matched = failure[matched - 1] }
+                if haystack[i] == needle[matched] { matched += 1 }
+                if matched == needle.count { end = i + 1; break }
+                i += 1
+            }
+            guard let found = end else { return nil }
+            ranges.append((found - needle.count)..<found)
+            from = found
+        }
+        return ranges
     }
 
     /// Takes newly generated text; when it completes a sentence, the next one is routed on it.

@@ -47,6 +47,32 @@ public struct SentenceRouter: Sendable {
         return routed
     }
 
+    /// The plans of the sentences inside `parts` (UTF-8 byte ranges of `text`, in order) only: a chat
+    /// prompt's messages, without the template's role markers and system prompt. Sentence ranges are
+    /// offsets into `text`. With `.prompt`, every sentence gets the plan of the parts' text together.
+    public func route(_ text: String, parts: [Range<Int>]) -> [RoutedSentence] {
+        let bytes = Array(text.utf8)
+        let pieces = parts.filter { $0.lowerBound >= 0 && $0.upperBound <= bytes.count && !$0.isEmpty }
+            .map { (range: $0, text: String(decoding: bytes[$0], as: UTF8.self)) }
+        let shared = granularity == .prompt ? router.plan(for: pieces.map(\.text).joined(separator: "\n")) : nil
+        var routed: [RoutedSentence] = []
+        for piece in pieces {
+            for s in SentenceSegmenter.split(piece.text) {
+                let sentence = Sentence(text: s.text, utf8Range: (s.utf8Range.lowerBound + piece.range.lowerBound)..<(s.utf8Range.upperBound + piece.range.lowerBound))
+                let plan: FusionPlan
+                if let shared {
+                    plan = shared
+                } else if let last = routed.last, s.text.split(whereSeparator: { $0 == " " || $0 == "\n" }).count <= 1 {
+                    plan = last.plan
+                } else {
+                    plan = self.plan(for: s.text, previous: routed.last?.sentence.text)
+                }
+                routed.append(RoutedSentence(sentence: sentence, plan: plan))
+            }
+        }
+        return routed
+    }
+
     /// The plan of one sentence, given the text before it (the previous sentence, or recent output).
     public func plan(for sentence: String, previous: String?) -> FusionPlan {
         let alone = router.probabilities(for: sentence)

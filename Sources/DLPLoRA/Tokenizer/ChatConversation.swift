@@ -64,6 +64,16 @@ public struct ChatConversation: Sendable {
         }
     }
 
+    /// What a router reads of a conversation: the string contents of its messages, the system
+    /// messages' left out (GenerationRequest.routedTexts).
+    public static func routedTexts(_ messages: [JinjaValue]) -> [String] {
+        messages.compactMap { message in
+            guard case let .dict(fields) = message, case let .string(role)? = fields[.string("role")], role != "system",
+                  case let .string(content)? = fields[.string("content")] else { return nil }
+            return content
+        }
+    }
+
     /// `name=value` -> (name, value): the value is read as JSON when it is JSON (true, 3, "x", [..]),
     /// otherwise taken as a string.
     public static func variable(_ assignment: String) throws -> (String, JinjaValue) {
