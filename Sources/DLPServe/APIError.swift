@@ -50,9 +50,13 @@ struct APIError: Error, CustomStringConvertible {
             if case .unknownAdapter = e { return notFound(e.description, param: "lora", code: "adapter_not_found") }
             return invalid(e.description, param: "lora")
         case let e as InferenceError:
-            return invalid(e.description, code: "context_length_exceeded")
+            switch e {
+            case .contextOverflow: return invalid(e.description, param: "max_tokens", code: "context_length_exceeded")
+            case .tokenOutOfRange: return invalid(e.description, param: "prompt", code: "invalid_token")
+            case .invalidRequest: return invalid(e.description)
+            }
         case let e as GenerationError:
-            return invalid(e.description)
+            return invalid(e.description, param: e == .emptyPrompt ? "prompt" : nil)
         case let e as ChatTemplateError:
             return invalid("the chat template failed on these messages: \(e)", param: "messages")
         case let e as TokenizerError:

@@ -121,9 +121,6 @@ struct CompletionRequest {
         default: throw APIError.invalid("'stop' must be a string or a list of strings", param: "stop")
         }
         stop = stop.filter { !$0.isEmpty }
-        guard stop.count <= 64, stop.allSatisfy({ $0.unicodeScalars.count <= 1024 }) else {
-            throw APIError.invalid("at most 64 stop strings of at most 1024 characters each", param: "stop")
-        }
         stream = try f.bool("stream") ?? false
         ignoreEOS = try f.bool("ignore_eos") ?? false
         includeUsage = false

@@ -62,12 +62,9 @@ final class ServedModel: @unchecked Sendable {
             promptIDs = try tokenizer.applyChatTemplate(messages, tools: tools, variables: variables)
             stopIDs.formUnion(tokenizer.chatEndOfTurnIDs)
         }
-        guard !promptIDs.isEmpty else { throw APIError.invalid("the prompt has no tokens", param: "prompt") }
         if request.ignoreEOS { stopIDs = [] }
-        let vocab = loaded.model.config.vocabSize
-        if let bad = promptIDs.first(where: { Int($0) >= vocab }) {
-            throw APIError.invalid("token id \(bad) is outside the vocabulary [0, \(vocab))", param: "prompt")
-        }
+        // an empty prompt, ids outside the vocabulary and too many stop strings are the engine's to refuse
+        // (Scheduler.submit validates); the room for max_tokens is the server's own rule
         let room = contextLength - promptIDs.count
         let maxTokens: Int
         if let asked = request.maxTokens {

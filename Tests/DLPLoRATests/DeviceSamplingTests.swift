@@ -16,8 +16,9 @@ import Testing
             let logits = try model.forward(tokens: prompt, slots: [0, 0, 0, 0, 0], positions: [0, 1, 2, 3, 4], logitRows: rows,
                                            cache: try model.makeCache(capacity: 8))
             let chosen = try model.forwardChoosing(tokens: prompt, slots: [0, 0, 0, 0, 0], positions: [0, 1, 2, 3, 4], logitRows: rows,
-                                                   cache: try model.makeCache(capacity: 8), temperature: temperature, topK: topK,
-                                                   topP: topP, uniforms: draws)
+                                                   cache: try model.makeCache(capacity: 8),
+                                                   choices: [TokenChoice(rows: 0..<rows.count, rule: .device(temperature: temperature, topK: topK, topP: topP))],
+                                                   uniforms: draws).map { row -> Int32? in if case let .token(id) = row { return id } else { return nil } }
             let expected = rows.map { r in
                 NucleusSampling.choose(logits[(r * vocab)..<((r + 1) * vocab)], temperature: temperature, topK: topK, topP: topP,
                                        uniform: Double(draws[r]))
@@ -26,7 +27,8 @@ import Testing
         }
         #expect(throws: InferenceError.self) {
             try model.forwardChoosing(tokens: prompt, slots: [0, 0, 0, 0, 0], positions: [0, 1, 2, 3, 4], logitRows: rows,
-                                      cache: try model.makeCache(capacity: 8), temperature: 1, topK: 0, topP: 1, uniforms: [0.5])
+                                      cache: try model.makeCache(capacity: 8),
+                                      choices: [TokenChoice(rows: 0..<rows.count, rule: .device(temperature: 1, topK: 0, topP: 1))], uniforms: [0.5])
         }
     }
 

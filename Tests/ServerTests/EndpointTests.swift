@@ -123,6 +123,8 @@ import Testing
                     param: "lora", "a long lora list")
         expectError(try await s.post("/v1/completions", ["prompt": "Hi"]), 400, param: "model", "no model")
         expectError(try await s.post("/v1/completions", ok.merging(["stop": [1]]) { $1 }), 400, param: "stop", "stop type")
+        expectError(try await s.post("/v1/completions", ok.merging(["stop": (0..<65).map { "s\($0)" }]) { $1 }), 400, "65 stop strings")
+        expectError(try await s.post("/v1/completions", ok.merging(["prompt": ""]) { $1 }), 400, param: "prompt", "an empty prompt")
         expectError(try await s.post("/v1/chat/completions", ["model": "smollm2", "messages": []]), 400, param: "messages", "no messages")
         expectError(try await s.post("/v1/chat/completions", ["model": "smollm2", "messages": [["content": "x"]]]), 400, param: "messages", "no role")
         expectError(try await s.post("/v1/completions", ok.merging(["model": "dlp", "lora": [["id": 0]]]) { $1 }), 400, param: "lora", "dlp with lora")

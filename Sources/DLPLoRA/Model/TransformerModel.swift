@@ -145,22 +145,9 @@ public final class TransformerModel: @unchecked Sendable {
         return try ws.logits.buffer.download(Float.self, count: logitRows.count * config.vocabSize)
     }
 
-    /// Like `forward`, but the next token of each logit row is chosen on the backend (the `sample` op: the
-    /// argmax when `temperature` is 0, else the NucleusSampling rule with the draw `uniforms[j]` in [0, 1)),
-    /// so only the ids come back instead of rows x vocab logits.
-    public func forwardChoosing(tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int],
-                                cache: KVCache, adapters: AdapterSelection? = nil, temperature: Float, topK: Int,
-                                topP: Float, uniforms: [Float]) throws -> [Int32] {
-        let rule = TokenChoice.Rule.device(temperature: temperature, topK: topK, topP: topP)
-        let chosen = try forwardChoosing(tokens: tokens, slots: slots, positions: positions, logitRows: logitRows, cache: cache,
-                                         adapters: adapters, choices: [TokenChoice(rows: 0..<logitRows.count, rule: rule)],
-                                         uniforms: uniforms)
-        return chosen.map { if case let .token(id) = $0 { return id } else { return -1 } }
-    }
-
-    /// The forward pass with each run of logit rows choosing its tokens its own way: on the backend with
-    /// its own (temperature, top-k, top-p) and the rows' draws `uniforms[j]`, or on the host (the row's
-    /// logits come back). One `sample` launch per device run; one download of the ids, plus one per host run.
+    /// Like `forward`, but each run of logit rows chooses its tokens its own way: on the backend (the
+    /// `sample` op: the argmax when the temperature is 0, else the NucleusSampling rule with the row's
+    /// draw `uniforms[j]` in [0, 1)), so only ids come back, or on the host (the row's logits come back). One `sample` launch per device run; one download of the ids, plus one per host run.
     public func forwardChoosing(tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int],
                                 cache: KVCache, adapters: AdapterSelection? = nil, choices: [TokenChoice],
                                 uniforms: [Float]) throws -> [ChosenRow] {
