@@ -118,7 +118,11 @@ static dlp_status synchronize(dlp_context *ctx) { (void)ctx; return DLP_STATUS_O
 static const dlp_kernel_table cpu_table = {
     .api_version = DLP_KERNELS_API_VERSION,
     .name = "cpu",
-    .weight_dtypes = (1u << DLP_DTYPE_COUNT) - 1,   /* every dtype: f32, f16, bf16 and the GGUF block formats */
+#if defined(__x86_64__)
+    .weight_dtypes = (1u << DLP_DTYPE_COUNT) - 1,   /* every dtype: f32, f16, bf16, the GGUF block formats, _X8 */
+#else
+    .weight_dtypes = (1u << DLP_DTYPE_Q4_0_X8) - 1, /* no row-interleaved ones: their kernels are x86 */
+#endif
     .context_create = context_create,
     .context_destroy = context_destroy,
     .last_error = last_error,

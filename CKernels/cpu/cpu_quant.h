@@ -32,10 +32,10 @@ typedef struct {
 typedef void (*dlp_qdot_fn)(const void *w_row, const void *xq, size_t xq_stride, int rows, int64_t n_blocks,
                             float *out);
 
-/* 1 when dtype is one of the block formats. */
+/* 1 when dtype is one of the block formats (plain or row-interleaved). */
 static inline int dlp_dtype_is_quantized(dlp_dtype d) { return d >= DLP_DTYPE_Q4_0 && d < DLP_DTYPE_COUNT; }
 /* 1 for the K-quants (dlp_q8_256 activations), 0 for the 32-element formats (dlp_q8_32). */
-static inline int dlp_dtype_is_k_quant(dlp_dtype d) { return d >= DLP_DTYPE_Q2_K && d < DLP_DTYPE_COUNT; }
+static inline int dlp_dtype_is_k_quant(dlp_dtype d) { return d >= DLP_DTYPE_Q2_K && d <= DLP_DTYPE_Q6_K; }
 
 /* Bytes of one quantized activation row of k elements for weights in dtype. */
 size_t dlp_cpu_qact_row_bytes(dlp_dtype weight_dtype, int64_t k);
@@ -78,6 +78,10 @@ typedef void (*dlp_qpanel_fn)(dlp_dtype dtype, const char *panel, int64_t n_bloc
                               int rows, float *out);
 /* The x86 panel product (vnni: AVX-512 VNNI), NULL off x86. */
 dlp_qpanel_fn dlp_cpu_qpanel_avx2(dlp_dtype dtype, int vnni);
+/* The x86 product of a row-interleaved group (DLP_DTYPE_*_X8, dlp_kernels.h) with 1 to *max_rows
+ * activation rows (dlp_q8_32), the qpanel_fn contract with the group in place of a panel; NULL off x86
+ * and for Q8_0_X8 without VNNI. Each row's result is independent of how many rows share the call. */
+dlp_qpanel_fn dlp_cpu_qx8_avx2(dlp_dtype dtype, int vnni, int *max_rows);
 
 /* The scalar unpack of one K-quant super-block (the reference the SIMD unpackers are checked against),
  * and of its scales alone (sa, sb, da, db; shared by every path). */

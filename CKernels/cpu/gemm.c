@@ -10,12 +10,17 @@
  *   unpacked weight block. Prefill on x86 unpacks 8 rows of W at a time into a panel (cpu_quant.h)
  *   that every row of x is then multiplied with, 8 outputs per instruction; elsewhere it walks x in
  *   tiles of DLP_GEMM_QUANT_TILE rows so a tile stays in L2.
+ * - Row-interleaved W (DLP_DTYPE_*_X8, packed at load): the stored groups of 8 rows are the panels, so
+ *   every m, decode included, runs the group product (up to 8 x rows per pass on VNNI) with nothing
+ *   built per call, and a row's result does not depend on how many rows share the step. The work is
+ *   split by whole groups; the n % 8 plain rows at the end take the row dots.
  * gemm_lora is a whole adapted projection, y (+)= x W^T + bias + B (A x) per row's plan. Decode: one
  * region in two phases. Each thread streams its block of W while prefetching the adapter bytes it will
  * need (its share of A's rows, B's columns for its features), then runs its share of the shrink; after
  * a barrier it adds the expand of its own features. The adapters so cost no extra wake-ups and are read
  * from cache, not in small cold pieces. Prefill: shrink, blocked product, expand, one region each. */
 #include "cpu_quant.h"
+#include "dlp_repack.h"
 #include <cblas.h>
 
 #define DLP_GEMM_TILE_BYTES (8 << 20) /* f32 bytes of W widened per thread per sgemm call in the prefill path:
@@ -47,6 +52,12 @@ typedef struct {
     dlp_qpanel_build_fn qpanel_build;
     char *panels;                    /* [n_threads] panels of panel_bytes, one per thread */
     size_t panel_bytes;
+    /* row-interleaved W (DLP_DTYPE_*_X8) only; qdot, xq and w_blocks are its plain format's: */
+    int64_t n_rows;                  /* rows of W: groups of 8, then n_rows % 8 plain rows */
+    int64_t groups;                  /* n_rows / 8; work unit `groups` is the plain tail */
+    dlp_qpanel_fn qx8;               /* the group product (NULL: each group unpacked to plain rows, row dots) */
+    int qx8_rows;                    /* x rows per call of qx8 */
+    char *plain_rows;                /* [n_threads][8 rows of w_row_bytes]: the fallback's unpacked group */
 } gemm_args;
 
 /* Walks a list of spans one cache line at a time, issuing software prefetches. */
@@ -67,9 +78,8 @@ static void prefetch_lines(prefetch_cursor *c, int64_t lines) {
     }
 }
 
-/* y[i_begin:i_end, n] for one quantized W row n, four x rows per call of the dot. */
-static void gemm_quant_row(const gemm_args *a, int64_t n, int64_t i_begin, int64_t i_end) {
-    const void *wrow = a->w + (size_t)n * a->w_row_bytes;
+/* y[i_begin:i_end, n] for one quantized W row n (its bytes at wrow), four x rows per call of the dot. */
+static void gemm_quant_row_at(const gemm_args *a, const void *wrow, int64_t n, int64_t i_begin, int64_t i_end) {
     for (int64_t i = i_begin; i < i_end; i += 4) {
         int rows = i_end - i < 4 ? (int)(i_end - i) : 4;
         float v[4];
@@ -79,6 +89,52 @@ static void gemm_quant_row(const gemm_args *a, int64_t n, int64_t i_begin, int64
             *dst = a->beta != 0.0f ? *dst + v[r] : v[r];
         }
     }
+}
+
+static void gemm_quant_row(const gemm_args *a, int64_t n, int64_t i_begin, int64_t i_end) {
+    gemm_quant_row_at(a, a->w + (size_t)n * a->w_row_bytes, n, i_begin, i_end);
+}
+
+/* Work units of a row-interleaved W: groups of 8 rows, then one unit for the plain tail (if any). */
+static int64_t x8_units(const gemm_args *a) { return a->groups + (a->n_rows > a->groups * 8 ? 1 : 0); }
+
+/* Units [u_begin, u_end) of a row-interleaved W against every x row; with a cursor, its lines are
+ * prefetched over the last DLP_GEMM_PREFETCH_ROWS rows. */
+static void gemm_x8_units(const gemm_args *a, int64_t u_begin, int64_t u_end, int32_t thread, prefetch_cursor *cursor,
+                          int64_t lines) {
+    const size_t group_bytes = 8 * a->w_row_bytes, block_bytes = (size_t)dlp_dtype_block_bytes(dlp_dtype_plain(a->w_dtype));
+    int64_t prefetch_units = (u_end - u_begin) < DLP_GEMM_PREFETCH_ROWS / 8 ? u_end - u_begin : DLP_GEMM_PREFETCH_ROWS / 8;
+    int64_t per_unit = prefetch_units > 0 ? (lines + prefetch_units - 1) / prefetch_units : 0;
+    for (int64_t u = u_begin; u < u_end; u++) {
+        if (cursor && u >= u_end - prefetch_units) prefetch_lines(cursor, per_unit);
+        if (u == a->groups) {                         /* the plain tail rows */
+            for (int64_t n = a->groups * 8; n < a->n_rows; n++) gemm_quant_row(a, n, 0, a->m);
+            continue;
+        }
+        const char *group = a->w + (size_t)u * group_bytes;
+        if (!a->qx8) {                                /* unpacked to 8 plain rows, then the row dots */
+            char *plain = a->plain_rows + (size_t)thread * group_bytes;
+            for (int j = 0; j < 8; j++)
+                for (int64_t b = 0; b < a->w_blocks; b++)
+                    dlp_x8_plain_block(a->w_dtype, (const uint8_t *)a->w, a->n_rows, a->ldw, u * 8 + j, b,
+                                       (uint8_t *)plain + (size_t)j * a->w_row_bytes + (size_t)b * block_bytes);
+            for (int j = 0; j < 8; j++) gemm_quant_row_at(a, plain + (size_t)j * a->w_row_bytes, u * 8 + j, 0, a->m);
+            continue;
+        }
+        for (int64_t i = 0; i < a->m; i += a->qx8_rows) {
+            int x_rows = a->m - i < a->qx8_rows ? (int)(a->m - i) : a->qx8_rows;
+            float v[8 * 8];
+            a->qx8(a->w_dtype, group, a->w_blocks, a->xq + (size_t)i * a->xq_row_bytes, a->xq_row_bytes, x_rows, v);
+            for (int r = 0; r < x_rows; r++) {
+                float *dst = a->y + (i + r) * a->ldy + u * 8;
+                for (int j = 0; j < 8; j++) dst[j] = a->beta != 0.0f ? dst[j] + v[r * 8 + j] : v[r * 8 + j];
+            }
+        }
+    }
+}
+
+static void gemm_x8_range(void *p, int64_t u_begin, int64_t u_end, int32_t thread) {
+    gemm_x8_units(p, u_begin, u_end, thread, NULL, 0);
 }
 
 /* The dot products of W rows [n_begin, n_end); with a cursor, its lines are prefetched over the last
@@ -181,16 +237,26 @@ static void quantize_x_range(void *p, int64_t begin, int64_t end, int32_t thread
 }
 
 /* The product's arguments; for a block-quantized W, x is quantized into scratch here. */
-static dlp_status prepare_product(dlp_context *ctx, gemm_args *a, int64_t m, int64_t k, const float *x, int64_t ldx,
+static dlp_status prepare_product(dlp_context *ctx, gemm_args *a, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
                                   const void *w, dlp_dtype w_dtype, int64_t ldw, float beta, float *y, int64_t ldy) {
     *a = (gemm_args){.ctx = ctx, .m = m, .k = k, .x = x, .ldx = ldx, .w = w, .w_dtype = w_dtype, .ldw = ldw,
                      .beta = beta, .y = y, .ldy = ldy, .w_row_bytes = (size_t)dlp_dtype_row_bytes(w_dtype, ldw)};
     if (!dlp_dtype_is_quantized(w_dtype)) return DLP_STATUS_OK;
-    a->qdot = dlp_cpu_qdot(ctx, w_dtype);
-    a->xq_row_bytes = dlp_cpu_qact_row_bytes(w_dtype, k);
-    a->w_blocks = k / dlp_dtype_block_elements(w_dtype);
+    const dlp_dtype plain = dlp_dtype_plain(w_dtype);
+    a->qdot = dlp_cpu_qdot(ctx, plain);
+    a->xq_row_bytes = dlp_cpu_qact_row_bytes(plain, k);
+    a->w_blocks = k / dlp_dtype_block_elements(plain);
+    a->n_rows = n;
+    a->groups = n / 8;
+    size_t plain_rows_bytes = 0;
+    if (dlp_dtype_is_row_interleaved(w_dtype)) {
 #if defined(__x86_64__)
-    if (m >= DLP_GEMM_PANEL_ROWS && ctx->has_avx2) {
+        if (ctx->has_avx2) a->qx8 = dlp_cpu_qx8_avx2(w_dtype, ctx->has_vnni, &a->qx8_rows);
+#endif
+        if (!a->qx8) plain_rows_bytes = (size_t)ctx->n_threads * 8 * a->w_row_bytes;
+    }
+#if defined(__x86_64__)
+    if (m >= DLP_GEMM_PANEL_ROWS && ctx->has_avx2 && !dlp_dtype_is_row_interleaved(w_dtype)) {
         a->qpanel = dlp_cpu_qpanel_avx2(w_dtype, ctx->has_vnni);
         a->qpanel_build = dlp_cpu_qpanel_build_avx2(ctx->has_vnni);
     }
@@ -199,17 +265,21 @@ static dlp_status prepare_product(dlp_context *ctx, gemm_args *a, int64_t m, int
      * (every load from them is unaligned-safe) */
     size_t xq_bytes = ((size_t)m * a->xq_row_bytes + 63) / 64 * 64;
     a->panel_bytes = a->qpanel ? ((size_t)a->w_blocks * dlp_cpu_qpanel_block_bytes(w_dtype) + 63) / 64 * 64 : 0;
-    char *xq = (char *)dlp_cpu_scratch(ctx, (xq_bytes + (size_t)ctx->n_threads * a->panel_bytes) / 4);
+    size_t panels_bytes = (size_t)ctx->n_threads * a->panel_bytes;
+    char *xq = (char *)dlp_cpu_scratch(ctx, (xq_bytes + panels_bytes + plain_rows_bytes + 3) / 4);
     if (!xq) return DLP_STATUS_OUT_OF_MEMORY;
     a->xq = xq;
     a->panels = xq + xq_bytes;
+    a->plain_rows = a->panels + panels_bytes;
     dlp_parallel_for(ctx->pool, m, 8, quantize_x_range, a);
     return DLP_STATUS_OK;
 }
 
 /* The product over the pool, then the bias. */
 static dlp_status run_gemm(dlp_context *ctx, gemm_args *args, int64_t n, const void *bias, dlp_dtype bias_dtype) {
-    if (args->m < DLP_GEMM_SMALL_M) {
+    if (dlp_dtype_is_row_interleaved(args->w_dtype)) {
+        dlp_parallel_for(ctx->pool, x8_units(args), args->m < DLP_GEMM_SMALL_M ? 2 : 4, gemm_x8_range, args);
+    } else if (args->m < DLP_GEMM_SMALL_M) {
         dlp_parallel_for(ctx->pool, n, 16, gemm_dot_range, args);
     } else {
         if (args->w_dtype != DLP_DTYPE_F32 && !args->qdot) {
@@ -231,7 +301,7 @@ dlp_status dlp_cpu_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const
     dlp_status status = check_gemm(ctx, m, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy);
     if (status != DLP_STATUS_OK || m == 0) return status;
     gemm_args args;
-    status = prepare_product(ctx, &args, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy);
+    status = prepare_product(ctx, &args, m, n, k, x, ldx, w, w_dtype, ldw, beta, y, ldy);
     return status == DLP_STATUS_OK ? run_gemm(ctx, &args, n, bias, bias_dtype) : status;
 }
 
@@ -257,7 +327,12 @@ static void lora_linear_thread(void *p, int32_t thread, int32_t n_threads) {
     int64_t lines = 0;
     for (int i = 0; i < count; i++) lines += (spans[i].bytes + 63) / 64;
     prefetch_cursor cursor = {spans, count, 0, 0};
-    gemm_dot_rows(a->product, n_begin, n_end, &cursor, lines);
+    if (dlp_dtype_is_row_interleaved(a->product->w_dtype)) {  /* the product split by whole groups */
+        int64_t units = x8_units(a->product);
+        gemm_x8_units(a->product, units * thread / n_threads, units * (thread + 1) / n_threads, thread, &cursor, lines);
+    } else {
+        gemm_dot_rows(a->product, n_begin, n_end, &cursor, lines);
+    }
     prefetch_lines(&cursor, lines);                  /* whatever the rows were too few to issue */
     dlp_cpu_lora_shrink_range(a->shrink, unit_begin, unit_end);
     dlp_parallel_barrier(a->pool);
@@ -281,7 +356,7 @@ dlp_status dlp_cpu_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k, 
                                    plan_weights, plan_of_row, t};
     dlp_lora_expand_args expand = {ctx, m, n, r_max, k_slots, t, b_bank, bank_dtype, ranks, plan_adapters, plan_of_row, y, ldy};
     gemm_args product;
-    status = prepare_product(ctx, &product, m, k, x, ldx, w, w_dtype, ldw, beta, y, ldy);
+    status = prepare_product(ctx, &product, m, n, k, x, ldx, w, w_dtype, ldw, beta, y, ldy);
     if (status != DLP_STATUS_OK) return status;
     if (m < DLP_GEMM_SMALL_M) {
         lora_linear_args args = {&product, n, &shrink, &expand, ctx->pool};

@@ -353,6 +353,89 @@ static dlp_qpanel_fn FN(qpanel_for)(dlp_dtype dtype) {
 }
 #undef DLP_PANEL_ENTRY
 
+/* ---- row-interleaved groups (DLP_DTYPE_*_X8, dlp_kernels.h): stored as panels, so nothing is built per
+ * call; 8 weight rows per vector, up to X8_MAX_ROWS activation rows per pass over the group ---- */
+DLP_INLINE void FN(x8_q32)(const dlp_dtype plain, const int R, const char *group, int64_t n_blocks, const char *xq,
+                           size_t stride, float *out) {
+    const size_t column_bytes = plain == DLP_DTYPE_Q4_0 ? 144 : plain == DLP_DTYPE_Q4_1 ? 160 : 272;
+    const size_t values = plain == DLP_DTYPE_Q4_1 ? 32 : 16;
+    const __m256i low = _mm256_set1_epi8(0x0f);
+    __m256 acc[X8_MAX_ROWS];
+    for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n_blocks; b++) {
+        const char *p = group + (size_t)b * column_bytes;
+        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+        __m256 cw = _mm256_setzero_ps();
+        if (plain == DLP_DTYPE_Q4_0) cw = _mm256_mul_ps(dw, _mm256_set1_ps(-8.0f));
+        if (plain == DLP_DTYPE_Q4_1) cw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p + 16)));
+        const dlp_q8_32 *x[X8_MAX_ROWS];
+        __m256i isum[X8_MAX_ROWS];
+        for (int r = 0; r < R; r++) {
+            x[r] = (const dlp_q8_32 *)(xq + (size_t)r * stride) + b;
+            isum[r] = _mm256_setzero_si256();
+        }
+        if (plain == DLP_DTYPE_Q8_0) {
+            for (int c = 0; c < 8; c++) {
+                const __m256i w = _mm256_loadu_si256((const __m256i *)(p + values + 32 * c));
+                for (int r = 0; r < R; r++) {
+                    int32_t four;
+                    memcpy(&four, x[r]->q + 4 * c, 4);
+                    isum[r] = DOT4_ACC(isum[r], w, _mm256_set1_epi32(four));
+                }
+            }
+        } else {
+            for (int c = 0; c < 4; c++) {
+                const __m256i v = _mm256_loadu_si256((const __m256i *)(p + values + 32 * c));
+                const __m256i lo = _mm256_and_si256(v, low), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+                for (int r = 0; r < R; r++) {
+                    int32_t four_lo, four_hi;
+                    memcpy(&four_lo, x[r]->q + 4 * c, 4);
+                    memcpy(&four_hi, x[r]->q + 16 + 4 * c, 4);
+                    isum[r] = DOT4_ACC(isum[r], lo, _mm256_set1_epi32(four_lo));
+                    isum[r] = DOT4_ACC(isum[r], hi, _mm256_set1_epi32(four_hi));
+                }
+            }
+        }
+        for (int r = 0; r < R; r++) {
+            __m256i sum = isum[r];
+            if (plain == DLP_DTYPE_Q8_0) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(128 * x[r]->sum));
+            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, _mm256_set1_ps(x[r]->d)), acc[r]);
+            if (plain != DLP_DTYPE_Q8_0) acc[r] = _mm256_fmadd_ps(cw, _mm256_set1_ps(x[r]->s), acc[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) _mm256_storeu_ps(out + 8 * r, acc[r]);
+}
+
+#define DLP_X8_CASE(R, plain) case R: FN(x8_q32)(plain, R, group, n_blocks, xq, stride, out); break;
+#if X8_MAX_ROWS == 8
+#define DLP_X8_CASES(plain) DLP_X8_CASE(1, plain) DLP_X8_CASE(2, plain) DLP_X8_CASE(3, plain) DLP_X8_CASE(4, plain) \
+    DLP_X8_CASE(5, plain) DLP_X8_CASE(6, plain) DLP_X8_CASE(7, plain) default: FN(x8_q32)(plain, 8, group, n_blocks, xq, stride, out);
+#else
+#define DLP_X8_CASES(plain) DLP_X8_CASE(1, plain) DLP_X8_CASE(2, plain) DLP_X8_CASE(3, plain) \
+    default: FN(x8_q32)(plain, 4, group, n_blocks, xq, stride, out);
+#endif
+#define DLP_X8_ENTRY(name, plain)                                                                             \
+    static void FN(name)(dlp_dtype dtype, const char *group, int64_t n_blocks, const char *xq, size_t stride, \
+                         int rows, float *out) {                                                              \
+        (void)dtype;                                                                                          \
+        switch (rows) { DLP_X8_CASES(plain) }                                                                 \
+    }
+DLP_X8_ENTRY(x8_q4_0, DLP_DTYPE_Q4_0)
+DLP_X8_ENTRY(x8_q4_1, DLP_DTYPE_Q4_1)
+DLP_X8_ENTRY(x8_q8_0, DLP_DTYPE_Q8_0)
+#undef DLP_X8_ENTRY
+#undef DLP_X8_CASES
+#undef DLP_X8_CASE
+
+static dlp_qpanel_fn FN(qx8_for)(dlp_dtype dtype) {
+    switch (dtype) {
+    case DLP_DTYPE_Q4_0_X8: return FN(x8_q4_0);
+    case DLP_DTYPE_Q4_1_X8: return FN(x8_q4_1);
+    case DLP_DTYPE_Q8_0_X8: return FN(x8_q8_0);
+    default: return NULL;
+    }
+}
+
 /* The table entries: rows 1 to 4, each with its own constant R so the row loop unrolls. */
 #define DLP_QDOT_ENTRY(kernel, name, dtype)                                                                   \
     static void FN(name)(const void *w, const void *xq, size_t stride, int rows, int64_t n_blocks, float *out) { \

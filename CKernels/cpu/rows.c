@@ -1,6 +1,7 @@
 /* rows.c: the row-wise ops of the table: embedding gather, RMSNorm, SiLU-mul, residual add, argmax. */
 #include "cpu_internal.h"
 #include "dlp_dequantize.h"
+#include "dlp_repack.h"
 #include <math.h>
 
 dlp_status dlp_cpu_embedding(dlp_context *ctx, int64_t m, const int32_t *ids, const void *table,
@@ -16,6 +17,8 @@ dlp_status dlp_cpu_embedding(dlp_context *ctx, int64_t m, const int32_t *ids, co
         const char *row = (const char *)table + (size_t)ids[i] * (size_t)row_bytes;
         if (dlp_dtype_is_float(table_dtype))
             dlp_cpu_widen_row(ctx, row, table_dtype, dim, out + i * ldo);
+        else if (dlp_dtype_is_row_interleaved(table_dtype))
+            dlp_dequantize_rows(table_dtype, vocab, dim, (const uint8_t *)table, ids[i], ids[i] + 1, out + i * ldo);
         else
             dlp_dequantize_blocks(table_dtype, (const uint8_t *)row, dim / dlp_dtype_block_elements(table_dtype), out + i * ldo);
     }

@@ -233,7 +233,7 @@ static dlp_kernel_table make_table(void) {
     memset(&t, 0, sizeof t);
     t.api_version = DLP_KERNELS_API_VERSION;
     t.name = "cuda";
-    t.weight_dtypes = (1ull << DLP_DTYPE_COUNT) - 1;   // f32, f16, bf16 and every GGUF block format
+    t.weight_dtypes = (1ull << DLP_DTYPE_Q4_0_X8) - 1;   // f32, f16, bf16 and every GGUF block format (no _X8)
     t.context_create = context_create;
     t.context_destroy = context_destroy;
     t.last_error = last_error;

@@ -256,6 +256,8 @@ dlp_status dlp_cuda_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, cons
         m > INT32_MAX || ldx > INT32_MAX || ldw > INT32_MAX || ldy > INT32_MAX || !x || !w || !y)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "gemm: bad arguments m=%lld n=%lld k=%lld beta=%g dtype %d",
                              (long long)m, (long long)n, (long long)k, (double)beta, (int)w_dtype);
+    if (dlp_dtype_is_row_interleaved(w_dtype))
+        return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "gemm: row-interleaved dtype %d is a CPU layout", (int)w_dtype);
     if (m == 0) return DLP_STATUS_OK;
     if (!dlp_dtype_is_float(w_dtype)) {
         if (m <= GEMV_MAX_ROWS) {

@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* Bumped on every change of the table's layout or of an op's meaning. */
-#define DLP_KERNELS_API_VERSION 8
+#define DLP_KERNELS_API_VERSION 9
 
 /* The symbol a backend plugin (libdlp_cuda.so) exports, of type dlp_get_kernel_table_fn. */
 #define DLP_PLUGIN_ENTRY_SYMBOL "dlp_plugin_kernel_table"
@@ -56,7 +56,20 @@ typedef enum dlp_dtype {
     DLP_DTYPE_Q4_K = 10,  /* 256 per block, 144 bytes */
     DLP_DTYPE_Q5_K = 11,  /* 256 per block, 176 bytes */
     DLP_DTYPE_Q6_K = 12,  /* 256 per block, 210 bytes */
-    DLP_DTYPE_COUNT = 13,
+    /* Row-interleaved copies of Q4_0, Q4_1 and Q8_0 (the CPU backend's layout for integer kernels that
+     * multiply 8 weight rows per instruction; made at load by dlp_pack_rows_x8, dlp_repack.h). A matrix
+     * of n rows is n / 8 groups of 8 rows, then the n % 8 last rows in the plain format. A group holds,
+     * for each block column b, the 8 rows' blocks b side by side:
+     *   Q4_0_X8: f16 d[8], then 4 chunks c of [8 rows][4 bytes]: nibble bytes 4c..4c+3 of each row's
+     *            block (low nibbles: elements 4c..4c+3, high nibbles: elements 16+4c..16+4c+3)   144 bytes
+     *   Q4_1_X8: f16 d[8], f16 m[8], then the same 4 chunks of nibbles                         160 bytes
+     *   Q8_0_X8: f16 d[8], then 8 chunks c of [8 rows][4 bytes]: elements 4c..4c+3 as q + 128  272 bytes
+     * so a row takes the plain format's bytes and sizes, ld and row bytes are the plain format's. Only
+     * gemm and gemm_lora (with n = all the matrix's rows) and embedding take them. */
+    DLP_DTYPE_Q4_0_X8 = 13,
+    DLP_DTYPE_Q4_1_X8 = 14,
+    DLP_DTYPE_Q8_0_X8 = 15,
+    DLP_DTYPE_COUNT = 16,
 } dlp_dtype;
 
 /* Elements per block of a dtype (1 for f32/f16/bf16; 0 for a value that is no dtype). */
@@ -64,6 +77,7 @@ static inline int64_t dlp_dtype_block_elements(dlp_dtype d) {
     switch (d) {
     case DLP_DTYPE_F32: case DLP_DTYPE_F16: case DLP_DTYPE_BF16: return 1;
     case DLP_DTYPE_Q4_0: case DLP_DTYPE_Q4_1: case DLP_DTYPE_Q5_0: case DLP_DTYPE_Q5_1: case DLP_DTYPE_Q8_0: return 32;
+    case DLP_DTYPE_Q4_0_X8: case DLP_DTYPE_Q4_1_X8: case DLP_DTYPE_Q8_0_X8: return 32;
     case DLP_DTYPE_Q2_K: case DLP_DTYPE_Q3_K: case DLP_DTYPE_Q4_K: case DLP_DTYPE_Q5_K: case DLP_DTYPE_Q6_K: return 256;
     default: return 0;
     }
@@ -71,8 +85,21 @@ static inline int64_t dlp_dtype_block_elements(dlp_dtype d) {
 
 /* Bytes per block of a dtype (0 for a value that is no dtype). */
 static inline int64_t dlp_dtype_block_bytes(dlp_dtype d) {
-    static const int64_t bytes[DLP_DTYPE_COUNT] = {4, 2, 2, 18, 20, 22, 24, 34, 84, 110, 144, 176, 210};
+    static const int64_t bytes[DLP_DTYPE_COUNT] = {4, 2, 2, 18, 20, 22, 24, 34, 84, 110, 144, 176, 210, 18, 20, 34};
     return (int)d >= 0 && d < DLP_DTYPE_COUNT ? bytes[d] : 0;
+}
+
+/* 1 for the row-interleaved dtypes (DLP_DTYPE_*_X8). */
+static inline int dlp_dtype_is_row_interleaved(dlp_dtype d) { return d >= DLP_DTYPE_Q4_0_X8 && d < DLP_DTYPE_COUNT; }
+
+/* The plain format of a row-interleaved dtype (itself for every other). */
+static inline dlp_dtype dlp_dtype_plain(dlp_dtype d) {
+    switch (d) {
+    case DLP_DTYPE_Q4_0_X8: return DLP_DTYPE_Q4_0;
+    case DLP_DTYPE_Q4_1_X8: return DLP_DTYPE_Q4_1;
+    case DLP_DTYPE_Q8_0_X8: return DLP_DTYPE_Q8_0;
+    default: return d;
+    }
 }
 
 /* Bytes of a row of ld elements (ld a multiple of the block size), or -1 when it is not one. */
@@ -100,7 +127,8 @@ typedef struct dlp_buffer dlp_buffer;   /* one allocation in the backend's memor
 typedef struct dlp_kernel_table {
     uint32_t api_version;               /* DLP_KERNELS_API_VERSION of the implementation */
     const char *name;                   /* "cpu", "cuda" */
-    /* Bit (1 << dtype) set for every dtype gemm, gemm_lora and embedding accept as weights or table. */
+    /* Bit (1 << dtype) set for every dtype gemm, gemm_lora and embedding accept as weights or table
+     * (the row-interleaved ones: where the backend has kernels that gain from them). */
     uint64_t weight_dtypes;
 
     /* ---- lifetime ---- */

@@ -8,7 +8,14 @@ import DLPLoRA
 import Foundation
 
 extension ModelShape: ExpressibleByArgument {}
-extension DType: ExpressibleByArgument {}
+/// The dtypes a synthetic model can be made in: those a file can hold (row-interleaved copies are made at load).
+extension DType: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let dtype = DType(rawValue: argument), !dtype.isRowInterleaved else { return nil }
+        self = dtype
+    }
+    public static var allValueStrings: [String] { fileTypes.map(\.rawValue) }
+}
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure prefill and decode speed with and without fused adapters.")

@@ -25,17 +25,28 @@ import Testing
         var lastError: String { table.last_error(pointer).map { String(cString: $0) } ?? "" }
     }
 
-    /// Random weights [n, k] in dtype: the blocks and their dequantized values.
+    /// Random weights [n, k] in dtype: the blocks (a row-interleaved dtype: random blocks of its plain
+    /// format, packed) and their dequantized values.
     static func weights(_ dtype: DType, n: Int, k: Int, seed: UInt64) -> (blocks: [UInt8], values: [Float]) {
         var generator = SeededGenerator(seed: seed)
-        let blocks = RandomBlocks.bytes(dtype, count: n * k, scale: 0.5, generator: &generator)
+        let plain = RandomBlocks.bytes(dtype.plain, count: n * k, scale: 0.5, generator: &generator)
         var values = [Float](repeating: 0, count: n * k)
-        blocks.withUnsafeBufferPointer { src in
+        plain.withUnsafeBufferPointer { src in
             values.withUnsafeMutableBufferPointer {
-                _ = dlp_dequantize_blocks(dtype.kernelType, src.baseAddress!, Int64(n * k / dtype.blockElements), $0.baseAddress!)
+                _ = dlp_dequantize_blocks(dtype.plain.kernelType, src.baseAddress!, Int64(n * k / dtype.blockElements), $0.baseAddress!)
             }
         }
-        return (blocks, values)
+        return (dtype.isRowInterleaved ? packed(dtype, plain, n: n, k: k) : plain, values)
+    }
+
+    /// The row-interleaved copy of plain blocks [n, k].
+    static func packed(_ dtype: DType, _ plain: [UInt8], n: Int, k: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: plain.count)
+        let status = out.withUnsafeMutableBufferPointer { dst in
+            plain.withUnsafeBufferPointer { dlp_pack_rows_x8(dtype.plain.kernelType, Int64(n), Int64(k), $0.baseAddress!, dst.baseAddress!) }
+        }
+        precondition(status == 0, "\(dtype) has no row-interleaved form")
+        return out
     }
 
     /// y = x W^T (+ y0 + bias when given) on one implementation.
@@ -77,7 +88,7 @@ import Testing
 
     static func shapes(_ dtype: DType) -> [(m: Int, n: Int, k: Int)] {
         dtype.blockElements == 256 ? [(1, 37, 256), (5, 20, 512), (70, 9, 256)]
-                                   : [(1, 37, 64), (3, 40, 96), (9, 33, 320), (70, 20, 64)]
+                                   : [(1, 37, 64), (3, 40, 96), (9, 33, 320), (70, 20, 64), (13, 7, 32)]
     }
 
     @Test(arguments: quantized)
@@ -127,7 +138,7 @@ import Testing
     }
 
     /// gemm_lora on a quantized W = gemm, then lora_shrink and lora_expand (decode path m < 8 and prefill).
-    @Test(arguments: [DType.q8_0, .q4_K, .q6_K])
+    @Test(arguments: [DType.q8_0, .q4_K, .q6_K, .q4_1x8, .q8_0x8])
     func gemmLoRAOnAQuantizedBaseEqualsItsParts(dtype: DType) throws {
         let context = Context(flags: 0)
         let table = context.table
@@ -161,9 +172,9 @@ import Testing
     @Test(arguments: quantized)
     func embeddingRowsAreTheDequantizedTable(dtype: DType) throws {
         let context = Context(flags: 0)
-        let vocab = 7, dim = dtype.blockElements * 2
+        let vocab = 19, dim = dtype.blockElements * 2          // row-interleaved: two groups of 8 and 3 plain rows
         let (blocks, values) = Self.weights(dtype, n: vocab, k: dim, seed: 3)
-        let ids: [Int32] = [6, 0, 3, 3]
+        let ids: [Int32] = [6, 0, 3, 3, 18, 15, 16]
         var out = [Float](repeating: 0, count: ids.count * dim)
         let status = blocks.withUnsafeBytes {
             context.table.embedding(context.pointer, Int64(ids.count), ids, $0.baseAddress, dtype.kernelType, Int64(vocab),
@@ -172,6 +183,49 @@ import Testing
         #expect(status == DLP_STATUS_OK)
         for (i, id) in ids.enumerated() {
             #expect(Array(out[(i * dim)..<((i + 1) * dim)]) == Array(values[(Int(id) * dim)..<((Int(id) + 1) * dim)]))
+        }
+    }
+
+    /// The row-interleaved layout: packing then reading every block back gives the plain blocks; rows
+    /// dequantize alike from both; and a row's product is bit-identical whether it is alone in the call
+    /// or one of 16 (the kernel treats rows independently), on every implementation.
+    @Test(arguments: [DType.q4_0x8, .q4_1x8, .q8_0x8])
+    func rowInterleavedCopiesRoundTripAndAreBatchInvariant(dtype: DType) throws {
+        let n = 27, k = 96
+        var generator = SeededGenerator(seed: 11)
+        let plain = RandomBlocks.bytes(dtype.plain, count: n * k, scale: 0.5, generator: &generator)
+        let packed = Self.packed(dtype, plain, n: n, k: k)
+        #expect(packed != plain)
+        var unpacked = [UInt8](repeating: 0, count: plain.count)
+        let blockBytes = dtype.blockBytes
+        packed.withUnsafeBufferPointer { src in
+            unpacked.withUnsafeMutableBufferPointer { dst in
+                for row in 0..<n {
+                    for b in 0..<(k / 32) {
+                        dlp_x8_plain_block(dtype.kernelType, src.baseAddress!, Int64(n), Int64(k), Int64(row), Int64(b),
+                                           dst.baseAddress! + (row * k / 32 + b) * blockBytes)
+                    }
+                }
+            }
+        }
+        #expect(unpacked == plain)
+        var fromPlain = [Float](repeating: 0, count: 5 * k), fromPacked = fromPlain
+        #expect(dlp_dequantize_rows(dtype.plain.kernelType, Int64(n), Int64(k), plain, 20, 25, &fromPlain) == 0)
+        #expect(dlp_dequantize_rows(dtype.kernelType, Int64(n), Int64(k), packed, 20, 25, &fromPacked) == 0)
+        #expect(fromPlain == fromPacked)
+        #expect(dlp_dequantize_rows(dtype.kernelType, Int64(n), Int64(k), packed, 20, 28, &fromPacked) == -1)
+        #expect(dlp_pack_rows_x8(DLP_DTYPE_Q4_K, 1, 256, plain, &unpacked) == -1)
+
+        var random = TestRandom(23)
+        let m = 16, x = random.floats(m * k)
+        for implementation in Self.implementations {
+            let context = Context(flags: implementation.flags)
+            let (status, all) = Self.gemm(context, dtype, m: m, n: n, k: k, x: x, blocks: packed)
+            #expect(status == DLP_STATUS_OK)
+            for row in [0, 5, 15] {
+                let (_, alone) = Self.gemm(context, dtype, m: 1, n: n, k: k, x: Array(x[(row * k)..<((row + 1) * k)]), blocks: packed)
+                #expect(alone == Array(all[(row * n)..<((row + 1) * n)]), "\(dtype) \(implementation.name) row \(row)")
+            }
         }
     }
 

@@ -52,19 +52,30 @@ final class BackendPair {
     /// same blocks when the target is the CPU (both then round activations to 8 bits, and the reference
     /// is the scalar integer code), else their exact f32 dequantization (what a device that dequantizes
     /// inside its kernels, as CUDA does, must reproduce).
+    /// A row-interleaved dtype: the target gets the packed copy, the reference the plain blocks.
     func upload(blocksOf dtype: DType, rows: Int, cols: Int) throws -> (DeviceTensor, DeviceTensor) {
-        let blocks = RandomBlocks.bytes(dtype, count: rows * cols, scale: 0.2, generator: &random)
+        let blocks = RandomBlocks.bytes(dtype.plain, count: rows * cols, scale: 0.2, generator: &random)
         func make(_ backend: KernelBackend, _ bytes: [UInt8], _ dtype: DType) throws -> DeviceTensor {
             let buffer = try backend.allocate(bytes: bytes.count)
             try buffer.upload(bytes)
             return DeviceTensor(buffer: buffer, dtype: dtype, shape: [rows, cols])
         }
-        let target = try make(self.target, blocks, dtype)
-        guard self.target.name != "cpu" else { return (target, try make(reference, blocks, dtype)) }
+        var targetBlocks = blocks
+        if dtype.isRowInterleaved {
+            let packed = targetBlocks.withUnsafeMutableBufferPointer { out in
+                blocks.withUnsafeBufferPointer { dlp_pack_rows_x8(dtype.plain.kernelType, Int64(rows), Int64(cols), $0.baseAddress!, out.baseAddress!) }
+            }
+            guard packed == 0 else {
+                throw BackendError.operationFailed(backend: target.name, operation: "dlp_pack_rows_x8", status: -1,
+                                                   message: "\(dtype.rawValue) [\(rows), \(cols)] has no row-interleaved form")
+            }
+        }
+        let target = try make(self.target, targetBlocks, dtype)
+        guard self.target.name != "cpu" else { return (target, try make(reference, blocks, dtype.plain)) }
         var values = [Float](repeating: 0, count: rows * cols)
         blocks.withUnsafeBufferPointer { src in
             values.withUnsafeMutableBufferPointer {
-                _ = dlp_dequantize_blocks(dtype.kernelType, src.baseAddress!, Int64(rows * cols / dtype.blockElements), $0.baseAddress!)
+                _ = dlp_dequantize_blocks(dtype.plain.kernelType, src.baseAddress!, Int64(rows * cols / dtype.blockElements), $0.baseAddress!)
             }
         }
         return (target, try make(reference, values.withUnsafeBytes { Array($0) }, .f32))

@@ -23,7 +23,8 @@ enum KernelChecks {
             run("embedding", "m=7 vocab=100 dim=64", dtype.rawValue) { [try embedding(pair, m: 7, vocab: 100, dim: 64, dtype: dtype)] }
             run("rmsnorm", "m=4 d=96", dtype.rawValue) { [try rmsnorm(pair, m: 4, d: 96, dtype: dtype)] }
         }
-        for dtype in [DType.q4_0, .q4_1, .q5_0, .q8_0, .q3_K, .q4_K, .q6_K] {
+        let rowInterleaved = [DType.q4_0x8, .q4_1x8, .q8_0x8].filter { pair.target.weightDTypes.contains($0) }
+        for dtype in [DType.q4_0, .q4_1, .q5_0, .q8_0, .q3_K, .q4_K, .q6_K] + rowInterleaved {
             for (m, n, k) in [(1, 70, 512), (5, 40, 256), (33, 72, 512)] {
                 run("gemm", "m=\(m) n=\(n) k=\(k)", dtype.rawValue) { [try quantizedGemm(pair, m: m, n: n, k: k, dtype: dtype)] }
             }

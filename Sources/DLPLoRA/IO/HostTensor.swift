@@ -35,7 +35,7 @@ public enum StorageType: String, Sendable {
 
     /// The storage type of a kernel dtype.
     init(_ dtype: DType) {
-        self = StorageType(rawValue: dtype.ggmlName) ?? .f32
+        self = StorageType(rawValue: dtype.plain.ggmlName) ?? .f32
     }
 }
 
@@ -68,6 +68,19 @@ struct HostTensor: @unchecked Sendable {
             if let dtype = type.kernelType, dtype.isQuantized { return dequantized().floatValues() }
         }
         return out
+    }
+
+    /// The bytes of this [rows, k] matrix of a plain block format in its row-interleaved copy `packed`
+    /// (a copy the owner holds); the mapped file's pages under the original are released.
+    func rowInterleaved(_ packed: DType) -> (bytes: UnsafeRawBufferPointer, owner: AnyObject)? {
+        guard let dtype = type.kernelType, dtype.rowInterleaved == packed, shape.count == 2, let source = bytes.baseAddress
+        else { return nil }
+        let owned = OwnedBytes(count: bytes.count)
+        guard let out = owned.pointer.baseAddress,
+              dlp_pack_rows_x8(dtype.kernelType, Int64(shape[0]), Int64(shape[1]), source.assumingMemoryBound(to: UInt8.self),
+                               out.assumingMemoryBound(to: UInt8.self)) == 0 else { return nil }
+        (owner as? MappedFile)?.releasePages(of: bytes)
+        return (owned.readOnly, owned)
     }
 
     /// The tensor dequantized to f32 (a copy the result owns); self when it is no block format.

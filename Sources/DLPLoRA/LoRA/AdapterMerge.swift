@@ -57,9 +57,10 @@ extension TransformerModel {
                 case .f32: _ = bytes.copyBytes(to: dst)
                 case .f16: dlp_f16_to_f32(bytes.baseAddress!.assumingMemoryBound(to: UInt16.self), Int64(tensor.count), dst.baseAddress!)
                 case .bf16: dlp_bf16_to_f32(bytes.baseAddress!.assumingMemoryBound(to: UInt16.self), Int64(tensor.count), dst.baseAddress!)
-                default:
-                    _ = dlp_dequantize_blocks(tensor.dtype.kernelType, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                              Int64(tensor.count / tensor.dtype.blockElements), dst.baseAddress!)
+                default:                                 // a block format, plain or row-interleaved: [rows, k]
+                    let k = tensor.shape.last ?? tensor.count, rows = tensor.count / max(k, 1)
+                    _ = dlp_dequantize_rows(tensor.dtype.kernelType, Int64(rows), Int64(k),
+                                            bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), 0, Int64(rows), dst.baseAddress!)
                 }
             }
         }

@@ -2,7 +2,8 @@
 // checked for presence, dtype and shape against the config before it is wrapped (in place on CPU).
 // Matrices in a GGUF block format stay in it where the backend's weight_dtypes has it (the CPU and
 // CUDA tables both do); otherwise, with `dequantize`, and for vectors (norms, biases), they are
-// dequantized to f32 at load.
+// dequantized to f32 at load. On a backend with row-interleaved kernels (the CPU on x86), Q4_0, Q4_1
+// and Q8_0 matrices are kept as their row-interleaved copies (DType.rowInterleaved).
 
 /// One loaded tensor as `inspect` shows it: the type in the file, the dtype it is kept in, its bytes.
 public struct LoadedTensor: Sendable {
@@ -74,6 +75,14 @@ struct ModelWeights {
             // turns every output into garbage
             if shape.count == 1, let bad = host.floatValues().firstIndex(where: { !$0.isFinite }) {
                 throw LoadError.malformed(path: host.file, field: "tensor '\(name)'", reason: "element \(bad) is not finite (NaN or Inf)")
+            }
+            // Q4_0, Q4_1 and Q8_0 matrices go to a backend with row-interleaved kernels (the CPU on x86) in
+            // that layout: a copy of the same size, made once here instead of on every product
+            if matrix, let packed = dtype.rowInterleaved, backend.weightDTypes.contains(packed), shape[0] >= 8,
+               let copy = host.rowInterleaved(packed) {
+                let buffer = try backend.buffer(overHost: copy.bytes, owner: copy.owner)
+                tensors.append(LoadedTensor(name: name, fileType: stored.type.rawValue, dtype: packed, shape: shape, bytes: copy.bytes.count))
+                return DeviceTensor(buffer: buffer, dtype: packed, shape: shape)
             }
             let buffer = try backend.buffer(overHost: host.bytes, owner: host.owner)
             tensors.append(LoadedTensor(name: name, fileType: stored.type.rawValue, dtype: dtype, shape: shape, bytes: host.bytes.count))
