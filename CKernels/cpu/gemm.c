@@ -127,7 +127,11 @@ static void gemm_x8_units(const gemm_args *a, int64_t u_begin, int64_t u_end, in
             a->qx8(a->w_dtype, group, a->w_blocks, a->xq + (size_t)i * a->xq_row_bytes, a->xq_row_bytes, x_rows, v);
             for (int r = 0; r < x_rows; r++) {
                 float *dst = a->y + (i + r) * a->ldy + u * 8;
-                for (int j = 0; j < 8; j++) dst[j] = a->beta != 0.0f ? dst[j] + v[r * 8 + j] : v[r * 8 + j];
+                if (a->beta == 0.0f) {
+                    memcpy(dst, v + r * 8, 8 * sizeof(float));
+                } else {
+                    for (int j = 0; j < 8; j++) dst[j] += v[r * 8 + j];
+                }
             }
         }
     }

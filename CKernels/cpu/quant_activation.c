@@ -49,6 +49,30 @@ static void round_values(const float *x, int n, float inverse, int8_t *q, int *s
 }
 
 #if defined(__x86_64__)
+/* block_scale's result, eight lanes at a time (max |x| is exact in any order; non-finite values are
+ * found by x * 0 not being 0). */
+__attribute__((target("avx2,fma"))) static float block_scale_avx2(const float *x, int n, float *inverse) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
+    __m256 amax = zero, bad = zero;
+    for (int i = 0; i < n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign, v));
+        bad = _mm256_or_ps(bad, _mm256_cmp_ps(_mm256_mul_ps(v, zero), zero, _CMP_NEQ_UQ));
+    }
+    if (_mm256_movemask_ps(bad)) { *inverse = 0.0f; return NAN; }
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    float a = _mm_cvtss_f32(m), d = a / 127.0f;
+    *inverse = d > 0.0f ? 127.0f / a : 0.0f;
+    return d;
+}
+
+/* round_to_f16 through F16C (round to nearest even, as dlp_f32_to_f16). */
+__attribute__((target("avx2,fma,f16c"))) static float round_to_f16_f16c(float x) {
+    return _cvtsh_ss(_cvtss_sh(x, _MM_FROUND_TO_NEAREST_INT));
+}
+
 /* The same rounding, eight lanes at a time (the caller has checked the block is finite, so no NaN). */
 __attribute__((target("avx2,fma"))) static void round_values_avx2(const float *x, int n, float inverse, int8_t *q,
                                                                    int *sums16) {
@@ -81,22 +105,39 @@ static void round_block(const float *x, int n, float d, float inverse, int simd,
     round_values(x, n, inverse, q, sums16);
 }
 
+/* block_scale, and the f16 rounding, on the SIMD path when simd is set. */
+static float scale_of(const float *x, int n, float *inverse, int simd) {
+#if defined(__x86_64__)
+    if (simd) return block_scale_avx2(x, n, inverse);
+#endif
+    (void)simd;
+    return block_scale(x, n, inverse);
+}
+
+static float f16_rounded(float x, int simd) {
+#if defined(__x86_64__)
+    if (simd) return round_to_f16_f16c(x);
+#endif
+    (void)simd;
+    return round_to_f16(x);
+}
+
 static void quantize_q8_32(const float *x, int64_t k, dlp_q8_32 *out, int simd) {
     for (int64_t b = 0; b < k / 32; b++, x += 32) {
         float inverse;
-        float d = block_scale(x, 32, &inverse);
+        float d = scale_of(x, 32, &inverse, simd);
         int sums[2];
         round_block(x, 32, d, inverse, simd, out[b].q, sums);
-        out[b].d = round_to_f16(d);
+        out[b].d = f16_rounded(d, simd);
         out[b].sum = sums[0] + sums[1];
-        out[b].s = round_to_f16(d * (float)out[b].sum);
+        out[b].s = f16_rounded(d * (float)out[b].sum, simd);
     }
 }
 
 static void quantize_q8_256(const float *x, int64_t k, dlp_q8_256 *out, int simd) {
     for (int64_t b = 0; b < k / 256; b++, x += 256) {
         float inverse;
-        out[b].d = block_scale(x, 256, &inverse);
+        out[b].d = scale_of(x, 256, &inverse, simd);
         int sums[16];
         round_block(x, 256, out[b].d, inverse, simd, out[b].q, sums);
         for (int g = 0; g < 16; g++) out[b].bsums[g] = (int16_t)sums[g];

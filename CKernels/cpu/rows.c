@@ -1,4 +1,4 @@
-/* rows.c: the row-wise ops of the table: embedding gather, RMSNorm, SiLU-mul, residual add, argmax. */
+/* rows.c: the row-wise ops of the table: embedding gather, RMSNorm, residual add, argmax (SiLU-mul: silu.c). */
 #include "cpu_internal.h"
 #include "dlp_dequantize.h"
 #include "dlp_repack.h"
@@ -37,18 +37,6 @@ dlp_status dlp_cpu_rmsnorm(dlp_context *ctx, int64_t m, int64_t d, const float *
         float inv = 1.0f / sqrtf((float)(ss / (double)d) + eps);
         for (int64_t j = 0; j < d; j++) yi[j] = xi[j] * inv * dlp_load_weight(w, w_dtype, j);
     }
-    return DLP_STATUS_OK;
-}
-
-dlp_status dlp_cpu_silu_mul(dlp_context *ctx, int64_t m, int64_t n, const float *gate, int64_t ldg,
-                            const float *up, int64_t ldu, float *out, int64_t ldo) {
-    if (m < 0 || n <= 0 || ldg < n || ldu < n || ldo < n)
-        return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "silu_mul: bad sizes m=%lld n=%lld", (long long)m, (long long)n);
-    for (int64_t i = 0; i < m; i++)
-        for (int64_t j = 0; j < n; j++) {
-            float g = gate[i * ldg + j];
-            out[i * ldo + j] = g / (1.0f + expf(-g)) * up[i * ldu + j];
-        }
     return DLP_STATUS_OK;
 }
 

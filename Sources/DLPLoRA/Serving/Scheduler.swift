@@ -287,6 +287,7 @@ public final class Scheduler: @unchecked Sendable {
                 running[ticket.id] = nil
                 metrics?.ended(label: ticket.label, outcome: result.finishReason.rawValue, promptTokens: result.promptTokens,
                                generatedTokens: result.tokenIDs.count)
+                publishCounts()              // the engine has freed the slot: counts are true before the owner hears
                 ticket.continuation.yield(.finished(result))
                 ticket.continuation.finish()
             })
