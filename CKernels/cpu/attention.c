@@ -4,7 +4,8 @@
  * order of rows (first, last, second, second to last, ...), so that in a causal prefill, where a
  * row's cost grows with its position, every thread's contiguous share costs about the same.
  * With AVX2 the keys go in chunks of DLP_ATTENTION_CHUNK: their scores, one max and one rescale per
- * chunk, a vector exp of the chunk's weights, and the weighted values added eight lanes at a time. */
+ * chunk, a vector exp of the chunk's weights, and the weighted values added eight lanes at a time; and
+ * when there are enough rows, an item is a KV head with all its query heads, which share each chunk. */
 #include "cpu_internal.h"
 #include <math.h>
 #if defined(__x86_64__)
@@ -12,6 +13,7 @@
 #endif
 
 #define DLP_ATTENTION_CHUNK 64
+#define DLP_ATTENTION_HEADS 4                /* query heads whose softmax state is kept at once (AVX2) */
 
 dlp_status dlp_cpu_kv_store(dlp_context *ctx, int64_t m, int64_t n_kv, int64_t head_dim,
                             const float *k, int64_t ldk, const float *v, int64_t ldv,
@@ -42,11 +44,12 @@ typedef struct {
     int32_t window;
     float scale;
     float *out; int64_t ldo;
+    int64_t heads_per_item;                  /* query heads of one KV head per work item (the AVX2 path), or 1 */
 } attention_args;
 
 #define DLP_MAX_HEAD_DIM 512
 
-/* One (row, head) item of the split: its query, its keys and values in the cache, its key range. */
+/* One (row, heads) item of the split: its first query, its keys and values in the cache, its key range. */
 typedef struct {
     int64_t row, head, first, last;          /* keys first ... last (the row's position) */
     const float *q, *keys, *values;
@@ -54,8 +57,9 @@ typedef struct {
 
 static inline attention_item locate_item(const attention_args *a, int64_t item) {
     attention_item it;
-    int64_t r = item / a->n_heads;
-    it.head = item % a->n_heads;
+    int64_t per_row = a->n_heads / a->heads_per_item;
+    int64_t r = item / per_row;
+    it.head = item % per_row * a->heads_per_item;            /* the item's first query head */
     it.row = r % 2 == 0 ? r / 2 : a->m - 1 - r / 2;     /* the zigzag order */
     it.last = a->positions[it.row];
     it.first = a->window > 0 && it.last - a->window + 1 > 0 ? it.last - a->window + 1 : 0;
@@ -149,64 +153,82 @@ DLP_TARGET_AVX2 static inline __m256 dot_8_keys(const float *q, const float *key
     return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
 }
 
-/* attention_range for head_dim a multiple of 8, in chunks of keys. */
+/* One chunk of keys t0 .. t0 + count - 1 for one query head: the scores, one max and one rescale, a
+ * vector exp of the weights, and the weighted values added into acc (the head's online softmax state). */
+DLP_TARGET_AVX2 static inline void attend_chunk(const attention_args *a, const float *q, const float *kc, const float *vc,
+                                                int64_t t0, int count, __m256 *acc, float *running_max, float *denom) {
+    int64_t hd = a->head_dim, lanes = hd / 8;
+    float scores[DLP_ATTENTION_CHUNK + 8];
+    float chunk_max = -INFINITY;
+    int t = 0;
+    for (; t + 8 <= count; t += 8) {
+        __m256 s8 = _mm256_mul_ps(dot_8_keys(q, kc + (t0 + t) * hd, hd, lanes), _mm256_set1_ps(a->scale));
+        _mm256_storeu_ps(scores + t, s8);
+        for (int j = 0; j < 8; j++) chunk_max = scores[t + j] > chunk_max ? scores[t + j] : chunk_max;
+    }
+    for (; t < count; t++) {
+        const float *key = kc + (t0 + t) * hd;
+        __m256 d0 = _mm256_setzero_ps(), d1 = _mm256_setzero_ps();
+        int64_t l = 0;
+        for (; l + 2 <= lanes; l += 2) {
+            d0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * l), _mm256_loadu_ps(key + 8 * l), d0);
+            d1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * l + 8), _mm256_loadu_ps(key + 8 * l + 8), d1);
+        }
+        if (l < lanes) d0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * l), _mm256_loadu_ps(key + 8 * l), d0);
+        scores[t] = hsum8(_mm256_add_ps(d0, d1)) * a->scale;
+        chunk_max = scores[t] > chunk_max ? scores[t] : chunk_max;
+    }
+    if (chunk_max > *running_max) {
+        float correction = expf(*running_max - chunk_max);
+        *denom *= correction;
+        __m256 c = _mm256_set1_ps(correction);
+        for (int64_t l = 0; l < lanes; l++) acc[l] = _mm256_mul_ps(acc[l], c);
+        *running_max = chunk_max;
+    }
+    for (int u = count; u < (count + 7) / 8 * 8; u++) scores[u] = -INFINITY;   /* weight 0 */
+    __m256 top = _mm256_set1_ps(*running_max), sum = _mm256_setzero_ps();
+    for (int u = 0; u < count; u += 8) {
+        __m256 w = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(scores + u), top));
+        _mm256_storeu_ps(scores + u, w);
+        sum = _mm256_add_ps(sum, w);
+    }
+    *denom += hsum8(sum);
+    for (int u = 0; u < count; u++) {
+        const float *value = vc + (t0 + u) * hd;
+        __m256 w = _mm256_set1_ps(scores[u]);
+        for (int64_t l = 0; l < lanes; l++) acc[l] = _mm256_fmadd_ps(w, _mm256_loadu_ps(value + 8 * l), acc[l]);
+    }
+}
+
+/* attention_range for head_dim a multiple of 8, in chunks of keys. An item's heads share one KV head;
+ * each chunk of keys and values serves all of them (up to DLP_ATTENTION_HEADS at a time) while it is in
+ * cache, so a grouped-query model reads its cache once per group, not once per query head. */
 DLP_TARGET_AVX2 static void attention_range_avx2(void *p, int64_t begin, int64_t end, int32_t thread) {
     (void)thread;
     const attention_args *a = p;
     int64_t hd = a->head_dim, lanes = hd / 8;
-    __m256 acc[DLP_MAX_HEAD_DIM / 8];
-    float scores[DLP_ATTENTION_CHUNK + 8];
+    __m256 acc[DLP_ATTENTION_HEADS][DLP_MAX_HEAD_DIM / 8];
+    float running_max[DLP_ATTENTION_HEADS], denom[DLP_ATTENTION_HEADS];
     for (int64_t item = begin; item < end; item++) {
         attention_item it = locate_item(a, item);
-        int64_t row = it.row, h = it.head, pos = it.last, first = it.first;
-        const float *q = it.q, *kc = it.keys, *vc = it.values;
-        float running_max = -INFINITY, denom = 0.0f;
-        for (int64_t l = 0; l < lanes; l++) acc[l] = _mm256_setzero_ps();
-        for (int64_t t0 = first; t0 <= pos; t0 += DLP_ATTENTION_CHUNK) {
-            int count = pos - t0 + 1 < DLP_ATTENTION_CHUNK ? (int)(pos - t0 + 1) : DLP_ATTENTION_CHUNK;
-            float chunk_max = -INFINITY;
-            int t = 0;
-            for (; t + 8 <= count; t += 8) {
-                __m256 s8 = _mm256_mul_ps(dot_8_keys(q, kc + (t0 + t) * hd, hd, lanes), _mm256_set1_ps(a->scale));
-                _mm256_storeu_ps(scores + t, s8);
-                for (int j = 0; j < 8; j++) chunk_max = scores[t + j] > chunk_max ? scores[t + j] : chunk_max;
+        for (int64_t h0 = 0; h0 < a->heads_per_item; h0 += DLP_ATTENTION_HEADS) {
+            int heads = a->heads_per_item - h0 < DLP_ATTENTION_HEADS ? (int)(a->heads_per_item - h0) : DLP_ATTENTION_HEADS;
+            for (int g = 0; g < heads; g++) {
+                running_max[g] = -INFINITY;
+                denom[g] = 0.0f;
+                for (int64_t l = 0; l < lanes; l++) acc[g][l] = _mm256_setzero_ps();
             }
-            for (; t < count; t++) {
-                const float *key = kc + (t0 + t) * hd;
-                __m256 d0 = _mm256_setzero_ps(), d1 = _mm256_setzero_ps();
-                int64_t l = 0;
-                for (; l + 2 <= lanes; l += 2) {
-                    d0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * l), _mm256_loadu_ps(key + 8 * l), d0);
-                    d1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * l + 8), _mm256_loadu_ps(key + 8 * l + 8), d1);
-                }
-                if (l < lanes) d0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * l), _mm256_loadu_ps(key + 8 * l), d0);
-                scores[t] = hsum8(_mm256_add_ps(d0, d1)) * a->scale;
-                chunk_max = scores[t] > chunk_max ? scores[t] : chunk_max;
+            for (int64_t t0 = it.first; t0 <= it.last; t0 += DLP_ATTENTION_CHUNK) {
+                int count = it.last - t0 + 1 < DLP_ATTENTION_CHUNK ? (int)(it.last - t0 + 1) : DLP_ATTENTION_CHUNK;
+                for (int g = 0; g < heads; g++)
+                    attend_chunk(a, it.q + (h0 + g) * hd, it.keys, it.values, t0, count, acc[g], &running_max[g], &denom[g]);
             }
-            if (chunk_max > running_max) {
-                float correction = expf(running_max - chunk_max);
-                denom *= correction;
-                __m256 c = _mm256_set1_ps(correction);
-                for (int64_t l = 0; l < lanes; l++) acc[l] = _mm256_mul_ps(acc[l], c);
-                running_max = chunk_max;
-            }
-            for (int t = count; t < (count + 7) / 8 * 8; t++) scores[t] = -INFINITY;   /* weight 0 */
-            __m256 top = _mm256_set1_ps(running_max), sum = _mm256_setzero_ps();
-            for (int t = 0; t < count; t += 8) {
-                __m256 w = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(scores + t), top));
-                _mm256_storeu_ps(scores + t, w);
-                sum = _mm256_add_ps(sum, w);
-            }
-            denom += hsum8(sum);
-            for (int t = 0; t < count; t++) {
-                const float *value = vc + (t0 + t) * hd;
-                __m256 w = _mm256_set1_ps(scores[t]);
-                for (int64_t l = 0; l < lanes; l++) acc[l] = _mm256_fmadd_ps(w, _mm256_loadu_ps(value + 8 * l), acc[l]);
+            for (int g = 0; g < heads; g++) {
+                float *o = a->out + it.row * a->ldo + (it.head + h0 + g) * hd;
+                __m256 inverse = _mm256_set1_ps(1.0f / denom[g]);
+                for (int64_t l = 0; l < lanes; l++) _mm256_storeu_ps(o + 8 * l, _mm256_mul_ps(acc[g][l], inverse));
             }
         }
-        float *o = a->out + row * a->ldo + h * hd;
-        __m256 inverse = _mm256_set1_ps(1.0f / denom);
-        for (int64_t l = 0; l < lanes; l++) _mm256_storeu_ps(o + 8 * l, _mm256_mul_ps(acc[l], inverse));
     }
 }
 #endif
@@ -224,10 +246,12 @@ dlp_status dlp_cpu_attention(dlp_context *ctx, int64_t m, int64_t n_heads, int64
             return dlp_cpu_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "attention: row %lld has slot %d position %d out of range",
                                 (long long)i, slots[i], positions[i]);
     attention_args args = {ctx, m, n_heads, n_kv, head_dim, max_seq, q, ldq, k_cache, v_cache,
-                           slots, positions, window, scale, out, ldo};
+                           slots, positions, window, scale, out, ldo, 1};
 #if defined(__x86_64__)
     if (ctx->has_avx2 && head_dim % 8 == 0) {
-        dlp_parallel_for(ctx->pool, m * n_heads, 1, attention_range_avx2, &args);
+        /* a KV head's query heads together, unless that leaves too few items to keep every thread busy */
+        if (m * n_kv >= 4 * (int64_t)ctx->n_threads) args.heads_per_item = n_heads / n_kv;
+        dlp_parallel_for(ctx->pool, m * n_heads / args.heads_per_item, 1, attention_range_avx2, &args);
         return DLP_STATUS_OK;
     }
 #endif
