@@ -71,7 +71,7 @@ struct HostTensor: @unchecked Sendable {
     }
 
     /// The bytes of this [rows, k] matrix of a plain block format in its row-interleaved copy `packed`
-    /// (a copy the owner holds); the mapped file's pages under the original are released.
+    /// (a copy the owner holds).
     func rowInterleaved(_ packed: DType) -> (bytes: UnsafeRawBufferPointer, owner: AnyObject)? {
         guard let dtype = type.kernelType, dtype.rowInterleaved == packed, shape.count == 2, let source = bytes.baseAddress
         else { return nil }
@@ -79,8 +79,15 @@ struct HostTensor: @unchecked Sendable {
         guard let out = owned.pointer.baseAddress,
               dlp_pack_rows_x8(dtype.kernelType, Int64(shape[0]), Int64(shape[1]), source.assumingMemoryBound(to: UInt8.self),
                                out.assumingMemoryBound(to: UInt8.self)) == 0 else { return nil }
-        (owner as? MappedFile)?.releasePages(of: bytes)
         return (owned.readOnly, owned)
+    }
+
+    /// A copy of the bytes in memory of its own (for small tensors that should not keep a mapped file's
+    /// pages in use).
+    func owned() -> HostTensor {
+        let copy = OwnedBytes(count: bytes.count)
+        if bytes.count > 0 { copy.pointer.copyMemory(from: bytes) }
+        return HostTensor(file: file, name: name, type: type, shape: shape, bytes: copy.readOnly, owner: copy)
     }
 
     /// The tensor dequantized to f32 (a copy the result owns); self when it is no block format.

@@ -29,8 +29,7 @@ final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: base, count: size)
     }
 
-    /// Drops the whole pages inside `range` (bytes of this mapping) from memory, once a copy of them has
-    /// replaced them (a row-interleaved weight): they are read back from the file if touched again.
+    /// Drops the whole pages inside `range` (bytes of this mapping) from memory.
     func releasePages(of range: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, let start = range.baseAddress, start >= base,
               start + range.count <= base + bytes.count else { return }
@@ -38,6 +37,27 @@ final class MappedFile: @unchecked Sendable {
         let first = (Int(bitPattern: start) + page - 1) / page * page, end = (Int(bitPattern: start) + range.count) / page * page
         guard end > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return }
         _ = madvise(pointer, end - first, Int32(MADV_DONTNEED))
+    }
+
+    /// Drops this mapping's pages from memory except those under `kept` (ranges of it still read in
+    /// place), once copies have replaced the rest (row-interleaved weights): touched again, they are
+    /// read back from the file.
+    func releasePages(keeping kept: [UnsafeRawBufferPointer]) {
+        guard let base = bytes.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE))), start = Int(bitPattern: base), end = start + bytes.count
+        var gaps: [(Int, Int)] = []
+        var from = start
+        for range in kept.compactMap({ r in r.baseAddress.map { (Int(bitPattern: $0), Int(bitPattern: $0) + r.count) } }).sorted(by: { $0.0 < $1.0 }) {
+            if range.0 > from { gaps.append((from, range.0)) }
+            from = max(from, range.1)
+        }
+        if end > from { gaps.append((from, end)) }
+        for (lower, upper) in gaps {
+            // whole pages only: a kept range's first and last pages stay
+            let first = (lower + page - 1) / page * page, last = upper / page * page
+            guard last > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { continue }
+            _ = madvise(pointer, last - first, Int32(MADV_DONTNEED))
+        }
     }
 
     deinit {

@@ -50,6 +50,11 @@ struct ModelWeights {
 
     init(store: WeightStore, config: ModelConfig, architecture: Architecture, backend: KernelBackend, dequantize: Bool = false) throws {
         var tensors: [LoadedTensor] = []
+        // Once a matrix is replaced by its row-interleaved copy, the mapped file's pages are released at
+        // the end, all but those of the tensors still read in place (vectors are copied, so they keep none)
+        var mapping: MappedFile?
+        var inPlace: [UnsafeRawBufferPointer] = []
+        defer { mapping?.releasePages(keeping: inPlace) }
         func load(_ name: String, _ shape: [Int], matrix: Bool = false) throws -> DeviceTensor {
             guard let stored = try store.tensor(named: name) else {
                 throw LoadError.missingTensor(path: store.path, tensor: name)
@@ -77,15 +82,21 @@ struct ModelWeights {
                 throw LoadError.malformed(path: host.file, field: "tensor '\(name)'", reason: "element \(bad) is not finite (NaN or Inf)")
             }
             // Q4_0, Q4_1 and Q8_0 matrices go to a backend with row-interleaved kernels (the CPU on x86) in
-            // that layout: a copy of the same size, made once here instead of on every product
+            // that layout: a copy of the same size, made once here instead of on every product. The
+            // original's pages are released at once, and the whole file's again once every tensor is read
+            // (the page cache maps large folios around a fault, so later reads map some of them back)
             if matrix, let packed = dtype.rowInterleaved, backend.weightDTypes.contains(packed), shape[0] >= 8,
                let copy = host.rowInterleaved(packed) {
+                mapping = mapping ?? host.owner as? MappedFile
+                mapping?.releasePages(of: host.bytes)     // now, so the load's peak holds one copy at a time
                 let buffer = try backend.buffer(overHost: copy.bytes, owner: copy.owner)
                 tensors.append(LoadedTensor(name: name, fileType: stored.type.rawValue, dtype: packed, shape: shape, bytes: copy.bytes.count))
                 return DeviceTensor(buffer: buffer, dtype: packed, shape: shape)
             }
-            let buffer = try backend.buffer(overHost: host.bytes, owner: host.owner)
-            tensors.append(LoadedTensor(name: name, fileType: stored.type.rawValue, dtype: dtype, shape: shape, bytes: host.bytes.count))
+            let kept = shape.count == 1 && host.owner is MappedFile ? host.owned() : host
+            if kept.owner is MappedFile { inPlace.append(kept.bytes) }
+            let buffer = try backend.buffer(overHost: kept.bytes, owner: kept.owner)
+            tensors.append(LoadedTensor(name: name, fileType: stored.type.rawValue, dtype: dtype, shape: shape, bytes: kept.bytes.count))
             return DeviceTensor(buffer: buffer, dtype: dtype, shape: shape)
         }
         func optional(_ name: String, _ shape: [Int], _ present: Bool) throws -> DeviceTensor? {
