@@ -54,6 +54,8 @@ static void context_destroy(dlp_context *ctx) {
     if (!ctx) return;
     dlp_thread_pool_destroy(ctx->pool);
     free(ctx->scratch);
+    free(ctx->activations.xq);
+    free(ctx->activations.x);
     free(ctx);
 }
 

@@ -25,6 +25,16 @@ void dlp_parallel_run(dlp_thread_pool *pool, dlp_thread_fn fn, void *arg);
 /* Inside dlp_parallel_run only: returns once every thread of the pool has reached it. */
 void dlp_parallel_barrier(dlp_thread_pool *pool);
 
+/* The last quantized activations of a block-quantized gemm (activation_memo.c). */
+typedef struct {
+    char *xq; size_t xq_capacity;    /* m rows in the weight format's activation blocks */
+    float *x; size_t x_capacity;     /* [m, k]: the f32 rows they were made from */
+    const float *source;             /* where those rows were read */
+    int64_t m, k, ldx;
+    int k_quant;                     /* dlp_q8_256 blocks (1) or dlp_q8_32 (0) */
+    int valid;
+} dlp_activation_memo;
+
 struct dlp_context {
     dlp_thread_pool *pool;
     int32_t n_threads;
@@ -33,6 +43,7 @@ struct dlp_context {
     float *scratch;          /* grows on demand; gemm widens f16/bf16 weight tiles here (one region per thread),
                               * or keeps x quantized and the per-thread panels of a block-quantized W */
     size_t scratch_floats;
+    dlp_activation_memo activations; /* quantized x, reused while a gemm's x is unchanged */
     char error[512];
     char description[256];
 };

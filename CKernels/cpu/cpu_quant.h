@@ -45,6 +45,13 @@ size_t dlp_cpu_qact_row_bytes(dlp_dtype weight_dtype, int64_t k);
 void dlp_cpu_quantize_rows(dlp_dtype weight_dtype, int64_t k, const float *x, int64_t ldx, int64_t begin,
                            int64_t end, char *out, int simd);
 
+/* The rows of x (f32 [m, k], ld ldx) quantized for weights in weight_dtype (a plain block format), m rows
+ * of dlp_cpu_qact_row_bytes: made over the pool, or the previous call's when x has the same address,
+ * shape, format and values (activation_memo.c). Valid until the next call on ctx; NULL when allocation
+ * fails (the error is recorded). */
+const char *dlp_cpu_quantized_activations(dlp_context *ctx, dlp_dtype weight_dtype, int64_t m, int64_t k, const float *x,
+                                          int64_t ldx);
+
 /* The scalar reference dot of each block format, and the fastest one this context may use. */
 dlp_qdot_fn dlp_cpu_qdot_reference(dlp_dtype dtype);
 dlp_qdot_fn dlp_cpu_qdot(const dlp_context *ctx, dlp_dtype dtype);

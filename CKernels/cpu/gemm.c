@@ -234,13 +234,7 @@ static dlp_status check_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, 
     return DLP_STATUS_OK;
 }
 
-static void quantize_x_range(void *p, int64_t begin, int64_t end, int32_t thread) {
-    (void)thread;
-    const gemm_args *a = p;
-    dlp_cpu_quantize_rows(a->w_dtype, a->k, a->x, a->ldx, begin, end, (char *)a->xq, a->ctx->has_avx2);
-}
-
-/* The product's arguments; for a block-quantized W, x is quantized into scratch here. */
+/* The product's arguments; for a block-quantized W, x quantized (or the memo of an unchanged x). */
 static dlp_status prepare_product(dlp_context *ctx, gemm_args *a, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
                                   const void *w, dlp_dtype w_dtype, int64_t ldw, float beta, float *y, int64_t ldy) {
     *a = (gemm_args){.ctx = ctx, .m = m, .k = k, .x = x, .ldx = ldx, .w = w, .w_dtype = w_dtype, .ldw = ldw,
@@ -265,18 +259,18 @@ static dlp_status prepare_product(dlp_context *ctx, gemm_args *a, int64_t m, int
         a->qpanel_build = dlp_cpu_qpanel_build_avx2(ctx->has_vnni);
     }
 #endif
-    /* scratch: x quantized, then (panels) one panel per thread, at offsets that are multiples of 64 bytes
-     * (every load from them is unaligned-safe) */
-    size_t xq_bytes = ((size_t)m * a->xq_row_bytes + 63) / 64 * 64;
+    /* scratch: (panels) one panel per thread at offsets that are multiples of 64 bytes, or the fallback's
+     * unpacked groups */
     a->panel_bytes = a->qpanel ? ((size_t)a->w_blocks * dlp_cpu_qpanel_block_bytes(w_dtype) + 63) / 64 * 64 : 0;
     size_t panels_bytes = (size_t)ctx->n_threads * a->panel_bytes;
-    char *xq = (char *)dlp_cpu_scratch(ctx, (xq_bytes + panels_bytes + plain_rows_bytes + 3) / 4);
-    if (!xq) return DLP_STATUS_OUT_OF_MEMORY;
-    a->xq = xq;
-    a->panels = xq + xq_bytes;
-    a->plain_rows = a->panels + panels_bytes;
-    dlp_parallel_for(ctx->pool, m, 8, quantize_x_range, a);
-    return DLP_STATUS_OK;
+    if (panels_bytes + plain_rows_bytes > 0) {
+        char *scratch = (char *)dlp_cpu_scratch(ctx, (panels_bytes + plain_rows_bytes + 3) / 4);
+        if (!scratch) return DLP_STATUS_OUT_OF_MEMORY;
+        a->panels = scratch;
+        a->plain_rows = scratch + panels_bytes;
+    }
+    a->xq = dlp_cpu_quantized_activations(ctx, plain, m, k, x, ldx);
+    return a->xq ? DLP_STATUS_OK : DLP_STATUS_OUT_OF_MEMORY;
 }
 
 /* The product over the pool, then the bias. */

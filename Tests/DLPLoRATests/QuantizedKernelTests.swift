@@ -229,6 +229,38 @@ import Testing
         }
     }
 
+    /// The context reuses the quantized rows of an unchanged x (same buffer, shape, format, values), and
+    /// only then: an x changed in place in one element, or read at another shape, is quantized again.
+    @Test func quantizedActivationsAreReusedOnlyForTheSameValues() throws {
+        let (m, n, k) = (9, 16, 64)
+        let (q4, _) = Self.weights(.q4_1x8, n: n, k: k, seed: 31)
+        let (q6, _) = Self.weights(.q6_K, n: n, k: 256, seed: 32)
+        var random = TestRandom(37)
+        var x = random.floats(m * 256)
+        let shared = Context(flags: 0)
+        func product(_ context: Context, _ dtype: DType, _ blocks: [UInt8], rows: Int, k: Int, ldx: Int) -> [Float] {
+            var y = [Float](repeating: .nan, count: rows * n)
+            let status = blocks.withUnsafeBytes { w in
+                context.table.gemm(context.pointer, Int64(rows), Int64(n), Int64(k), x, Int64(ldx), w.baseAddress, dtype.kernelType,
+                                   Int64(k), nil, DLP_DTYPE_F32, 0, &y, Int64(n))
+            }
+            #expect(status == DLP_STATUS_OK)
+            return y
+        }
+        func fresh(_ dtype: DType, _ blocks: [UInt8], rows: Int, k: Int, ldx: Int) -> [Float] {
+            product(Context(flags: 0), dtype, blocks, rows: rows, k: k, ldx: ldx)
+        }
+        let first = product(shared, .q4_1x8, q4, rows: m, k: k, ldx: 256)
+        #expect(product(shared, .q4_1x8, q4, rows: m, k: k, ldx: 256) == first)
+        x[5 * 256 + 17] += 0.5                                    // row 5, in place
+        let changed = product(shared, .q4_1x8, q4, rows: m, k: k, ldx: 256)
+        #expect(changed == fresh(.q4_1x8, q4, rows: m, k: k, ldx: 256))
+        #expect(changed[(5 * n)..<(6 * n)] != first[(5 * n)..<(6 * n)])
+        #expect(product(shared, .q4_1x8, q4, rows: 4, k: k, ldx: 256) == fresh(.q4_1x8, q4, rows: 4, k: k, ldx: 256))
+        // the same x for a K-quant weight takes 256-element activation blocks, not the memo's 32-element ones
+        #expect(product(shared, .q6_K, q6, rows: m, k: 256, ldx: 256) == fresh(.q6_K, q6, rows: m, k: 256, ldx: 256))
+    }
+
     @Test func partialBlocksAndQuantizedVectorsAreRefused() throws {
         let context = Context(flags: 0)
         let table = context.table
