@@ -354,57 +354,112 @@ static dlp_qpanel_fn FN(qpanel_for)(dlp_dtype dtype) {
 #undef DLP_PANEL_ENTRY
 
 /* ---- row-interleaved groups (DLP_DTYPE_*_X8, dlp_kernels.h): stored as panels, so nothing is built per
- * call; 8 weight rows per vector, up to X8_MAX_ROWS activation rows per pass over the group ---- */
+ * call. A chunk holds 8 bytes of each of 8 rows; a 32-bit lane pairs with the row's neighbouring lane,
+ * so one broadcast of 8 activation bytes feeds both, and each row's two lanes are summed at the end. ---- */
+DLP_INLINE int64_t FN(load8)(const int8_t *p) {
+    int64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+#if X8_MAX_ROWS == 8
+/* AVX-512 (VNNI): a whole chunk (8 rows x 8 bytes) per 512-bit vector, up to 8 activation rows per pass
+ * (8 independent accumulator chains). */
 DLP_INLINE void FN(x8_q32)(const dlp_dtype plain, const int R, const char *group, int64_t n_blocks, const char *xq,
                            size_t stride, float *out) {
     const size_t column_bytes = plain == DLP_DTYPE_Q4_0 ? 144 : plain == DLP_DTYPE_Q4_1 ? 160 : 272;
     const size_t values = plain == DLP_DTYPE_Q4_1 ? 32 : 16;
-    const __m256i low = _mm256_set1_epi8(0x0f);
-    __m256 acc[X8_MAX_ROWS];
-    for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+    const __m512i low = _mm512_set1_epi32(0x0f0f0f0f);
+    const __m512i pairs = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+    const __mmask16 even = 0x5555;
+    __m512 acc[8];
+    for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
     for (int64_t b = 0; b < n_blocks; b++) {
         const char *p = group + (size_t)b * column_bytes;
-        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
-        __m256 cw = _mm256_setzero_ps();
-        if (plain == DLP_DTYPE_Q4_0) cw = _mm256_mul_ps(dw, _mm256_set1_ps(-8.0f));
-        if (plain == DLP_DTYPE_Q4_1) cw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p + 16)));
-        const dlp_q8_32 *x[X8_MAX_ROWS];
-        __m256i isum[X8_MAX_ROWS];
+        /* each row's scale on both of its lanes; the constant term on the even lane only (added once) */
+        const __m512 dw = _mm512_permutexvar_ps(pairs, _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p))));
+        __m512 cw = _mm512_setzero_ps();
+        if (plain == DLP_DTYPE_Q4_0) cw = _mm512_maskz_mul_ps(even, dw, _mm512_set1_ps(-8.0f));
+        if (plain == DLP_DTYPE_Q4_1)
+            cw = _mm512_maskz_permutexvar_ps(even, pairs, _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p + 16)))));
+        const dlp_q8_32 *x[8];
+        __m512i isum[8];
         for (int r = 0; r < R; r++) {
             x[r] = (const dlp_q8_32 *)(xq + (size_t)r * stride) + b;
-            isum[r] = _mm256_setzero_si256();
+            isum[r] = _mm512_setzero_si512();
         }
         if (plain == DLP_DTYPE_Q8_0) {
-            for (int c = 0; c < 8; c++) {
-                const __m256i w = _mm256_loadu_si256((const __m256i *)(p + values + 32 * c));
-                for (int r = 0; r < R; r++) {
-                    int32_t four;
-                    memcpy(&four, x[r]->q + 4 * c, 4);
-                    isum[r] = DOT4_ACC(isum[r], w, _mm256_set1_epi32(four));
-                }
+            for (int c = 0; c < 4; c++) {
+                const __m512i w = _mm512_loadu_si512((const void *)(p + values + 64 * c));
+                for (int r = 0; r < R; r++) isum[r] = _mm512_dpbusd_epi32(isum[r], w, _mm512_set1_epi64(FN(load8)(x[r]->q + 8 * c)));
             }
         } else {
-            for (int c = 0; c < 4; c++) {
-                const __m256i v = _mm256_loadu_si256((const __m256i *)(p + values + 32 * c));
-                const __m256i lo = _mm256_and_si256(v, low), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+            for (int c = 0; c < 2; c++) {
+                const __m512i v = _mm512_loadu_si512((const void *)(p + values + 64 * c));
+                const __m512i lo = _mm512_and_si512(v, low), hi = _mm512_and_si512(_mm512_srli_epi32(v, 4), low);
                 for (int r = 0; r < R; r++) {
-                    int32_t four_lo, four_hi;
-                    memcpy(&four_lo, x[r]->q + 4 * c, 4);
-                    memcpy(&four_hi, x[r]->q + 16 + 4 * c, 4);
-                    isum[r] = DOT4_ACC(isum[r], lo, _mm256_set1_epi32(four_lo));
-                    isum[r] = DOT4_ACC(isum[r], hi, _mm256_set1_epi32(four_hi));
+                    isum[r] = _mm512_dpbusd_epi32(isum[r], lo, _mm512_set1_epi64(FN(load8)(x[r]->q + 8 * c)));
+                    isum[r] = _mm512_dpbusd_epi32(isum[r], hi, _mm512_set1_epi64(FN(load8)(x[r]->q + 16 + 8 * c)));
                 }
             }
         }
         for (int r = 0; r < R; r++) {
-            __m256i sum = isum[r];
-            if (plain == DLP_DTYPE_Q8_0) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(128 * x[r]->sum));
-            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, _mm256_set1_ps(x[r]->d)), acc[r]);
-            if (plain != DLP_DTYPE_Q8_0) acc[r] = _mm256_fmadd_ps(cw, _mm256_set1_ps(x[r]->s), acc[r]);
+            __m512i sum = isum[r];
+            if (plain == DLP_DTYPE_Q8_0) sum = _mm512_mask_sub_epi32(sum, even, sum, _mm512_set1_epi32(128 * x[r]->sum));
+            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_set1_ps(x[r]->d)), acc[r]);
+            if (plain != DLP_DTYPE_Q8_0) acc[r] = _mm512_fmadd_ps(cw, _mm512_set1_ps(x[r]->s), acc[r]);
         }
     }
-    for (int r = 0; r < R; r++) _mm256_storeu_ps(out + 8 * r, acc[r]);
+    const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+    const __m512i odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 1, 3, 5, 7, 9, 11, 13, 15);
+    for (int r = 0; r < R; r++)
+        _mm256_storeu_ps(out + 8 * r, _mm256_add_ps(_mm512_castps512_ps256(_mm512_permutexvar_ps(evens, acc[r])),
+                                                    _mm512_castps512_ps256(_mm512_permutexvar_ps(odds, acc[r]))));
 }
+#else
+/* AVX2: half a chunk (4 rows x 8 bytes) per 256-bit vector; rows 0-3, then rows 4-7, each over every
+ * block, up to 4 activation rows per pass (Q4 formats: Q8_0's offset bytes saturate vpmaddubsw). */
+DLP_INLINE void FN(x8_q32)(const dlp_dtype plain, const int R, const char *group, int64_t n_blocks, const char *xq,
+                           size_t stride, float *out) {
+    const size_t column_bytes = plain == DLP_DTYPE_Q4_0 ? 144 : 160;
+    const size_t values = plain == DLP_DTYPE_Q4_1 ? 32 : 16;
+    const __m256i low = _mm256_set1_epi8(0x0f), pairs = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
+    for (int half = 0; half < 2; half++) {
+        __m256 acc[4];
+        for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+        for (int64_t b = 0; b < n_blocks; b++) {
+            const char *p = group + (size_t)b * column_bytes;
+            const __m256 dw = _mm256_permutevar8x32_ps(
+                _mm256_castps128_ps256(_mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)(p + 8 * half)))), pairs);
+            __m256 cw = plain == DLP_DTYPE_Q4_0 ? _mm256_mul_ps(dw, _mm256_set1_ps(-8.0f))
+                        : _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)(p + 16 + 8 * half)))), pairs);
+            cw = _mm256_blend_ps(_mm256_setzero_ps(), cw, 0x55);          /* the constant term once per row */
+            const dlp_q8_32 *x[4];
+            __m256i isum[4];
+            for (int r = 0; r < R; r++) {
+                x[r] = (const dlp_q8_32 *)(xq + (size_t)r * stride) + b;
+                isum[r] = _mm256_setzero_si256();
+            }
+            for (int c = 0; c < 2; c++) {
+                const __m256i v = _mm256_loadu_si256((const __m256i *)(p + values + 64 * c + 32 * half));
+                const __m256i lo = _mm256_and_si256(v, low), hi = _mm256_and_si256(_mm256_srli_epi32(v, 4), low);
+                for (int r = 0; r < R; r++) {
+                    isum[r] = DOT4_ACC(isum[r], lo, _mm256_set1_epi64x(FN(load8)(x[r]->q + 8 * c)));
+                    isum[r] = DOT4_ACC(isum[r], hi, _mm256_set1_epi64x(FN(load8)(x[r]->q + 16 + 8 * c)));
+                }
+            }
+            for (int r = 0; r < R; r++) {
+                acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[r]), _mm256_mul_ps(dw, _mm256_set1_ps(x[r]->d)), acc[r]);
+                acc[r] = _mm256_fmadd_ps(cw, _mm256_set1_ps(x[r]->s), acc[r]);
+            }
+        }
+        for (int r = 0; r < R; r++) {                    /* lanes (2i, 2i + 1) are row 4 * half + i */
+            __m256 sums = _mm256_permutevar8x32_ps(_mm256_hadd_ps(acc[r], acc[r]), _mm256_setr_epi32(0, 1, 4, 5, 0, 1, 4, 5));
+            _mm_storeu_ps(out + 8 * r + 4 * half, _mm256_castps256_ps128(sums));
+        }
+    }
+}
+#endif
 
 #define DLP_X8_CASE(R, plain) case R: FN(x8_q32)(plain, R, group, n_blocks, xq, stride, out); break;
 #if X8_MAX_ROWS == 8

@@ -19,8 +19,8 @@ static size_t values_offset(dlp_dtype plain) { return plain == DLP_DTYPE_Q4_1 ? 
 static void pack_block(dlp_dtype plain, const uint8_t *block, int j, uint8_t *g) {
     memcpy(g + 2 * j, block, 2);                               /* d */
     if (plain == DLP_DTYPE_Q8_0) {
-        for (int c = 0; c < 8; c++)
-            for (int e = 0; e < 4; e++) g[16 + 32 * c + 4 * j + e] = (uint8_t)(block[2 + 4 * c + e] ^ 0x80);
+        for (int c = 0; c < 4; c++)
+            for (int e = 0; e < 8; e++) g[16 + 64 * c + 8 * j + e] = (uint8_t)(block[2 + 8 * c + e] ^ 0x80);
         return;
     }
     const uint8_t *qs = block + 2;
@@ -29,15 +29,15 @@ static void pack_block(dlp_dtype plain, const uint8_t *block, int j, uint8_t *g)
         qs = block + 4;
     }
     uint8_t *values = g + values_offset(plain);
-    for (int c = 0; c < 4; c++) memcpy(values + 32 * c + 4 * j, qs + 4 * c, 4);
+    for (int c = 0; c < 2; c++) memcpy(values + 64 * c + 8 * j, qs + 8 * c, 8);
 }
 
 /* The inverse of pack_block. */
 static void unpack_block(dlp_dtype plain, const uint8_t *g, int j, uint8_t *block) {
     memcpy(block, g + 2 * j, 2);
     if (plain == DLP_DTYPE_Q8_0) {
-        for (int c = 0; c < 8; c++)
-            for (int e = 0; e < 4; e++) block[2 + 4 * c + e] = (uint8_t)(g[16 + 32 * c + 4 * j + e] ^ 0x80);
+        for (int c = 0; c < 4; c++)
+            for (int e = 0; e < 8; e++) block[2 + 8 * c + e] = (uint8_t)(g[16 + 64 * c + 8 * j + e] ^ 0x80);
         return;
     }
     uint8_t *qs = block + 2;
@@ -46,7 +46,7 @@ static void unpack_block(dlp_dtype plain, const uint8_t *g, int j, uint8_t *bloc
         qs = block + 4;
     }
     const uint8_t *values = g + values_offset(plain);
-    for (int c = 0; c < 4; c++) memcpy(qs + 4 * c, values + 32 * c + 4 * j, 4);
+    for (int c = 0; c < 2; c++) memcpy(qs + 8 * c, values + 64 * c + 8 * j, 8);
 }
 
 int dlp_pack_rows_x8(dlp_dtype plain, int64_t rows, int64_t ld, const uint8_t *src, uint8_t *dst) {

@@ -60,10 +60,10 @@ typedef enum dlp_dtype {
      * multiply 8 weight rows per instruction; made at load by dlp_pack_rows_x8, dlp_repack.h). A matrix
      * of n rows is n / 8 groups of 8 rows, then the n % 8 last rows in the plain format. A group holds,
      * for each block column b, the 8 rows' blocks b side by side:
-     *   Q4_0_X8: f16 d[8], then 4 chunks c of [8 rows][4 bytes]: nibble bytes 4c..4c+3 of each row's
-     *            block (low nibbles: elements 4c..4c+3, high nibbles: elements 16+4c..16+4c+3)   144 bytes
-     *   Q4_1_X8: f16 d[8], f16 m[8], then the same 4 chunks of nibbles                         160 bytes
-     *   Q8_0_X8: f16 d[8], then 8 chunks c of [8 rows][4 bytes]: elements 4c..4c+3 as q + 128  272 bytes
+     *   Q4_0_X8: f16 d[8], then 2 chunks c of [8 rows][8 bytes]: nibble bytes 8c..8c+7 of each row's
+     *            block (low nibbles: elements 8c..8c+7, high nibbles: elements 16+8c..16+8c+7)   144 bytes
+     *   Q4_1_X8: f16 d[8], f16 m[8], then the same 2 chunks of nibbles                         160 bytes
+     *   Q8_0_X8: f16 d[8], then 4 chunks c of [8 rows][8 bytes]: elements 8c..8c+7 as q + 128  272 bytes
      * so a row takes the plain format's bytes and sizes, ld and row bytes are the plain format's. Only
      * gemm and gemm_lora (with n = all the matrix's rows) and embedding take them. */
     DLP_DTYPE_Q4_0_X8 = 13,
