@@ -1,9 +1,12 @@
 /* activation_memo.c: the activation rows a block-quantized product reads (cpu_quant.h), quantized over
  * the pool and kept with a copy of the f32 rows they came from. The next product whose x has the same
  * address, shape, format and values (q, k and v of a layer read the same normed rows; gate and up too)
- * reuses them instead of quantizing again: the values are compared, so a changed x is never missed. */
+ * reuses them instead of quantizing again: the values are compared, so a changed x is never missed.
+ * Only x of up to DLP_MEMO_MAX_X_BYTES is kept (decode steps, short chunks). */
 #include "cpu_quant.h"
 #include <stdlib.h>
+
+#define DLP_MEMO_MAX_X_BYTES (4u << 20)   /* larger x (long prefill chunks) is quantized every time, not copied */
 
 typedef struct {
     dlp_dtype weight_dtype;
@@ -45,13 +48,15 @@ const char *dlp_cpu_quantized_activations(dlp_context *ctx, dlp_dtype weight_dty
     if (memo_matches(memo, k_quant, m, k, x, ldx)) return memo->xq;
     memo->valid = 0;
     size_t xq_bytes = (size_t)m * dlp_cpu_qact_row_bytes(weight_dtype, k), x_bytes = (size_t)m * (size_t)k * sizeof(float);
+    int keep = x_bytes <= DLP_MEMO_MAX_X_BYTES;
     if (!grow((void **)&memo->xq, &memo->xq_capacity, xq_bytes ? xq_bytes : 1) ||
-        !grow((void **)&memo->x, &memo->x_capacity, x_bytes ? x_bytes : 1)) {
+        (keep && !grow((void **)&memo->x, &memo->x_capacity, x_bytes ? x_bytes : 1))) {
         dlp_cpu_fail(ctx, DLP_STATUS_OUT_OF_MEMORY, "gemm: cannot allocate %zu bytes of quantized activations", xq_bytes + x_bytes);
         return NULL;
     }
     quantize_args args = {weight_dtype, k, x, ldx, memo->xq, ctx->has_avx2};
     dlp_parallel_for(ctx->pool, m, 8, quantize_range, &args);
+    if (!keep) return memo->xq;
     for (int64_t i = 0; i < m; i++) memcpy(memo->x + i * k, x + i * ldx, (size_t)k * sizeof(float));
     *memo = (dlp_activation_memo){memo->xq, memo->xq_capacity, memo->x, memo->x_capacity, x, m, k, ldx, k_quant, 1};
     return memo->xq;

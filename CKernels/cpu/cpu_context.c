@@ -1,5 +1,6 @@
 /* cpu_context.c: the CPU backend's context, buffers and its kernel table (dlp_cpu_kernel_table). */
 #include "cpu_internal.h"
+#include <pthread.h>
 #include <cblas.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -117,14 +118,10 @@ static dlp_status buffer_download(dlp_context *ctx, const dlp_buffer *buf, size_
 
 static dlp_status synchronize(dlp_context *ctx) { (void)ctx; return DLP_STATUS_OK; }
 
-static const dlp_kernel_table cpu_table = {
+static dlp_kernel_table cpu_table = {
     .api_version = DLP_KERNELS_API_VERSION,
     .name = "cpu",
-#if defined(__x86_64__)
-    .weight_dtypes = (1u << DLP_DTYPE_COUNT) - 1,   /* every dtype: f32, f16, bf16, the GGUF block formats, _X8 */
-#else
-    .weight_dtypes = (1u << DLP_DTYPE_Q4_0_X8) - 1, /* no row-interleaved ones: their kernels are x86 */
-#endif
+    .weight_dtypes = (1u << DLP_DTYPE_Q4_0_X8) - 1, /* f32, f16, bf16, the GGUF block formats; _X8: below */
     .context_create = context_create,
     .context_destroy = context_destroy,
     .last_error = last_error,
@@ -153,4 +150,19 @@ static const dlp_kernel_table cpu_table = {
     .route_top_p = dlp_cpu_route_top_p,
 };
 
-const dlp_kernel_table *dlp_cpu_kernel_table(void) { return &cpu_table; }
+/* The row-interleaved dtypes this CPU has group kernels for (AVX2: the Q4 ones; AVX-512 VNNI: Q8_0 too),
+ * so that a loader never packs what would then run on the slow unpacking fallback. */
+static void advertise_row_interleaved(void) {
+#if defined(__x86_64__)
+    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))) return;
+    cpu_table.weight_dtypes |= (1u << DLP_DTYPE_Q4_0_X8) | (1u << DLP_DTYPE_Q4_1_X8);
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni"))
+        cpu_table.weight_dtypes |= 1u << DLP_DTYPE_Q8_0_X8;
+#endif
+}
+
+const dlp_kernel_table *dlp_cpu_kernel_table(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, advertise_row_interleaved);
+    return &cpu_table;
+}

@@ -38,8 +38,7 @@ dlp_qpanel_build_fn dlp_cpu_qpanel_build_avx2(int vnni) { return vnni ? panel_bu
 
 dlp_qpanel_fn dlp_cpu_qx8_avx2(dlp_dtype dtype, int vnni, int *max_rows) {
     *max_rows = vnni ? 8 : 4;
-    /* vpmaddubsw saturates at 16 bits: Q8_0's values stored offset to 0..255 need VNNI */
-    if (!vnni && dtype == DLP_DTYPE_Q8_0_X8) return NULL;
+    /* vpmaddubsw saturates at 16 bits: Q8_0's values stored offset to 0..255 need VNNI (no AVX2 kernel) */
     return vnni ? qx8_for_vnni(dtype) : qx8_for_avx2(dtype);
 }
 

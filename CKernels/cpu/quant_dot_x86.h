@@ -477,7 +477,9 @@ DLP_INLINE void FN(x8_q32)(const dlp_dtype plain, const int R, const char *group
     }
 DLP_X8_ENTRY(x8_q4_0, DLP_DTYPE_Q4_0)
 DLP_X8_ENTRY(x8_q4_1, DLP_DTYPE_Q4_1)
+#if X8_MAX_ROWS == 8
 DLP_X8_ENTRY(x8_q8_0, DLP_DTYPE_Q8_0)
+#endif
 #undef DLP_X8_ENTRY
 #undef DLP_X8_CASES
 #undef DLP_X8_CASE
@@ -486,7 +488,9 @@ static dlp_qpanel_fn FN(qx8_for)(dlp_dtype dtype) {
     switch (dtype) {
     case DLP_DTYPE_Q4_0_X8: return FN(x8_q4_0);
     case DLP_DTYPE_Q4_1_X8: return FN(x8_q4_1);
+#if X8_MAX_ROWS == 8
     case DLP_DTYPE_Q8_0_X8: return FN(x8_q8_0);
+#endif
     default: return NULL;
     }
 }

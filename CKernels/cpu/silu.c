@@ -1,5 +1,6 @@
 /* silu.c: the gated product of the MLP, out = gate / (1 + exp(-gate)) * up, split over the pool in
- * chunks of a row; on AVX2 with a polynomial exp (within 2 ulp of expf where the result is normal). */
+ * chunks of a row; on AVX2 with a polynomial exp (within 2 ulp of expf where the result is normal, and
+ * an overflowing exp gives what the scalar path gives). */
 #include "cpu_internal.h"
 #include <math.h>
 #if defined(__x86_64__)
@@ -46,9 +47,12 @@ __attribute__((target("avx2,fma"))) static inline __m256 exp_avx2(__m256 x) {
 __attribute__((target("avx2,fma"))) static void silu_avx2(const float *gate, const float *up, float *out, int64_t n) {
     int64_t j = 0;
     for (; j + 8 <= n; j += 8) {
-        __m256 g = _mm256_loadu_ps(gate + j);
-        __m256 e = exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), g));
-        __m256 s = _mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+        __m256 g = _mm256_loadu_ps(gate + j), minus = _mm256_sub_ps(_mm256_setzero_ps(), g);
+        __m256 e = exp_avx2(minus);
+        /* where expf(-g) overflows (or -g is +inf), 1 + e is +inf as on the scalar path: g / inf is -0, or NaN for g = -inf */
+        __m256 denominator = _mm256_blendv_ps(_mm256_add_ps(_mm256_set1_ps(1.0f), e), _mm256_set1_ps(INFINITY),
+                                              _mm256_cmp_ps(minus, _mm256_set1_ps(88.3f), _CMP_GT_OQ));
+        __m256 s = _mm256_div_ps(g, denominator);
         _mm256_storeu_ps(out + j, _mm256_mul_ps(s, _mm256_loadu_ps(up + j)));
     }
     silu_scalar(gate + j, up + j, out + j, n - j);

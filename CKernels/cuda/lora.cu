@@ -142,6 +142,8 @@ dlp_status dlp_cuda_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
     dlp_status status = check_plans(ctx, "gemm_lora", m, r_max, k_slots, n_adapters, n_plans, bank_dtype, ranks,
                                     plan_adapters, plan_of_row);
     if (status != DLP_STATUS_OK) return status;
+    if (dlp_dtype_is_row_interleaved(w_dtype))
+        return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "gemm_lora: row-interleaved dtype %d is a CPU layout", (int)w_dtype);
     if (n > 65535LL * 256)
         return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "gemm_lora: n=%lld is too wide", (long long)n);
     if (m > 0 && !b_bank) return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "gemm_lora: a NULL B bank");

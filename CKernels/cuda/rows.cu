@@ -39,9 +39,11 @@ dlp_status dlp_cuda_embedding(dlp_context *ctx, int64_t m, const int32_t *ids, c
                               dlp_dtype table_dtype, int64_t vocab, int64_t dim, float *out, int64_t ldo) {
     dlp_cuda_enter(ctx);
     int64_t row_bytes = dlp_dtype_row_bytes(table_dtype, dim);
-    if (m < 0 || dim <= 0 || ldo < dim || vocab <= 0 || row_bytes < 0 || dlp_dtype_is_row_interleaved(table_dtype))
+    if (m < 0 || dim <= 0 || ldo < dim || vocab <= 0 || row_bytes < 0)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "embedding: bad sizes m=%lld dim=%lld vocab=%lld dtype %d",
                              (long long)m, (long long)dim, (long long)vocab, (int)table_dtype);
+    if (dlp_dtype_is_row_interleaved(table_dtype))
+        return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "embedding: row-interleaved dtype %d is a CPU layout", (int)table_dtype);
     if (m == 0) return DLP_STATUS_OK;
     if (!dlp_dtype_is_float(table_dtype)) {
         quantized_embedding_kernel<<<dlp_blocks(m * (dim / 32), 256), 256, 0, ctx->stream>>>(

@@ -18,7 +18,7 @@ import Testing
                    "model gguf/tiny-llama-q8_0.gguf", "lora fused=unfused", "lora fused vs ref"] {
             #expect(names.contains(op), "no check of \(op)")
         }
-        let rowInterleaved: Set<String> = Fixtures.cpu.weightDTypes.contains(.q4_1x8) ? ["q4_0_x8", "q4_1_x8", "q8_0_x8"] : []
+        let rowInterleaved = Set([DType.q4_0x8, .q4_1x8, .q8_0x8].filter { Fixtures.cpu.weightDTypes.contains($0) }.map(\.rawValue))
         #expect(Set(report.checks.filter { $0.name == "gemm" }.map(\.dtype)) ==
                 Set(["f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q8_0", "q3_k", "q4_k", "q6_k"]).union(rowInterleaved))
     }

@@ -47,7 +47,10 @@ final class MappedFile: @unchecked Sendable {
         let page = Int(sysconf(Int32(_SC_PAGESIZE))), start = Int(bitPattern: base), end = start + bytes.count
         var gaps: [(Int, Int)] = []
         var from = start
-        for range in kept.compactMap({ r in r.baseAddress.map { (Int(bitPattern: $0), Int(bitPattern: $0) + r.count) } }).sorted(by: { $0.0 < $1.0 }) {
+        // kept ranges clipped to this mapping (a range of another file keeps nothing here)
+        let clipped = kept.compactMap { r in r.baseAddress.map { (max(Int(bitPattern: $0), start), min(Int(bitPattern: $0) + r.count, end)) } }
+            .filter { $0.0 < $0.1 }.sorted { $0.0 < $1.0 }
+        for range in clipped {
             if range.0 > from { gaps.append((from, range.0)) }
             from = max(from, range.1)
         }

@@ -2,7 +2,7 @@
 // checked for presence, dtype and shape against the config before it is wrapped (in place on CPU).
 // Matrices in a GGUF block format stay in it where the backend's weight_dtypes has it (the CPU and
 // CUDA tables both do); otherwise, with `dequantize`, and for vectors (norms, biases), they are
-// dequantized to f32 at load. On a backend with row-interleaved kernels (the CPU on x86), Q4_0, Q4_1
+// dequantized to f32 at load. On a backend with row-interleaved kernels (the CPU on x86 with AVX2), Q4_0, Q4_1
 // and Q8_0 matrices are kept as their row-interleaved copies (DType.rowInterleaved).
 
 /// One loaded tensor as `inspect` shows it: the type in the file, the dtype it is kept in, its bytes.
