@@ -32,9 +32,16 @@ def main():
         def summary(a, b):
             d = [abs(x - y) for x, y in zip(a, b)]
             return f"max {max(d):.3f} mean {sum(d) / len(d):.3f}"
-        ours = dlp(model, ["generate", "--ids", ",".join(map(str, ids)), "--max-tokens", str(n), "--temperature", "0"])["ids"]
+        generated = dlp(model, ["generate", "--ids", ",".join(map(str, ids)), "--max-tokens", str(n), "--temperature", "0"])
+        ours = generated["ids"]
         first = next((i for i, (a, b) in enumerate(zip(ours, tokens)) if a != b), None)
-        where = "all %d equal" % n if first is None else "first differs at step %d (llama.cpp margin %.3f nats)" % (first, margins[first])
+        if first is None:
+            where = "all %d equal" % len(ours) + ("" if len(ours) == n else ", then dlp-gpu stops at EOS")
+        elif first == len(ours) - 1 and generated.get("finish_reason") == "eos":
+            # llama-server is asked to ignore EOS (ignore_eos), so its margin there is between other tokens
+            where = "equal up to step %d, where dlp-gpu stops at EOS (llama.cpp, ignoring EOS, continues)" % first
+        else:
+            where = "first differs at step %d (llama.cpp margin %.3f nats)" % (first, margins[first])
         print(f"  prompt of {len(ids)} tokens: chosen-token logprob |diff| dlp-gpu vs llama.cpp {summary(scored, logprobs)}; "
               f"vs exact f32: dlp-gpu {summary(scored, exact)}, llama.cpp {summary(logprobs, exact)}; greedy {where}")
 
