@@ -33,10 +33,7 @@ final class MappedFile: @unchecked Sendable {
     func releasePages(of range: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, let start = range.baseAddress, start >= base,
               start + range.count <= base + bytes.count else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let first = (Int(bitPattern: start) + page - 1) / page * page, end = (Int(bitPattern: start) + range.count) / page * page
-        guard end > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return }
-        _ = madvise(pointer, end - first, Int32(MADV_DONTNEED))
+        releaseWholePages(Int(bitPattern: start), Int(bitPattern: start) + range.count)
     }
 
     /// Drops this mapping's pages from memory except those under `kept` (ranges of it still read in
@@ -44,23 +41,25 @@ final class MappedFile: @unchecked Sendable {
     /// read back from the file.
     func releasePages(keeping kept: [UnsafeRawBufferPointer]) {
         guard let base = bytes.baseAddress else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE))), start = Int(bitPattern: base), end = start + bytes.count
-        var gaps: [(Int, Int)] = []
-        var from = start
+        let start = Int(bitPattern: base), end = start + bytes.count
         // kept ranges clipped to this mapping (a range of another file keeps nothing here)
         let clipped = kept.compactMap { r in r.baseAddress.map { (max(Int(bitPattern: $0), start), min(Int(bitPattern: $0) + r.count, end)) } }
             .filter { $0.0 < $0.1 }.sorted { $0.0 < $1.0 }
+        var from = start
         for range in clipped {
-            if range.0 > from { gaps.append((from, range.0)) }
+            if range.0 > from { releaseWholePages(from, range.0) }
             from = max(from, range.1)
         }
-        if end > from { gaps.append((from, end)) }
-        for (lower, upper) in gaps {
-            // whole pages only: a kept range's first and last pages stay
-            let first = (lower + page - 1) / page * page, last = upper / page * page
-            guard last > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { continue }
-            _ = madvise(pointer, last - first, Int32(MADV_DONTNEED))
-        }
+        if end > from { releaseWholePages(from, end) }
+    }
+
+    /// madvise(DONTNEED) on the whole pages inside addresses [lower, upper): a partial page at either
+    /// end (shared with bytes still in use) stays.
+    private func releaseWholePages(_ lower: Int, _ upper: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (lower + page - 1) / page * page, last = upper / page * page
+        guard last > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(pointer, last - first, Int32(MADV_DONTNEED))
     }
 
     deinit {
