@@ -1,7 +1,8 @@
 // LoadTests.swift: a bounded load on loopback: 1,000 requests from 32 concurrent clients over the four
 // adapters, `dlp`, mixes and the base model, streamed and not; 10% are abandoned mid-stream and some are
 // malformed. Afterwards nothing runs, no KV slot is held, the server still answers, and the process'
-// resident memory is back near its level after a warm-up.
+// resident memory (the lowest of samples over 3 s: other suites share the process) is back near its
+// level after a warm-up.
 import Foundation
 import Testing
 
@@ -69,7 +70,13 @@ import Testing
         #expect(idle.running == 0 && idle.waiting == 0 && idle.slotsInUse == 0)
         #expect(try await s.get("/health").status == 200)
         #expect(try await s.post("/v1/completions", body(0)).status == 200)
-        let afterMiB = Self.residentMiB()
+        // the lowest of a few samples: other suites run in this process meanwhile (a model they load, now
+        // packed into private memory, lifts the process' RSS for a moment); a leak stays in every sample
+        var afterMiB = Self.residentMiB()
+        for _ in 0..<15 {
+            try await Task.sleep(nanoseconds: 200_000_000)
+            afterMiB = min(afterMiB, Self.residentMiB())
+        }
         print(String(format: "[load] %d requests from %d clients in %.1f s; resident %.0f MiB after warm-up, %.0f MiB after", total, clients,
                      seconds, idleMiB, afterMiB))
         #expect(afterMiB < idleMiB + 64, "resident memory \(afterMiB) MiB after the load, \(idleMiB) MiB before")
