@@ -1,5 +1,6 @@
 // TestServer.swift: a dlp-gpu server on a free loopback port for one test (the demo pack's SmolLM2 with
-// its four adapters and router, or the weights dequantized to f32), and a small HTTP client for it.
+// its four adapters and router, or the weights dequantized to f32), in this process or (ChildServer) as
+// the `dlp-gpu serve` process built beside the tests, and a small HTTP client for either.
 import AsyncHTTPClient
 import DLPLoRA
 import DLPServe
@@ -32,12 +33,69 @@ struct HTTPResult {
     }
 }
 
-final class TestServer: @unchecked Sendable {
+/// Requests to a server on a loopback port.
+protocol LoopbackClient: Sendable {
+    var port: Int { get }
+}
+
+let loopbackHTTPClient = HTTPClient(eventLoopGroupProvider: .singleton,
+                                    configuration: .init(connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
+
+extension LoopbackClient {
+    func get(_ path: String) async throws -> HTTPResult {
+        try await send(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"))
+    }
+
+    /// POSTs `body` (a JSON object, or raw text) with a content type.
+    func post(_ path: String, _ body: Any, contentType: String = "application/json") async throws -> HTTPResult {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: contentType)
+        let bytes: Data
+        if let text = body as? String {
+            bytes = Data(text.utf8)
+        } else {
+            bytes = try JSONSerialization.data(withJSONObject: body)
+        }
+        request.body = .bytes(ByteBuffer(bytes: bytes))
+        return try await send(request)
+    }
+
+    private func send(_ request: HTTPClientRequest) async throws -> HTTPResult {
+        let response = try await loopbackHTTPClient.execute(request, timeout: .seconds(120))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        return HTTPResult(status: Int(response.status.code), headers: response.headers, body: String(buffer: body))
+    }
+
+    /// Starts a streamed request and returns once `events` SSE events have arrived; the request is then
+    /// abandoned (its connection closed) when the returned task is cancelled.
+    func startStream(_ body: [String: Any], path: String = "/v1/completions", until events: Int) async throws -> Task<Void, Error> {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        var streamed = body
+        streamed["stream"] = true
+        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: streamed)))
+        let arrived = AsyncStream<Void>.makeStream()
+        let task = Task {
+            let response = try await loopbackHTTPClient.execute(request, timeout: .seconds(120))
+            var count = 0
+            for try await chunk in response.body {
+                count += String(buffer: chunk).components(separatedBy: "data: ").count - 1
+                if count >= events { arrived.continuation.yield() }
+            }
+        }
+        var iterator = arrived.stream.makeAsyncIterator()
+        _ = await iterator.next()
+        return task
+    }
+
+}
+
+final class TestServer: LoopbackClient, @unchecked Sendable {
     let server: OpenAIServer
     let port: Int
     let task: Task<Void, Error>
-    static let client = HTTPClient(eventLoopGroupProvider: .singleton,
-                                   configuration: .init(connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
 
     private init(server: OpenAIServer, port: Int, task: Task<Void, Error>) {
         self.server = server
@@ -70,54 +128,6 @@ final class TestServer: @unchecked Sendable {
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         throw CancellationError()
-    }
-
-    func get(_ path: String) async throws -> HTTPResult {
-        try await send(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"))
-    }
-
-    /// POSTs `body` (a JSON object, or raw text) with a content type.
-    func post(_ path: String, _ body: Any, contentType: String = "application/json") async throws -> HTTPResult {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: contentType)
-        let bytes: Data
-        if let text = body as? String {
-            bytes = Data(text.utf8)
-        } else {
-            bytes = try JSONSerialization.data(withJSONObject: body)
-        }
-        request.body = .bytes(ByteBuffer(bytes: bytes))
-        return try await send(request)
-    }
-
-    private func send(_ request: HTTPClientRequest) async throws -> HTTPResult {
-        let response = try await Self.client.execute(request, timeout: .seconds(120))
-        let body = try await response.body.collect(upTo: 64 << 20)
-        return HTTPResult(status: Int(response.status.code), headers: response.headers, body: String(buffer: body))
-    }
-
-    /// Starts a streamed request and returns once `events` SSE events have arrived; the request is then
-    /// abandoned (its connection closed) when the returned task is cancelled.
-    func startStream(_ body: [String: Any], path: String = "/v1/completions", until events: Int) async throws -> Task<Void, Error> {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        var streamed = body
-        streamed["stream"] = true
-        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: streamed)))
-        let arrived = AsyncStream<Void>.makeStream()
-        let task = Task {
-            let response = try await Self.client.execute(request, timeout: .seconds(120))
-            var count = 0
-            for try await chunk in response.body {
-                count += String(buffer: chunk).components(separatedBy: "data: ").count - 1
-                if count >= events { arrived.continuation.yield() }
-            }
-        }
-        var iterator = arrived.stream.makeAsyncIterator()
-        _ = await iterator.next()
-        return task
     }
 
     /// Waits until the scheduler has nothing running or waiting (at most `seconds`).
