@@ -3,8 +3,9 @@
 # bandwidth measured on the device, OUT_PREFIX-copy-bandwidth.txt, or else the peak in the device's
 # description), DLP fused K=3 (r=16, all projections) <= 1.05x single LoRA, and a batch of 32 distinct
 # plans >= 0.9x the throughput of one shared plan. Prints one line per target asked for; exits 1 if any
-# is missed and 2 if its result is missing.
-# Usage: python3 benchmarks/gpu_targets.py OUT_PREFIX [roofline] [dlp] [batch32]   (default: all three)
+# is missed and 2 if its result is missing. `graphs` (not a target, never in the default) compares the
+# roofline run's base decode, replayed from CUDA graphs, with the same run op by op (DLP_GRAPHS=0).
+# Usage: python3 benchmarks/gpu_targets.py OUT_PREFIX [roofline] [dlp] [batch32] [graphs]   (default: the three targets)
 import json, os, re, sys
 
 prefix = sys.argv[1]
@@ -49,9 +50,21 @@ def batch32():
     return share >= 0.9, f"batch 32: distinct plans {mixed:.0f} tok/s vs shared plan {shared:.0f} tok/s = {share:.3f}x (target >= 0.9)"
 
 
+def graphs():
+    result = load("roofline")
+    replayed = case(result, "base")["decode_ms_per_step"]["median"]
+    eager = case(load("eager"), "base")["decode_ms_per_step"]["median"]
+    how = result["setup"].split(", graphs: ", 1)[-1]
+    return None, (f"graphs: base decode batch 1 {replayed:.3f} ms/step ({how}) vs {eager:.3f} ms/step op by op"
+                  f" (DLP_GRAPHS=0): {eager / replayed:.2f}x")
+
+
 status = 0
 for name in wanted:
     try:
+        if name == "graphs":
+            print(graphs()[1])
+            continue
         met, line = {"roofline": roofline, "dlp": dlp, "batch32": batch32}[name]()
     except (OSError, KeyError, StopIteration, ValueError) as e:
         print(f"{name}: no result ({type(e).__name__}: {e})")

@@ -9,6 +9,7 @@
 #   1 device, nvcc, copy bandwidth (torch)   70 s (60 s)        -
 #   2 build the plugin for sm_90, ldd        100 s              - (all three archs, nvcc 11.8 here: 12 s)
 #   3 selftest, CUDA_LAUNCH_BLOCKING=1       150 s (150 s)      1 s (77 checks: every op, 3 models, fused LoRA)
+#   3b selftest as served (graphs recorded)  60 s (60 s)        1 s (the same checks; on CUDA also decode graphs)
 #   4 the three targets, then the sweeps     150 s + (300 s)    targets 68 s, sweeps 21 s (SmolLM2 shape, 1 round)
 #   total                                    under 8 min        90 s
 #
@@ -102,6 +103,14 @@ step "3 selftest --device $device (CUDA_LAUNCH_BLOCKING=1: a fault is reported b
 CUDA_LAUNCH_BLOCKING=1 timeout 150 "$bin" selftest --device "$device" --fixtures Tests/Fixtures > "$out/selftest.txt" 2> "$out/selftest.err"
 code=$?
 cat "$out/selftest.txt"; tail -n 5 "$out/selftest.err"
+[ $code -eq 0 ] || status=1
+
+# graph recording may be refused while every launch blocks: the same checks as the server runs them,
+# with decode steps replayed from CUDA graphs against the same steps op by op
+step "3b selftest --device $device without CUDA_LAUNCH_BLOCKING (decode graphs)"
+timeout 60 "$bin" selftest --device "$device" --fixtures Tests/Fixtures > "$out/selftest-async.txt" 2> "$out/selftest-async.err"
+code=$?
+grep -i "graph\|MISMATCH" "$out/selftest-async.txt"; tail -n 3 "$out/selftest-async.txt"; tail -n 3 "$out/selftest-async.err"
 [ $code -eq 0 ] || status=1
 
 step "4 the targets, then the sweeps (budget ${SWEEP_BUDGET:-150} s from the suite's start)"

@@ -22,6 +22,11 @@ dlp_status dlp_cuda_check_launch(dlp_context *ctx, const char *op) {
 
 void *dlp_cuda_scratch(dlp_context *ctx, size_t bytes) {
     if (ctx->scratch_bytes >= bytes) return ctx->scratch;
+    if (ctx->recording) {
+        dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "scratch of %zu bytes cannot grow to %zu while a graph is recorded",
+                      ctx->scratch_bytes, bytes);
+        return NULL;
+    }
     size_t grown = bytes > 2 * ctx->scratch_bytes ? bytes : 2 * ctx->scratch_bytes;
     cudaError_t err = cudaStreamSynchronize(ctx->stream);   // the old scratch may still be read by queued kernels
     if (err != cudaSuccess) {
@@ -37,6 +42,7 @@ void *dlp_cuda_scratch(dlp_context *ctx, size_t bytes) {
         return NULL;
     }
     ctx->scratch_bytes = grown;
+    ctx->scratch_moves += 1;
     return ctx->scratch;
 }
 
@@ -83,6 +89,14 @@ static dlp_status context_create(int32_t n_threads, uint32_t flags, dlp_context 
         dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "cannot create a cuBLAS handle (status %d)", (int)blas);
         return context_failed(ctx, out_ctx, DLP_STATUS_DEVICE_ERROR);
     }
+    // a workspace of our own: cuBLAS calls recorded into a graph must not allocate
+    const size_t workspace_bytes = (size_t)32 << 20;
+    if (cudaMalloc(&ctx->cublas_workspace, workspace_bytes) != cudaSuccess ||
+        cublasSetWorkspace(ctx->cublas, ctx->cublas_workspace, workspace_bytes) != CUBLAS_STATUS_SUCCESS) {
+        cudaGetLastError();
+        dlp_cuda_fail(ctx, DLP_STATUS_OUT_OF_MEMORY, "cannot set a cuBLAS workspace of %zu bytes", workspace_bytes);
+        return context_failed(ctx, out_ctx, DLP_STATUS_OUT_OF_MEMORY);
+    }
     if (cudaMalloc(&ctx->error_flag, 2 * sizeof(int32_t)) != cudaSuccess ||
         cudaMemsetAsync(ctx->error_flag, 0, 2 * sizeof(int32_t), ctx->stream) != cudaSuccess ||
         cudaStreamSynchronize(ctx->stream) != cudaSuccess) {
@@ -111,6 +125,7 @@ static void context_destroy(dlp_context *ctx) {
     if (!ctx) return;
     if (ctx->usable) cudaStreamSynchronize(ctx->stream);
     if (ctx->cublas) cublasDestroy(ctx->cublas);
+    if (ctx->cublas_workspace) cudaFree(ctx->cublas_workspace);
     if (ctx->scratch) cudaFree(ctx->scratch);
     if (ctx->error_flag) cudaFree(ctx->error_flag);
     if (ctx->stream) cudaStreamDestroy(ctx->stream);
@@ -120,8 +135,14 @@ static void context_destroy(dlp_context *ctx) {
 static const char *last_error(const dlp_context *ctx) { return ctx ? ctx->error : ""; }
 static const char *device_description(const dlp_context *ctx) { return ctx ? ctx->description : "cuda"; }
 
+// Uploads, downloads, allocations and synchronize wait for the stream: not while a graph is recorded.
+static dlp_status refused_while_recording(dlp_context *ctx, const char *op) {
+    return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "%s: not allowed while a graph is recorded", op);
+}
+
 static dlp_status buffer_alloc(dlp_context *ctx, size_t bytes, dlp_buffer **out_buf) {
     dlp_cuda_enter(ctx);
+    if (ctx->recording) return refused_while_recording(ctx, "buffer_alloc");
     dlp_buffer *buf = (dlp_buffer *)calloc(1, sizeof(dlp_buffer));
     if (!buf) return dlp_cuda_fail(ctx, DLP_STATUS_OUT_OF_MEMORY, "buffer_alloc: out of host memory");
     buf->bytes = bytes;
@@ -172,6 +193,7 @@ static size_t buffer_size(const dlp_buffer *buf) { return buf ? buf->bytes : 0; 
 
 static dlp_status buffer_upload(dlp_context *ctx, dlp_buffer *buf, size_t offset, const void *src, size_t bytes) {
     dlp_cuda_enter(ctx);
+    if (ctx->recording) return refused_while_recording(ctx, "buffer_upload");
     if (offset > buf->bytes || bytes > buf->bytes - offset)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "upload of %zu bytes at %zu past a buffer of %zu",
                              bytes, offset, buf->bytes);
@@ -187,6 +209,7 @@ static dlp_status buffer_upload(dlp_context *ctx, dlp_buffer *buf, size_t offset
 // Waits for the stream, then reports (and clears) an error a kernel flagged since the last check.
 static dlp_status synchronize(dlp_context *ctx) {
     dlp_cuda_enter(ctx);
+    if (ctx->recording) return refused_while_recording(ctx, "synchronize");
     cudaError_t err = cudaStreamSynchronize(ctx->stream);
     if (err != cudaSuccess)
         return dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "a queued kernel failed: %s", cudaGetErrorString(err));
@@ -246,6 +269,10 @@ static dlp_kernel_table make_table(void) {
     t.buffer_upload = buffer_upload;
     t.buffer_download = buffer_download;
     t.synchronize = synchronize;
+    t.graph_begin = dlp_cuda_graph_begin;
+    t.graph_end = dlp_cuda_graph_end;
+    t.graph_launch = dlp_cuda_graph_launch;
+    t.graph_free = dlp_cuda_graph_free;
     t.gemm = dlp_cuda_gemm;
     t.embedding = dlp_cuda_embedding;
     t.rmsnorm = dlp_cuda_rmsnorm;

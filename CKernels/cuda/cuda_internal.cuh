@@ -19,6 +19,9 @@ struct dlp_context {
     double peak_bandwidth;       // bytes/s from the memory clock and bus width (0: unknown)
     void *scratch;               // device scratch: split activations for cuBLAS, attention partials
     size_t scratch_bytes;
+    uint64_t scratch_moves;      // times the scratch was reallocated (a graph recorded before is stale)
+    void *cublas_workspace;      // cuBLAS' workspace, set once so recorded cuBLAS calls allocate nothing
+    int recording;               // between graph_begin and graph_end: ops are captured, not run
     int32_t *error_flag;         // device int32 [2]: a kernel's error code and its row (0: none)
     int usable;                  // 0: a failed create that only carries its error text
     char error[512];
@@ -54,7 +57,8 @@ dlp_status dlp_cuda_fail(dlp_context *ctx, dlp_status status, const char *fmt, .
 // Checks the launch just made (no synchronization): a failure becomes DLP_STATUS_DEVICE_ERROR naming op.
 dlp_status dlp_cuda_check_launch(dlp_context *ctx, const char *op);
 
-// Device scratch of at least bytes (grows; growing waits for the stream), or NULL with the error recorded.
+// Device scratch of at least bytes (grows; growing waits for the stream, so it fails while recording a
+// graph), or NULL with the error recorded.
 void *dlp_cuda_scratch(dlp_context *ctx, size_t bytes);
 
 static inline int dlp_dtype_is_float(dlp_dtype d) {
@@ -177,6 +181,12 @@ dlp_status dlp_cuda_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
                               const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters, const int32_t *ranks,
                               const float *scales, int64_t n_plans, const int32_t *plan_adapters,
                               const float *plan_weights, const int32_t *plan_of_row, float *t);
+// graph.cu
+dlp_status dlp_cuda_graph_begin(dlp_context *ctx);
+dlp_status dlp_cuda_graph_end(dlp_context *ctx, dlp_graph **out_graph);
+dlp_status dlp_cuda_graph_launch(dlp_context *ctx, dlp_graph *graph);
+void dlp_cuda_graph_free(dlp_context *ctx, dlp_graph *graph);
+
 dlp_status dlp_cuda_sample(dlp_context *ctx, int64_t m, int64_t n, const float *logits, int64_t ldl,
                            float temperature, int32_t top_k, float top_p, const float *uniforms, int32_t *out);
 dlp_status dlp_cuda_route_top_p(dlp_context *ctx, int64_t s, int64_t n_classes, const float *logits, int64_t ldl,

@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* Bumped on every change of the table's layout or of an op's meaning. */
-#define DLP_KERNELS_API_VERSION 9
+#define DLP_KERNELS_API_VERSION 10
 
 /* The symbol a backend plugin (libdlp_cuda.so) exports, of type dlp_get_kernel_table_fn. */
 #define DLP_PLUGIN_ENTRY_SYMBOL "dlp_plugin_kernel_table"
@@ -123,6 +123,7 @@ typedef enum dlp_status {
 
 typedef struct dlp_context dlp_context; /* one backend instance: device, streams, thread pool */
 typedef struct dlp_buffer dlp_buffer;   /* one allocation in the backend's memory */
+typedef struct dlp_graph dlp_graph;     /* a recorded sequence of ops, replayed as one launch */
 
 typedef struct dlp_kernel_table {
     uint32_t api_version;               /* DLP_KERNELS_API_VERSION of the implementation */
@@ -153,6 +154,20 @@ typedef struct dlp_kernel_table {
     dlp_status (*buffer_upload)(dlp_context *ctx, dlp_buffer *buf, size_t offset, const void *src, size_t bytes);
     dlp_status (*buffer_download)(dlp_context *ctx, const dlp_buffer *buf, size_t offset, void *dst, size_t bytes);
     dlp_status (*synchronize)(dlp_context *ctx);
+
+    /* ---- graphs (optional: NULL where the backend has none; the CPU has none) ----
+     * graph_begin starts recording on ctx: the ops called until graph_end are recorded with their
+     * arguments, not run. graph_end stops recording and returns the graph (or fails, when an op could
+     * not be recorded; recording has stopped either way). graph_launch replays every recorded op with
+     * the same arguments: same addresses, same sizes, reading whatever those addresses hold at replay.
+     * The caller keeps every buffer a graph names alive and unmoved while it may replay it. A backend
+     * whose own scratch memory moved since the recording refuses the launch with UNSUPPORTED (nothing
+     * ran); record again. Uploads, downloads, allocations and synchronize are not allowed while
+     * recording. */
+    dlp_status (*graph_begin)(dlp_context *ctx);
+    dlp_status (*graph_end)(dlp_context *ctx, dlp_graph **out_graph);
+    dlp_status (*graph_launch)(dlp_context *ctx, dlp_graph *graph);
+    void (*graph_free)(dlp_context *ctx, dlp_graph *graph);
 
     /* ---- ops ---- */
 

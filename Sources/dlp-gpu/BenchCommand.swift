@@ -196,7 +196,7 @@ struct BenchCommand: ParsableCommand {
         // weight bytes streamed per decode step (the tied head read again), for the bandwidth roofline
         let weightBytes = Double(base.decodeWeightBytes)
         func gbps(_ ms: Double) -> Double { ms > 0 ? weightBytes / (ms / 1000) / 1e9 : 0 }
-        let setup = "\(model ?? "synthetic \(shape.rawValue) \(dtype.rawValue)"), \(backend.deviceDescription), r=\(rank) on \(projections.map(\.rawValue).joined(separator: ",")) (\(base.adapterStorage.rawValue) bank), batch \(batch), prompt \(promptTokens), generate \(generate), \(repeats) rounds"
+        let setup = "\(model ?? "synthetic \(shape.rawValue) \(dtype.rawValue)"), \(backend.deviceDescription), r=\(rank) on \(projections.map(\.rawValue).joined(separator: ",")) (\(base.adapterStorage.rawValue) bank), batch \(batch), prompt \(promptTokens), generate \(generate), \(repeats) rounds, \(base.stepGraphs)"
         if json {
             try printJSON(["setup": setup, "peak_rss_mib": peak, "weight_bytes_per_step": weightBytes, "results": cases.map { c -> [String: Any] in
                 let d = median(c.decode)

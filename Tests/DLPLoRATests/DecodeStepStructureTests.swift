@@ -1,52 +1,127 @@
 // DecodeStepStructureTests.swift: a counting backend (the CPU kernel table with its memory traffic and op
-// calls counted) proves the structure of a decode step: one upload of the step's inputs (ids, slots,
-// positions, plan tables and, only when sampling, the draws), one download of the chosen ids, no
-// explicit synchronization and no allocation once warm, and a fixed number of op calls per step.
+// calls counted, and optionally graphs recorded and replayed as a device does) proves the structure of a
+// decode step: one upload of the step's inputs (ids, slots, positions, plan tables and, only when
+// sampling, the draws), one download of the chosen ids, no explicit synchronization and no allocation
+// once warm, and a fixed number of op calls per step. StepGraphTests uses its graphs.
 import CKernels
 import Foundation
 import Testing
 @testable import DLPLoRA
 
 /// What the counting table saw (globals: a C function pointer cannot capture).
-private struct TableCounts: Equatable {
+struct TableCounts: Equatable {
     var allocations = 0, uploads = 0, uploadBytes = 0, downloads = 0, synchronizations = 0, ops = 0
+    /// Graph launches, ops recorded into graphs, and transfers or allocations tried while recording.
+    var launches = 0, recordedOps = 0, callsWhileRecording = 0
     static func - (a: TableCounts, b: TableCounts) -> TableCounts {
         TableCounts(allocations: a.allocations - b.allocations, uploads: a.uploads - b.uploads, uploadBytes: a.uploadBytes - b.uploadBytes,
-                    downloads: a.downloads - b.downloads, synchronizations: a.synchronizations - b.synchronizations, ops: a.ops - b.ops)
+                    downloads: a.downloads - b.downloads, synchronizations: a.synchronizations - b.synchronizations, ops: a.ops - b.ops,
+                    launches: a.launches - b.launches, recordedOps: a.recordedOps - b.recordedOps,
+                    callsWhileRecording: a.callsWhileRecording - b.callsWhileRecording)
     }
 }
-private nonisolated(unsafe) var counted = TableCounts()
+nonisolated(unsafe) var counted = TableCounts()
 private nonisolated(unsafe) var wrapped = dlp_kernel_table()
-private let countingLock = NSLock()
+let countingLock = NSLock()
 
-/// The CPU table with every buffer call and every op counted, forwarding to the real one.
-private func countingTable() throws -> UnsafeMutablePointer<dlp_kernel_table> {
+/// The counting table's graphs: ops recorded with their arguments and replayed as they are, as a CUDA
+/// graph replays its kernels (same addresses, whatever they hold at replay).
+enum CountingGraphs {
+    nonisolated(unsafe) static var recording: [() -> dlp_status]?
+    nonisolated(unsafe) static var graphs: [Int: [() -> dlp_status]] = [:]
+    nonisolated(unsafe) static var nextGraph = 1
+    /// Test switches: graph_end fails once (an op could not be recorded); graph_launch refuses once.
+    nonisolated(unsafe) static var failNextRecording = false, refuseNextLaunch = false
+}
+
+/// Runs an op, or records it while a graph is being recorded.
+private func op(_ call: @escaping () -> dlp_status) -> dlp_status {
+    if CountingGraphs.recording != nil {
+        CountingGraphs.recording?.append(call)
+        counted.recordedOps += 1
+        return DLP_STATUS_OK
+    }
+    counted.ops += 1
+    return call()
+}
+
+/// Counts a transfer, allocation or synchronize; refuses it while recording, as a device does.
+private func transfer(_ count: (inout TableCounts) -> Void, _ call: () -> dlp_status) -> dlp_status {
+    if CountingGraphs.recording != nil {
+        counted.callsWhileRecording += 1
+        return DLP_STATUS_INVALID_ARGUMENT
+    }
+    count(&counted)
+    return call()
+}
+
+/// The CPU table with every buffer call and every op counted, forwarding to the real one; with `graphs`,
+/// it also records and replays graphs (CountingGraphs).
+func countingTable(graphs: Bool = false) throws -> UnsafeMutablePointer<dlp_kernel_table> {
     wrapped = try #require(dlp_cpu_kernel_table()).pointee
     var t = wrapped
     t.name = UnsafePointer(strdup("counting"))
-    t.buffer_alloc = { c, bytes, out in counted.allocations += 1; return wrapped.buffer_alloc(c, bytes, out) }
-    t.buffer_from_host = { c, host, bytes, out in counted.allocations += 1; return wrapped.buffer_from_host(c, host, bytes, out) }
-    t.buffer_upload = { c, b, offset, src, bytes in counted.uploads += 1; counted.uploadBytes += bytes; return wrapped.buffer_upload(c, b, offset, src, bytes) }
-    t.buffer_download = { c, b, offset, dst, bytes in counted.downloads += 1; return wrapped.buffer_download(c, b, offset, dst, bytes) }
-    t.synchronize = { c in counted.synchronizations += 1; return wrapped.synchronize(c) }
-    t.gemm = { c, m, n, k, x, ldx, w, wd, ldw, b, bd, beta, y, ldy in counted.ops += 1; return wrapped.gemm(c, m, n, k, x, ldx, w, wd, ldw, b, bd, beta, y, ldy) }
-    t.embedding = { c, m, ids, table, td, vocab, dim, out, ldo in counted.ops += 1; return wrapped.embedding(c, m, ids, table, td, vocab, dim, out, ldo) }
-    t.rmsnorm = { c, m, d, x, ldx, w, wd, eps, y, ldy in counted.ops += 1; return wrapped.rmsnorm(c, m, d, x, ldx, w, wd, eps, y, ldy) }
-    t.rope = { c, m, heads, headDim, rotDim, x, ldx, positions, inv in counted.ops += 1; return wrapped.rope(c, m, heads, headDim, rotDim, x, ldx, positions, inv) }
-    t.kv_store = { c, m, kvHeads, headDim, k, ldk, v, ldv, kc, vc, nSlots, maxSeq, slots, positions in
-        counted.ops += 1; return wrapped.kv_store(c, m, kvHeads, headDim, k, ldk, v, ldv, kc, vc, nSlots, maxSeq, slots, positions) }
-    t.attention = { c, m, heads, kvHeads, headDim, q, ldq, kc, vc, nSlots, maxSeq, slots, positions, window, scale, out, ldo in
-        counted.ops += 1
-        return wrapped.attention(c, m, heads, kvHeads, headDim, q, ldq, kc, vc, nSlots, maxSeq, slots, positions, window, scale, out, ldo)
+    t.buffer_alloc = { c, bytes, out in transfer({ $0.allocations += 1 }) { wrapped.buffer_alloc(c, bytes, out) } }
+    t.buffer_from_host = { c, host, bytes, out in transfer({ $0.allocations += 1 }) { wrapped.buffer_from_host(c, host, bytes, out) } }
+    t.buffer_upload = { c, b, offset, src, bytes in
+        transfer({ $0.uploads += 1; $0.uploadBytes += bytes }) { wrapped.buffer_upload(c, b, offset, src, bytes) }
     }
-    t.silu_mul = { c, m, n, gate, ldg, up, ldu, out, ldo in counted.ops += 1; return wrapped.silu_mul(c, m, n, gate, ldg, up, ldu, out, ldo) }
+    t.buffer_download = { c, b, offset, dst, bytes in transfer({ $0.downloads += 1 }) { wrapped.buffer_download(c, b, offset, dst, bytes) } }
+    t.synchronize = { c in transfer({ $0.synchronizations += 1 }) { wrapped.synchronize(c) } }
+    t.gemm = { c, m, n, k, x, ldx, w, wd, ldw, b, bd, beta, y, ldy in op { wrapped.gemm(c, m, n, k, x, ldx, w, wd, ldw, b, bd, beta, y, ldy) } }
+    t.embedding = { c, m, ids, table, td, vocab, dim, out, ldo in op { wrapped.embedding(c, m, ids, table, td, vocab, dim, out, ldo) } }
+    t.rmsnorm = { c, m, d, x, ldx, w, wd, eps, y, ldy in op { wrapped.rmsnorm(c, m, d, x, ldx, w, wd, eps, y, ldy) } }
+    t.rope = { c, m, heads, headDim, rotDim, x, ldx, positions, inv in op { wrapped.rope(c, m, heads, headDim, rotDim, x, ldx, positions, inv) } }
+    t.kv_store = { c, m, kvHeads, headDim, k, ldk, v, ldv, kc, vc, nSlots, maxSeq, slots, positions in
+        op { wrapped.kv_store(c, m, kvHeads, headDim, k, ldk, v, ldv, kc, vc, nSlots, maxSeq, slots, positions) }
+    }
+    t.attention = { c, m, heads, kvHeads, headDim, q, ldq, kc, vc, nSlots, maxSeq, slots, positions, window, scale, out, ldo in
+        op { wrapped.attention(c, m, heads, kvHeads, headDim, q, ldq, kc, vc, nSlots, maxSeq, slots, positions, window, scale, out, ldo) }
+    }
+    t.silu_mul = { c, m, n, gate, ldg, up, ldu, out, ldo in op { wrapped.silu_mul(c, m, n, gate, ldg, up, ldu, out, ldo) } }
     t.sample = { c, m, n, logits, ldl, temperature, topK, topP, uniforms, out in
-        counted.ops += 1; return wrapped.sample(c, m, n, logits, ldl, temperature, topK, topP, uniforms, out) }
+        op { wrapped.sample(c, m, n, logits, ldl, temperature, topK, topP, uniforms, out) }
+    }
     t.gemm_lora = { c, m, n, k, x, ldx, w, wd, ldw, b, bd, beta, y, ldy, rMax, kSlots, aBank, bBank, bankDtype, bankCount, ranks, scales,
                     planCount, planAdapters, planWeights, planOfRow, tt in
-        counted.ops += 1
-        return wrapped.gemm_lora(c, m, n, k, x, ldx, w, wd, ldw, b, bd, beta, y, ldy, rMax, kSlots, aBank, bBank, bankDtype, bankCount, ranks,
-                                 scales, planCount, planAdapters, planWeights, planOfRow, tt)
+        op {
+            wrapped.gemm_lora(c, m, n, k, x, ldx, w, wd, ldw, b, bd, beta, y, ldy, rMax, kSlots, aBank, bBank, bankDtype, bankCount, ranks,
+                              scales, planCount, planAdapters, planWeights, planOfRow, tt)
+        }
+    }
+    if graphs {
+        t.graph_begin = { _ in
+            guard CountingGraphs.recording == nil else { return DLP_STATUS_INVALID_ARGUMENT }
+            CountingGraphs.recording = []
+            return DLP_STATUS_OK
+        }
+        t.graph_end = { _, out in
+            guard let ops = CountingGraphs.recording, let out else { return DLP_STATUS_INVALID_ARGUMENT }
+            CountingGraphs.recording = nil
+            if CountingGraphs.failNextRecording {
+                CountingGraphs.failNextRecording = false
+                return DLP_STATUS_UNSUPPORTED
+            }
+            let id = CountingGraphs.nextGraph
+            CountingGraphs.nextGraph += 1
+            CountingGraphs.graphs[id] = ops
+            out.pointee = OpaquePointer(bitPattern: id)
+            return DLP_STATUS_OK
+        }
+        t.graph_launch = { _, graph in
+            guard let ops = CountingGraphs.graphs[Int(bitPattern: graph)] else { return DLP_STATUS_INVALID_ARGUMENT }
+            if CountingGraphs.refuseNextLaunch {
+                CountingGraphs.refuseNextLaunch = false
+                return DLP_STATUS_UNSUPPORTED
+            }
+            counted.launches += 1
+            for call in ops {
+                let status = call()
+                if status != DLP_STATUS_OK { return status }
+            }
+            return DLP_STATUS_OK
+        }
+        t.graph_free = { _, graph in CountingGraphs.graphs[Int(bitPattern: graph)] = nil }
     }
     let pointer = UnsafeMutablePointer<dlp_kernel_table>.allocate(capacity: 1)
     pointer.initialize(to: t)

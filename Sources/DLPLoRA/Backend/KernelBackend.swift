@@ -8,7 +8,9 @@ import Foundation
 public final class KernelBackend: @unchecked Sendable {
     let table: dlp_kernel_table
     let context: OpaquePointer
-    private let lock = NSLock()
+    /// Serializes calls on the context; held from graph_begin to graph_end so no other thread's op is
+    /// recorded into a graph.
+    let lock = NSRecursiveLock()
     /// "cpu" or "cuda".
     public let name: String
     /// One line about the device: threads and SIMD level, or GPU name.
@@ -82,7 +84,7 @@ public final class KernelBackend: @unchecked Sendable {
         try check(try call(), operation)
     }
 
-    private func check(_ status: dlp_status, _ operation: String) throws {
+    func check(_ status: dlp_status, _ operation: String) throws {
         guard status != DLP_STATUS_OK else { return }
         let message = table.last_error.flatMap { $0(context) }.map { String(cString: $0) } ?? ""
         throw BackendError.operationFailed(backend: name, operation: operation,

@@ -1,7 +1,8 @@
 // ModelChecks.swift: whole models on the backend under test against the reference backend: the tiny
 // fixture models (f32 Llama, bf16 Qwen2, f16 sharded Mistral, and tiny-llama in GGUF Q8_0, kept
-// quantized) prefill and decode, and the fused multi-LoRA path against the unfused one (one adapter at
-// a time) on the tested backend.
+// quantized) prefill and decode, the fused multi-LoRA path against the unfused one (one adapter at
+// a time) on the tested backend, and, where the backend records graphs, decode steps replayed from a
+// recorded graph against the same steps run op by op.
 import Foundation
 
 enum ModelChecks {
@@ -35,7 +36,53 @@ enum ModelChecks {
                 checks += SelfTestCheck.guarded("fused lora \(name)", "K=3", "-", on: pair.target) { try fusedLoRA(pair, path: path) }
             }
         }
+        let graphed = (fixtures as NSString).appendingPathComponent("tiny-llama")
+        if pair.target.recordsGraphs, FileManager.default.fileExists(atPath: graphed) {
+            checks += SelfTestCheck.guarded("decode graphs", "tiny-llama, 8 steps", "-", on: pair.target) { try decodeGraphs(pair, path: graphed) }
+        }
         return checks
+    }
+
+    /// Eight decode steps of tiny-llama with a K=2 adapter mix, replayed from recorded graphs (whatever
+    /// DLP_GRAPHS says), against the same steps run op by op on the same backend: equal up to 1e-6, and
+    /// at least six steps must have been replays.
+    static func decodeGraphs(_ pair: BackendPair, path: String) throws -> [SelfTestCheck] {
+        let (model, _) = try ModelLoader.load(path: path, backend: pair.target)
+        let config = model.config
+        var adapters: [LoRAAdapter] = []
+        for (name, rank) in [("a", 8), ("b", 4)] {
+            var weights: [Int: [Projection: (a: [Float], b: [Float])]] = [:]
+            for layer in 0..<config.numHiddenLayers {
+                for p in Projection.allCases {
+                    let (dIn, dOut) = p.dimensions(config)
+                    weights[layer, default: [:]][p] = (pair.floats(rank * dIn, scale: 0.3), pair.floats(dOut * rank, scale: 0.3))
+                }
+            }
+            adapters.append(try LoRAAdapter(name: name, baseConfig: config, rank: rank, alpha: Double(2 * rank), weights: weights))
+        }
+        let bank = AdapterBank(config: config, backend: model.backend, storage: model.adapterStorage)
+        try bank.add(adapters)
+        let plan = try FusionPlan(parsing: "a=0.7,b=0.3")
+        func run() throws -> [Float] {
+            let cache = try model.makeCache(slots: 1, capacity: 32)
+            let n = prompt.count
+            _ = try model.forward(tokens: prompt, slots: Array(repeating: 0, count: n), positions: (0..<n).map(Int32.init),
+                                  logitRows: [n - 1], cache: cache)
+            var out: [Float] = []
+            for step in 0..<8 {
+                out += try model.forward(tokens: [Int32(5 + 11 * step)], slots: [0], positions: [Int32(n + step)], logitRows: [0],
+                                         cache: cache, adapters: AdapterSelection(bank: bank, plans: [plan], planOfRow: [0]))
+            }
+            return out
+        }
+        model.graphs = StepGraphs(backend: model.backend, environment: [:])
+        let replayed = try run()
+        let replays = model.graphs?.replays ?? 0
+        model.graphs = nil
+        let eager = try run()
+        return [SelfTestCheck(name: "decode graphs", shape: "tiny-llama, 8 steps (\(replays) replayed), K=2",
+                              dtype: model.adapterStorage.rawValue,
+                              maxError: replays >= 6 ? maxAbsDifference(replayed, eager) : .infinity, tolerance: 1e-6)]
     }
 
     /// Three random adapters (ranks 4, 8, 2, all seven projections), one K=3 plan, in the bank dtype the

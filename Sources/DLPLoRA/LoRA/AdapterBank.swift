@@ -104,6 +104,8 @@ public final class AdapterBank: @unchecked Sendable {
         let stacks: [Stack?]
         /// The largest rank of any stack (sizes the shrink's intermediate).
         let maxRank: Int
+        /// Which build of the bank this is (each load or unload makes a new one with new stacks).
+        var generation = 0
         /// The stack of (layer, projection), if any loaded adapter changes it.
         func stack(layer: Int, projection: Projection) -> Stack? {
             let i = layer * Projection.allCases.count + projection.index
@@ -165,7 +167,8 @@ public final class AdapterBank: @unchecked Sendable {
                     ranks: try upload(ranks, dtype: .f32, shape: [n]), scales: try upload(scales, dtype: .f32, shape: [n]))
             }
         }
-        current = Snapshot(names: list.map(\.name), stacks: built, maxRank: built.reduce(0) { max($0, $1?.rMax ?? 0) })
+        current = Snapshot(names: list.map(\.name), stacks: built, maxRank: built.reduce(0) { max($0, $1?.rMax ?? 0) },
+                           generation: current.generation + 1)
         adapters = list
     }
 }

@@ -8,6 +8,8 @@
 final class ScratchPool {
     private let backend: KernelBackend
     private var buffers: [String: DeviceBuffer] = [:]
+    /// Times a buffer was replaced by a larger one (a recorded step naming the old one is stale).
+    private(set) var generation = 0
 
     init(backend: KernelBackend) { self.backend = backend }
 
@@ -19,6 +21,7 @@ final class ScratchPool {
         }
         let grown = try backend.allocate(bytes: max(bytes, (buffers[key]?.bytes ?? 0) * 2))
         buffers[key] = grown
+        generation += 1
         return DeviceTensor(buffer: grown, dtype: .f32, shape: shape)
     }
 }

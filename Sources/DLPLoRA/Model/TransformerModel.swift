@@ -57,6 +57,8 @@ public final class TransformerModel: @unchecked Sendable {
     let inverseFrequencies: DeviceTensor   // f32 [head_dim / 2]
     private var workspace: Workspace?
     private lazy var scratch = ScratchPool(backend: backend)
+    /// Decode steps recorded as graphs (nil where the backend records none, or DLP_GRAPHS=0).
+    lazy var graphs = StepGraphs(backend: backend)
     /// One forward pass at a time per model (they share the workspace).
     private let lock = NSLock()
 
@@ -75,10 +77,20 @@ public final class TransformerModel: @unchecked Sendable {
     public var forwardPasses: Int { lock.withLock { passes } }
     private var passes = 0
 
+    /// How decode steps ran: "graphs: N steps replayed, M recorded" where the backend records graphs,
+    /// else why not ("graphs: none on cpu", "graphs: off (DLP_GRAPHS=0)").
+    public var stepGraphs: String {
+        lock.withLock {
+            if let graphs { return "graphs: \(graphs.replays) steps replayed, \(graphs.recordings) recorded, \(graphs.fallbacks) run op by op instead" }
+            return backend.recordsGraphs ? "graphs: off (DLP_GRAPHS=0)" : "graphs: none on \(backend.name)"
+        }
+    }
+
     /// Runs `body` while no forward pass can run (for changing weights).
     func withExclusiveAccess<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
+        graphs?.removeAll()          // recorded steps name the weights as they were
         return try body()
     }
 
@@ -225,7 +237,31 @@ public final class TransformerModel: @unchecked Sendable {
         let positionTensor = uploaded.tensor(at: positionsAt, shape: [m])
         let draws = uniformsAt.map { uploaded.tensor(at: $0, shape: [logitRows.count]) }
         let lora = try stagedLoRA?.bind(uploaded, pool: scratch)
+        let step = { try self.encode(rows: m, ids: ids, slots: slotTensor, positions: positionTensor, logitRows: logitRows,
+                                     cache: cache, lora: lora, workspace: ws) }
+        // a decode-shaped step (every row a logit row) is replayed from a recorded graph where the
+        // backend records them
+        if let graphs, logitRows.elementsEqual(0..<m) {
+            let bank = stagedLoRA == nil ? nil : adapters?.bank
+            let key = StepGraphs.Key(rows: m, lora: stagedLoRA.map { [$0.fused ? 1 : 0, $0.kSlots, $0.planCount, $0.tables.count] },
+                                     workspace: ObjectIdentifier(ws), cache: ObjectIdentifier(cache), bank: bank.map(ObjectIdentifier.init),
+                                     bankGeneration: stagedLoRA?.bank.generation ?? 0, scratchGeneration: scratch.generation)
+            try graphs.run(key, workspace: ws, cache: cache, bank: bank, step: step)
+        } else {
+            try step()
+        }
+        for i in 0..<m {
+            let slot = Int(slots[i])
+            cache.lengths[slot] = max(cache.lengths[slot], Int(positions[i]) + 1)
+        }
+        guard !logitRows.isEmpty else { return nil }
+        return (ws, draws)
+    }
 
+    /// The step's ops, on inputs already on the backend: embedding, the layers, and the final norm and LM
+    /// head of `logitRows` (their logits left in `ws.logits`). Only ops: a recorded graph replays them.
+    private func encode(rows m: Int, ids: DeviceTensor, slots: DeviceTensor, positions: DeviceTensor, logitRows: [Int],
+                        cache: KVCache, lora: LoRAPass?, workspace ws: Workspace) throws {
         let b = backend, c = config
         let eps = Float(c.rmsNormEps)
         let heads = c.numAttentionHeads, kvHeads = c.kvHeads, headDim = c.headDimension
@@ -247,13 +283,13 @@ public final class TransformerModel: @unchecked Sendable {
             try project(.kProj, layer: index, x: ws.normed, weight: layer.kProj, bias: layer.kBias, y: ws.k)
             try project(.vProj, layer: index, x: ws.normed, weight: layer.vProj, bias: layer.vBias, y: ws.v)
             try b.rope(rows: m, heads: heads, headDim: headDim, rotaryDim: headDim, x: ws.q,
-                       positions: positionTensor, inverseFrequencies: inverseFrequencies)
+                       positions: positions, inverseFrequencies: inverseFrequencies)
             try b.rope(rows: m, heads: kvHeads, headDim: headDim, rotaryDim: headDim, x: ws.k,
-                       positions: positionTensor, inverseFrequencies: inverseFrequencies)
+                       positions: positions, inverseFrequencies: inverseFrequencies)
             try b.kvStore(rows: m, kvHeads: kvHeads, headDim: headDim, k: ws.k, v: ws.v, cache: kv,
-                          slots: slotTensor, positions: positionTensor)
+                          slots: slots, positions: positions)
             try b.attention(rows: m, heads: heads, kvHeads: kvHeads, headDim: headDim, q: ws.q, cache: kv,
-                            slots: slotTensor, positions: positionTensor, window: architecture.slidingWindow ?? 0,
+                            slots: slots, positions: positions, window: architecture.slidingWindow ?? 0,
                             scale: 1 / Float(headDim).squareRoot(), out: ws.attention)
             // residual: hidden += attention * o_proj^T
             try project(.oProj, layer: index, x: ws.attention, weight: layer.oProj, bias: layer.oBias, accumulate: true, y: ws.hidden)
@@ -263,11 +299,7 @@ public final class TransformerModel: @unchecked Sendable {
             try b.siluMul(rows: m, width: c.intermediateSize, gate: ws.gate, up: ws.up, out: ws.gate)
             try project(.downProj, layer: index, x: ws.gate, weight: layer.downProj, bias: layer.downBias, accumulate: true, y: ws.hidden)
         }
-        for i in 0..<m {
-            let slot = Int(slots[i])
-            cache.lengths[slot] = max(cache.lengths[slot], Int(positions[i]) + 1)
-        }
-        guard !logitRows.isEmpty else { return nil }
+        guard !logitRows.isEmpty else { return }
         // the final norm of the logit rows: one launch per run of consecutive rows (a decode step's rows
         // are all consecutive: one launch; a prefill asks for each prompt's last row)
         var j = 0
@@ -278,6 +310,5 @@ public final class TransformerModel: @unchecked Sendable {
             j += run
         }
         try b.gemm(rows: logitRows.count, x: ws.finalRows, weight: weights.lmHead, bias: nil, y: ws.logits)
-        return (ws, draws)
     }
 }
