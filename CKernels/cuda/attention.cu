@@ -158,7 +158,7 @@ dlp_status dlp_cuda_attention(dlp_context *ctx, int64_t m, int64_t n_heads, int6
     if (n_split > 1) {
         size_t parts = (size_t)pairs * (size_t)n_split;
         float *scratch = (float *)dlp_cuda_scratch(ctx, parts * (2 + (size_t)head_dim) * sizeof(float));
-        if (!scratch) return DLP_STATUS_OUT_OF_MEMORY;
+        if (!scratch) return ctx->scratch_status;
         partial_max = scratch;
         partial_sum = scratch + parts;
         partial_acc = scratch + 2 * parts;

@@ -23,26 +23,27 @@ dlp_status dlp_cuda_check_launch(dlp_context *ctx, const char *op) {
 void *dlp_cuda_scratch(dlp_context *ctx, size_t bytes) {
     if (ctx->scratch_bytes >= bytes) return ctx->scratch;
     if (ctx->recording) {
-        dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "scratch of %zu bytes cannot grow to %zu while a graph is recorded",
-                      ctx->scratch_bytes, bytes);
+        ctx->scratch_status = dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "scratch of %zu bytes cannot grow to %zu while a graph is recorded",
+                                            ctx->scratch_bytes, bytes);
         return NULL;
     }
     size_t grown = bytes > 2 * ctx->scratch_bytes ? bytes : 2 * ctx->scratch_bytes;
     cudaError_t err = cudaStreamSynchronize(ctx->stream);   // the old scratch may still be read by queued kernels
     if (err != cudaSuccess) {
-        dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "a queued kernel failed: %s", cudaGetErrorString(err));
+        ctx->scratch_status = dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "a queued kernel failed: %s", cudaGetErrorString(err));
         return NULL;
     }
     cudaFree(ctx->scratch);
     ctx->scratch = NULL;
     ctx->scratch_bytes = 0;
+    ctx->scratch_moves += 1;        // a graph recorded before names the freed scratch, whatever comes next
     if (cudaMalloc(&ctx->scratch, grown) != cudaSuccess) {
         cudaGetLastError();
-        dlp_cuda_fail(ctx, DLP_STATUS_OUT_OF_MEMORY, "cuda: cannot allocate %zu bytes of scratch", grown);
+        ctx->scratch = NULL;
+        ctx->scratch_status = dlp_cuda_fail(ctx, DLP_STATUS_OUT_OF_MEMORY, "cuda: cannot allocate %zu bytes of scratch", grown);
         return NULL;
     }
     ctx->scratch_bytes = grown;
-    ctx->scratch_moves += 1;
     return ctx->scratch;
 }
 
@@ -126,6 +127,7 @@ static void context_destroy(dlp_context *ctx) {
     if (ctx->usable) cudaStreamSynchronize(ctx->stream);
     if (ctx->cublas) cublasDestroy(ctx->cublas);
     if (ctx->cublas_workspace) cudaFree(ctx->cublas_workspace);
+    dlp_cuda_free_deferred(ctx);
     if (ctx->scratch) cudaFree(ctx->scratch);
     if (ctx->error_flag) cudaFree(ctx->error_flag);
     if (ctx->stream) cudaStreamDestroy(ctx->stream);
@@ -182,8 +184,13 @@ static void buffer_free(dlp_context *ctx, dlp_buffer *buf) {
     if (!buf) return;
     dlp_cuda_enter(ctx);
     if (buf->data) {
-        cudaStreamSynchronize(ctx->stream);       // queued kernels may still read it
-        cudaFree(buf->data);
+        if (ctx->recording) {
+            // waiting for the stream would end the recording: freed when it ends
+            dlp_cuda_defer_free(ctx, buf->data);
+        } else {
+            cudaStreamSynchronize(ctx->stream);   // queued kernels may still read it
+            cudaFree(buf->data);
+        }
     }
     free(buf);
 }

@@ -19,9 +19,13 @@ struct dlp_context {
     double peak_bandwidth;       // bytes/s from the memory clock and bus width (0: unknown)
     void *scratch;               // device scratch: split activations for cuBLAS, attention partials
     size_t scratch_bytes;
-    uint64_t scratch_moves;      // times the scratch was reallocated (a graph recorded before is stale)
+    uint64_t scratch_moves;      // times the scratch was freed (a graph recorded before is stale)
+    dlp_status scratch_status;   // why dlp_cuda_scratch last returned NULL
     void *cublas_workspace;      // cuBLAS' workspace, set once so recorded cuBLAS calls allocate nothing
     int recording;               // between graph_begin and graph_end: ops are captured, not run
+    void **deferred;             // device memory freed while recording, released when it ends
+    dlp_graph **deferred_graphs; // graphs freed while recording, likewise
+    size_t n_deferred, n_deferred_graphs;
     int32_t *error_flag;         // device int32 [2]: a kernel's error code and its row (0: none)
     int usable;                  // 0: a failed create that only carries its error text
     char error[512];
@@ -58,7 +62,7 @@ dlp_status dlp_cuda_fail(dlp_context *ctx, dlp_status status, const char *fmt, .
 dlp_status dlp_cuda_check_launch(dlp_context *ctx, const char *op);
 
 // Device scratch of at least bytes (grows; growing waits for the stream, so it fails while recording a
-// graph), or NULL with the error recorded.
+// graph), or NULL with the error recorded and its status in ctx->scratch_status.
 void *dlp_cuda_scratch(dlp_context *ctx, size_t bytes);
 
 static inline int dlp_dtype_is_float(dlp_dtype d) {
@@ -182,6 +186,10 @@ dlp_status dlp_cuda_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
                               const float *scales, int64_t n_plans, const int32_t *plan_adapters,
                               const float *plan_weights, const int32_t *plan_of_row, float *t);
 // graph.cu
+// Frees device memory (a graph) once the recording in progress ends; then, and at context_destroy,
+// dlp_cuda_free_deferred releases what was deferred.
+void dlp_cuda_defer_free(dlp_context *ctx, void *data);
+void dlp_cuda_free_deferred(dlp_context *ctx);
 dlp_status dlp_cuda_graph_begin(dlp_context *ctx);
 dlp_status dlp_cuda_graph_end(dlp_context *ctx, dlp_graph **out_graph);
 dlp_status dlp_cuda_graph_launch(dlp_context *ctx, dlp_graph *graph);

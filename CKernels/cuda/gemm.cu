@@ -223,7 +223,7 @@ static dlp_status gemm_cublas(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
     size_t elements = (size_t)m * (size_t)k;
     if (w_dtype == DLP_DTYPE_BF16) {
         char *scratch = (char *)dlp_cuda_scratch(ctx, 2 * elements * 2);   // hi, lo: bf16 [m, k] each
-        if (!scratch) return DLP_STATUS_OUT_OF_MEMORY;
+        if (!scratch) return ctx->scratch_status;
         split_bf16_kernel<<<dlp_blocks((int64_t)elements, 256), 256, 0, ctx->stream>>>(
             m, k, x, ldx, (__nv_bfloat16 *)scratch, (__nv_bfloat16 *)(scratch + elements * 2));
         dlp_status status = dlp_cuda_check_launch(ctx, "gemm (split)");
@@ -233,7 +233,7 @@ static dlp_status gemm_cublas(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
     // f16: scaled rows; scratch = hi, lo (f16 [m, k]), product (f32 [m, n]), row scales (f32 [m])
     size_t product_offset = (4 * elements + 15) / 16 * 16, scale_offset = product_offset + (size_t)m * (size_t)n * 4;
     char *scratch = (char *)dlp_cuda_scratch(ctx, scale_offset + (size_t)m * 4);
-    if (!scratch) return DLP_STATUS_OUT_OF_MEMORY;
+    if (!scratch) return ctx->scratch_status;
     float *product = (float *)(scratch + product_offset), *row_scale = (float *)(scratch + scale_offset);
     split_f16_kernel<<<(unsigned)m, 256, 0, ctx->stream>>>(k, x, ldx, (__half *)scratch, (__half *)(scratch + elements * 2),
                                                           row_scale);
@@ -275,7 +275,7 @@ dlp_status dlp_cuda_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, cons
         }
         // prefill: W dequantized to f32 in scratch, then the f32 product (which uses no scratch of its own)
         float *dense = (float *)dlp_cuda_scratch(ctx, (size_t)n * (size_t)k * sizeof(float));
-        if (!dense) return DLP_STATUS_OUT_OF_MEMORY;
+        if (!dense) return ctx->scratch_status;
         dequantize_rows_kernel<<<dlp_blocks(n * (k / 32), 256), 256, 0, ctx->stream>>>(n, k, (const uint8_t *)w, w_dtype,
                                                                                        row_bytes, dense);
         dlp_status status = dlp_cuda_check_launch(ctx, "gemm (dequantize)");

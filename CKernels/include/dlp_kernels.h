@@ -157,13 +157,13 @@ typedef struct dlp_kernel_table {
 
     /* ---- graphs (optional: NULL where the backend has none; the CPU has none) ----
      * graph_begin starts recording on ctx: the ops called until graph_end are recorded with their
-     * arguments, not run. graph_end stops recording and returns the graph (or fails, when an op could
-     * not be recorded; recording has stopped either way). graph_launch replays every recorded op with
+     * arguments, not run. graph_end stops recording and returns the graph (out_graph NULL: discards it),
+     * or fails when an op could not be recorded; recording has stopped either way. graph_launch replays every recorded op with
      * the same arguments: same addresses, same sizes, reading whatever those addresses hold at replay.
      * The caller keeps every buffer a graph names alive and unmoved while it may replay it. A backend
      * whose own scratch memory moved since the recording refuses the launch with UNSUPPORTED (nothing
-     * ran); record again. Uploads, downloads, allocations and synchronize are not allowed while
-     * recording. */
+     * ran); record again. Uploads, downloads, allocations and synchronize are refused while recording;
+     * buffers and graphs freed meanwhile are released when it ends. */
     dlp_status (*graph_begin)(dlp_context *ctx);
     dlp_status (*graph_end)(dlp_context *ctx, dlp_graph **out_graph);
     dlp_status (*graph_launch)(dlp_context *ctx, dlp_graph *graph);

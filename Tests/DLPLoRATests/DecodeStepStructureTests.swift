@@ -30,8 +30,10 @@ enum CountingGraphs {
     nonisolated(unsafe) static var recording: [() -> dlp_status]?
     nonisolated(unsafe) static var graphs: [Int: [() -> dlp_status]] = [:]
     nonisolated(unsafe) static var nextGraph = 1
-    /// Test switches: graph_end fails once (an op could not be recorded); graph_launch refuses once.
-    nonisolated(unsafe) static var failNextRecording = false, refuseNextLaunch = false
+    /// Test switches: the next `failRecordings` graph_end calls fail (an op could not be recorded);
+    /// graph_launch refuses once.
+    nonisolated(unsafe) static var failRecordings = 0
+    nonisolated(unsafe) static var refuseNextLaunch = false
 }
 
 /// Runs an op, or records it while a graph is being recorded.
@@ -96,10 +98,11 @@ func countingTable(graphs: Bool = false) throws -> UnsafeMutablePointer<dlp_kern
             return DLP_STATUS_OK
         }
         t.graph_end = { _, out in
-            guard let ops = CountingGraphs.recording, let out else { return DLP_STATUS_INVALID_ARGUMENT }
+            guard let ops = CountingGraphs.recording else { return DLP_STATUS_INVALID_ARGUMENT }
             CountingGraphs.recording = nil
-            if CountingGraphs.failNextRecording {
-                CountingGraphs.failNextRecording = false
+            guard let out else { return DLP_STATUS_OK }          // discarded
+            if CountingGraphs.failRecordings > 0 {
+                CountingGraphs.failRecordings -= 1
                 return DLP_STATUS_UNSUPPORTED
             }
             let id = CountingGraphs.nextGraph

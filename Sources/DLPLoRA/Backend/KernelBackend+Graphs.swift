@@ -14,7 +14,11 @@ final class RecordedGraph {
         self.handle = handle
     }
 
-    deinit { backend.table.graph_free?(backend.context, handle) }
+    deinit {
+        backend.lock.lock()
+        defer { backend.lock.unlock() }
+        backend.table.graph_free?(backend.context, handle)
+    }
 }
 
 extension KernelBackend {
@@ -34,8 +38,7 @@ extension KernelBackend {
         do {
             try body()
         } catch {
-            _ = end(context, &graph)
-            if let graph { table.graph_free?(context, graph) }
+            _ = end(context, nil)        // stops recording and discards it
             throw error
         }
         try check(end(context, &graph), "graph_end")

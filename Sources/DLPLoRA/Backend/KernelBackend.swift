@@ -123,7 +123,10 @@ public final class KernelBackend: @unchecked Sendable {
         table.buffer_data?(buffer.handle)
     }
 
+    /// Frees a buffer (under the lock: never in the middle of another thread's graph recording).
     func free(_ handle: OpaquePointer) {
+        lock.lock()
+        defer { lock.unlock() }
         table.buffer_free?(context, handle)
     }
 }

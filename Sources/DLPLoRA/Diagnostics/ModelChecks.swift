@@ -30,7 +30,7 @@ enum ModelChecks {
                                       dtype: dtype, maxError: error, tolerance: tolerance(target.weightBytes))]
             }
         }
-        for name in ["tiny-llama", "tiny-mistral"] {              // f32 bank, and the f16 bank of an f16 model
+        for name in ["tiny-llama", "tiny-mistral", "tiny-qwen2"] {   // f32 bank, the f16 bank of an f16 model, bf16 of bf16
             let path = (fixtures as NSString).appendingPathComponent(name)
             if FileManager.default.fileExists(atPath: path) {
                 checks += SelfTestCheck.guarded("fused lora \(name)", "K=3", "-", on: pair.target) { try fusedLoRA(pair, path: path) }
@@ -44,8 +44,10 @@ enum ModelChecks {
     }
 
     /// Eight decode steps of tiny-llama with a K=2 adapter mix, replayed from recorded graphs (whatever
-    /// DLP_GRAPHS says), against the same steps run op by op on the same backend: equal up to 1e-6, and
-    /// at least six steps must have been replays.
+    /// DLP_GRAPHS says), against the same steps run op by op on the same backend: one row on a short
+    /// cache, and 12 rows (a third on the base model) on a 600-position cache (a device then takes its
+    /// batched product and splits attention over the sequence). Equal up to 1e-6, with at least six
+    /// replayed steps each.
     static func decodeGraphs(_ pair: BackendPair, path: String) throws -> [SelfTestCheck] {
         let (model, _) = try ModelLoader.load(path: path, backend: pair.target)
         let config = model.config
@@ -63,26 +65,31 @@ enum ModelChecks {
         let bank = AdapterBank(config: config, backend: model.backend, storage: model.adapterStorage)
         try bank.add(adapters)
         let plan = try FusionPlan(parsing: "a=0.7,b=0.3")
-        func run() throws -> [Float] {
-            let cache = try model.makeCache(slots: 1, capacity: 32)
+        func run(rows: Int, capacity: Int) throws -> [Float] {
+            let cache = try model.makeCache(slots: rows, capacity: capacity)
             let n = prompt.count
-            _ = try model.forward(tokens: prompt, slots: Array(repeating: 0, count: n), positions: (0..<n).map(Int32.init),
-                                  logitRows: [n - 1], cache: cache)
+            _ = try model.forward(tokens: Array((0..<rows).map { _ in prompt }.joined()),
+                                  slots: (0..<rows).flatMap { Array(repeating: Int32($0), count: n) },
+                                  positions: Array((0..<rows).map { _ in (0..<n).map(Int32.init) }.joined()), logitRows: [], cache: cache)
+            let selection = AdapterSelection(bank: bank, plans: [plan], planOfRow: (0..<rows).map { $0 % 3 == 2 ? -1 : 0 })
             var out: [Float] = []
             for step in 0..<8 {
-                out += try model.forward(tokens: [Int32(5 + 11 * step)], slots: [0], positions: [Int32(n + step)], logitRows: [0],
-                                         cache: cache, adapters: AdapterSelection(bank: bank, plans: [plan], planOfRow: [0]))
+                out += try model.forward(tokens: (0..<rows).map { Int32(5 + 11 * step + $0) }, slots: (0..<rows).map(Int32.init),
+                                         positions: Array(repeating: Int32(n + step), count: rows), logitRows: Array(0..<rows),
+                                         cache: cache, adapters: selection)
             }
             return out
         }
-        model.graphs = StepGraphs(backend: model.backend, environment: [:])
-        let replayed = try run()
-        let replays = model.graphs?.replays ?? 0
-        model.graphs = nil
-        let eager = try run()
-        return [SelfTestCheck(name: "decode graphs", shape: "tiny-llama, 8 steps (\(replays) replayed), K=2",
-                              dtype: model.adapterStorage.rawValue,
-                              maxError: replays >= 6 ? maxAbsDifference(replayed, eager) : .infinity, tolerance: 1e-6)]
+        return try [(1, 32), (12, 600)].map { rows, capacity in
+            model.graphs = StepGraphs(backend: model.backend, environment: [:])
+            let replayed = try run(rows: rows, capacity: capacity)
+            let replays = model.graphs?.replays ?? 0
+            model.graphs = nil
+            let eager = try run(rows: rows, capacity: capacity)
+            return SelfTestCheck(name: "decode graphs", shape: "tiny-llama, \(rows) x 8 steps (\(replays) replayed), context \(capacity), K=2",
+                                 dtype: model.adapterStorage.rawValue,
+                                 maxError: replays >= 6 ? maxAbsDifference(replayed, eager) : .infinity, tolerance: 1e-6)
+        }
     }
 
     /// Three random adapters (ranks 4, 8, 2, all seven projections), one K=3 plan, in the bank dtype the

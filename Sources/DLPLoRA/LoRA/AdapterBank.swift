@@ -3,8 +3,8 @@
 // rank (0 where an adapter leaves the projection alone) and scale. Loading or unloading an adapter
 // rebuilds the stacks it touches; base weights are never touched. Adding the hundredth adapter costs
 // memory, not time: kernels index the stack by adapter number. The stacks are stored in f32, or in f16
-// (half the bytes each token streams) when the bank is made for an f16 model; a stack holding a value
-// f16 cannot represent (beyond +-65504) stays f32.
+// or bf16 (half the bytes each token streams) when the bank is made for such a model; an f16 stack
+// holding a value f16 cannot represent (beyond +-65504) stays f32.
 import CKernels
 import Foundation
 
@@ -43,8 +43,8 @@ public final class AdapterBank: @unchecked Sendable {
     public let storage: DType
 
     /// An empty bank for models with `config` on `backend`, stacking adapters in `storage`
-    /// (`TransformerModel.adapterStorage` picks f16 for f16 models; a block format means f32: adapters
-    /// are never quantized, whatever the base is).
+    /// (`TransformerModel.adapterStorage` picks the model's dtype for f16 and bf16 models, f16 for
+    /// quantized ones; a block format given here means f32: adapters are never quantized).
     public init(config: ModelConfig, backend: KernelBackend, storage: DType = .f32) {
         self.config = config
         self.backend = backend

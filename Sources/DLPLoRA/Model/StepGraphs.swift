@@ -6,7 +6,8 @@
 // growth); owners are held weakly, so an entry whose owner is gone never matches a newcomer at the same
 // address. A shape is run eagerly the first time (buffers reach their size), recorded the second time,
 // replayed after. A step that cannot be recorded, or a replay the backend refuses (its scratch moved),
-// runs eagerly instead; unrecordable shapes are not tried again.
+// runs eagerly instead and is recorded again at the next step; a shape whose recording failed three
+// times is not tried again.
 import Foundation
 
 final class StepGraphs {
@@ -30,6 +31,7 @@ final class StepGraphs {
 
     private struct Entry {
         var state: State
+        var failedRecordings = 0
         weak var workspace: Workspace?
         weak var cache: KVCache?
         weak var bank: AdapterBank?
@@ -38,6 +40,8 @@ final class StepGraphs {
 
     /// The most shapes kept (the least recently used is dropped).
     static let capacity = 64
+    /// Failed recordings after which a shape runs eagerly for good.
+    static let recordingAttempts = 3
 
     private let backend: KernelBackend
     private var entries: [Key: Entry] = [:]
@@ -91,7 +95,8 @@ final class StepGraphs {
                     replays += 1
                 } catch {
                     fallbacks += 1
-                    entry.state = .unrecordable
+                    entry.failedRecordings += 1
+                    entry.state = entry.failedRecordings >= Self.recordingAttempts ? .unrecordable : .ranOnce
                     entries[key] = entry
                     try step()
                 }

@@ -105,12 +105,14 @@ public final class TransformerModel: @unchecked Sendable {
         weightBytes.values.reduce(0, +) - (tiedEmbeddings ? 0 : weights.embedTokens.byteCount)
     }
 
-    /// The dtype an adapter bank for this model stacks A and B in: f16 when the linear weights are f16 or
-    /// block-quantized (the adapters then cost half the bytes per token, at f16's precision, far finer
-    /// than a quantized base's), f32 otherwise (bf16 would lose too much of the adapters' precision).
+    /// The dtype an adapter bank for this model stacks A and B in: the model's own dtype for f16 and bf16
+    /// models (as vLLM keeps LoRA weights in the model's dtype: half the bytes per token, at the base's
+    /// precision), f16 for block-quantized ones (finer than bf16, and far finer than the base's
+    /// rounding), f32 for f32 models. Products still accumulate in f32.
     public var adapterStorage: DType {
         guard let dtype = weights.layers.first?.qProj.dtype else { return .f32 }
-        return dtype == .f16 || dtype.isQuantized ? .f16 : .f32
+        if dtype == .f16 || dtype == .bf16 { return dtype }
+        return dtype.isQuantized ? .f16 : .f32
     }
 
     /// The LM head is the embedding matrix.
