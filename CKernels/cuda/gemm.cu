@@ -1,9 +1,10 @@
 // gemm.cu: y[m, n] = beta * y + x[m, k] * w[n, k]^T + bias, x and y f32, w in f32/f16/bf16.
 // Decode-sized batches (m <= 8) run a GEMV kernel that streams each weight row once for all m rows with
 // 16-byte loads (the memory-bound case); larger m run cuBLAS (cublasGemmEx, f32 accumulation). cuBLAS
-// needs x in w's dtype, so x is split into a high and a low 16-bit part and both are multiplied: the
-// product keeps about 16 mantissa bits of x instead of bf16's 8 (f16 rows are scaled by a power of two
-// first, so large activations cannot overflow f16's range). Block-quantized weights (the GGUF formats):
+// needs x in w's dtype, so x is split into a high and a low 16-bit part, stacked as 2m rows and multiplied
+// in one call (W is read once), and the two halves' products are summed in an epilogue: the product
+// keeps about 16 mantissa bits of x instead of bf16's 8 (f16 rows are scaled by a power of two first, so
+// large activations cannot overflow f16's range). Block-quantized weights (the GGUF formats):
 // for m <= 8 a GEMV that dequantizes 32 weights per lane step (quant_blocks.cuh) and keeps the
 // activations in f32; larger m dequantize W to f32 in scratch and take the f32 cuBLAS path.
 #include "cuda_internal.cuh"
@@ -171,15 +172,17 @@ __global__ void split_f16_kernel(int64_t k, const float *__restrict__ x, int64_t
     }
 }
 
-// y = beta * y + row_scale[r] * product + bias (the f16 path's product is of the scaled rows).
-__global__ void f16_epilogue_kernel(int64_t m, int64_t n, const float *__restrict__ product,
-                                    const float *__restrict__ row_scale, const void *__restrict__ bias, dlp_dtype bias_dtype,
-                                    float beta, float *y, int64_t ldy) {
+// y = beta * y + row_scale[r] * (product[r] + product[m + r]) + bias: the products of the hi and lo rows
+// summed (row_scale NULL: 1; the f16 path's rows were scaled).
+__global__ void split_epilogue_kernel(int64_t m, int64_t n, const float *__restrict__ product,
+                                      const float *__restrict__ row_scale, const void *__restrict__ bias, dlp_dtype bias_dtype,
+                                      float beta, float *y, int64_t ldy) {
     int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= m * n) return;
     int64_t r = i / n, c = i % n;
     float *out = y + r * ldy + c;
-    *out = (beta != 0.0f ? *out : 0.0f) + row_scale[r] * product[i] + (bias ? dlp_load(bias, bias_dtype, c) : 0.0f);
+    float sum = product[i] + product[m * n + i];
+    *out = (beta != 0.0f ? *out : 0.0f) + (row_scale ? row_scale[r] : 1.0f) * sum + (bias ? dlp_load(bias, bias_dtype, c) : 0.0f);
 }
 
 __global__ void add_bias_kernel(int64_t m, int64_t n, const void *__restrict__ bias, dlp_dtype bias_dtype, float *y,
@@ -193,22 +196,21 @@ static dlp_status blas_fail(dlp_context *ctx, cublasStatus_t status) {
     return dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "gemm: cublasGemmEx failed with status %d", (int)status);
 }
 
-// out (column-major C: n x m, ld ldo) = beta * out + W (type, [n, k] row-major) * (hi + lo)^T, hi and lo the
-// [m, k] halves of the split activations: two cublasGemmEx calls, the second accumulating.
-static dlp_status multiply_split(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const void *w, cudaDataType_t type,
-                                 int64_t ldw, const void *hi, const void *lo, float beta, float *out, int64_t ldo) {
-    const float one = 1.0f;
-    const void *halves[2] = {hi, lo};
-    for (int h = 0; h < 2; h++) {
-        cublasStatus_t s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, type, (int)ldw,
-                                        halves[h], type, (int)k, h == 0 ? &beta : &one, out, CUDA_R_32F, (int)ldo,
-                                        CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
-        if (s != CUBLAS_STATUS_SUCCESS) return blas_fail(ctx, s);
-    }
-    return DLP_STATUS_OK;
+// product (f32 [2m, n]) = [hi; lo] (type, [2m, k]: the m hi rows, then the m lo rows) * W^T (type, [n, k]):
+// one cublasGemmEx over the stacked rows, so W is read once for both halves.
+static dlp_status multiply_stacked(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const void *w, cudaDataType_t type,
+                                   int64_t ldw, const void *halves, float *product) {
+    // cuBLAS is column-major: row-major product [2m, n] is C (n x 2m, ld n) = op_T(W as k x n, ld ldw) * H (k x 2m, ld k)
+    const float one = 1.0f, zero = 0.0f;
+    cublasStatus_t s = cublasGemmEx(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)(2 * m), (int)k, &one, w, type, (int)ldw,
+                                    halves, type, (int)k, &zero, product, CUDA_R_32F, (int)n, CUBLAS_COMPUTE_32F,
+                                    CUBLAS_GEMM_DEFAULT);
+    return s == CUBLAS_STATUS_SUCCESS ? DLP_STATUS_OK : blas_fail(ctx, s);
 }
 
-// The f16 path adds the bias in its epilogue; the caller adds it after f32 and bf16.
+// f32 W: one cublasGemmEx. f16/bf16 W: x split into hi and lo halves in W's type (f32 precision from two
+// half-precision operands), one product over the stacked halves, and an epilogue that sums them with
+// beta, the f16 rows' scales and the bias (so the caller adds a bias only for f32).
 static dlp_status gemm_cublas(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
                               const void *w, dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype,
                               float beta, float *y, int64_t ldy) {
@@ -220,30 +222,29 @@ static dlp_status gemm_cublas(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
                                         CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
         return s == CUBLAS_STATUS_SUCCESS ? DLP_STATUS_OK : blas_fail(ctx, s);
     }
+    // scratch: hi then lo (W's type, [m, k] each: the stacked [2m, k]), product (f32 [2m, n]), row scales (f32 [m])
     size_t elements = (size_t)m * (size_t)k;
-    if (w_dtype == DLP_DTYPE_BF16) {
-        char *scratch = (char *)dlp_cuda_scratch(ctx, 2 * elements * 2);   // hi, lo: bf16 [m, k] each
-        if (!scratch) return ctx->scratch_status;
-        split_bf16_kernel<<<dlp_blocks((int64_t)elements, 256), 256, 0, ctx->stream>>>(
-            m, k, x, ldx, (__nv_bfloat16 *)scratch, (__nv_bfloat16 *)(scratch + elements * 2));
-        dlp_status status = dlp_cuda_check_launch(ctx, "gemm (split)");
-        if (status != DLP_STATUS_OK) return status;
-        return multiply_split(ctx, m, n, k, w, CUDA_R_16BF, ldw, scratch, scratch + elements * 2, beta, y, ldy);
-    }
-    // f16: scaled rows; scratch = hi, lo (f16 [m, k]), product (f32 [m, n]), row scales (f32 [m])
-    size_t product_offset = (4 * elements + 15) / 16 * 16, scale_offset = product_offset + (size_t)m * (size_t)n * 4;
+    size_t product_offset = (4 * elements + 15) / 16 * 16, scale_offset = product_offset + 2 * (size_t)m * (size_t)n * 4;
     char *scratch = (char *)dlp_cuda_scratch(ctx, scale_offset + (size_t)m * 4);
     if (!scratch) return ctx->scratch_status;
-    float *product = (float *)(scratch + product_offset), *row_scale = (float *)(scratch + scale_offset);
-    split_f16_kernel<<<(unsigned)m, 256, 0, ctx->stream>>>(k, x, ldx, (__half *)scratch, (__half *)(scratch + elements * 2),
-                                                          row_scale);
+    float *product = (float *)(scratch + product_offset), *row_scale = NULL;
+    cudaDataType_t type = CUDA_R_16BF;
+    if (w_dtype == DLP_DTYPE_BF16) {
+        split_bf16_kernel<<<dlp_blocks((int64_t)elements, 256), 256, 0, ctx->stream>>>(
+            m, k, x, ldx, (__nv_bfloat16 *)scratch, (__nv_bfloat16 *)(scratch + elements * 2));
+    } else {
+        type = CUDA_R_16F;
+        row_scale = (float *)(scratch + scale_offset);
+        split_f16_kernel<<<(unsigned)m, 256, 0, ctx->stream>>>(k, x, ldx, (__half *)scratch, (__half *)(scratch + elements * 2),
+                                                              row_scale);
+    }
     dlp_status status = dlp_cuda_check_launch(ctx, "gemm (split)");
     if (status != DLP_STATUS_OK) return status;
-    status = multiply_split(ctx, m, n, k, w, CUDA_R_16F, ldw, scratch, scratch + elements * 2, 0.0f, product, n);
+    status = multiply_stacked(ctx, m, n, k, w, type, ldw, scratch, product);
     if (status != DLP_STATUS_OK) return status;
-    f16_epilogue_kernel<<<dlp_blocks(m * n, 256), 256, 0, ctx->stream>>>(m, n, product, row_scale, bias, bias_dtype, beta,
-                                                                         y, ldy);
-    return dlp_cuda_check_launch(ctx, "gemm (f16 epilogue)");
+    split_epilogue_kernel<<<dlp_blocks(m * n, 256), 256, 0, ctx->stream>>>(m, n, product, row_scale, bias, bias_dtype, beta,
+                                                                           y, ldy);
+    return dlp_cuda_check_launch(ctx, "gemm (split epilogue)");
 }
 
 dlp_status dlp_cuda_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
@@ -253,7 +254,7 @@ dlp_status dlp_cuda_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, cons
     int64_t block = dlp_dtype_block_elements(w_dtype), row_bytes = dlp_dtype_row_bytes(w_dtype, ldw);
     if (m < 0 || n <= 0 || k <= 0 || ldx < k || ldw < k || ldy < n || row_bytes < 0 || k % block != 0 ||
         (bias && !dlp_dtype_is_float(bias_dtype)) || (beta != 0.0f && beta != 1.0f) || n > INT32_MAX || k > INT32_MAX ||
-        m > INT32_MAX || ldx > INT32_MAX || ldw > INT32_MAX || ldy > INT32_MAX || !x || !w || !y)
+        m > INT32_MAX / 2 || ldx > INT32_MAX || ldw > INT32_MAX || ldy > INT32_MAX || !x || !w || !y)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "gemm: bad arguments m=%lld n=%lld k=%lld beta=%g dtype %d",
                              (long long)m, (long long)n, (long long)k, (double)beta, (int)w_dtype);
     if (dlp_dtype_is_row_interleaved(w_dtype))
@@ -301,7 +302,7 @@ dlp_status dlp_cuda_gemm(dlp_context *ctx, int64_t m, int64_t n, int64_t k, cons
         return dlp_cuda_check_launch(ctx, "gemm (gemv)");
     }
     dlp_status status = gemm_cublas(ctx, m, n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy);
-    if (status != DLP_STATUS_OK || !bias || w_dtype == DLP_DTYPE_F16) return status;
+    if (status != DLP_STATUS_OK || !bias || w_dtype != DLP_DTYPE_F32) return status;
     add_bias_kernel<<<dlp_blocks(m * n, 256), 256, 0, ctx->stream>>>(m, n, bias, bias_dtype, y, ldy);
     return dlp_cuda_check_launch(ctx, "gemm (bias)");
 }
