@@ -139,6 +139,7 @@ static dlp_kernel_table cpu_table = {
     .rmsnorm = dlp_cpu_rmsnorm,
     .rope = dlp_cpu_rope,
     .kv_store = dlp_cpu_kv_store,
+    .rope_kv_store = dlp_cpu_rope_kv_store,
     .attention = dlp_cpu_attention,
     .silu_mul = dlp_cpu_silu_mul,
     .add = dlp_cpu_add,

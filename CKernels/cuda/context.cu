@@ -285,6 +285,7 @@ static dlp_kernel_table make_table(void) {
     t.rmsnorm = dlp_cuda_rmsnorm;
     t.rope = dlp_cuda_rope;
     t.kv_store = dlp_cuda_kv_store;
+    t.rope_kv_store = dlp_cuda_rope_kv_store;
     t.attention = dlp_cuda_attention;
     t.silu_mul = dlp_cuda_silu_mul;
     t.add = dlp_cuda_add;

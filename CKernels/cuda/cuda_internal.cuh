@@ -185,6 +185,10 @@ dlp_status dlp_cuda_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
                               const void *b_bank, dlp_dtype bank_dtype, int64_t n_adapters, const int32_t *ranks,
                               const float *scales, int64_t n_plans, const int32_t *plan_adapters,
                               const float *plan_weights, const int32_t *plan_of_row, float *t);
+dlp_status dlp_cuda_rope_kv_store(dlp_context *ctx, int64_t m, int64_t n_heads, int64_t n_kv, int64_t head_dim,
+                                  int64_t rot_dim, float *q, int64_t ldq, float *k, int64_t ldk, const float *v,
+                                  int64_t ldv, const int32_t *positions, const float *inv_freq, float *k_cache,
+                                  float *v_cache, int64_t n_slots, int64_t max_seq, const int32_t *slots);
 // graph.cu
 // Frees device memory (a graph) once the recording in progress ends; then, and at context_destroy,
 // dlp_cuda_free_deferred releases what was deferred.

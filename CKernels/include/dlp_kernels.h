@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* Bumped on every change of the table's layout or of an op's meaning. */
-#define DLP_KERNELS_API_VERSION 10
+#define DLP_KERNELS_API_VERSION 11
 
 /* The symbol a backend plugin (libdlp_cuda.so) exports, of type dlp_get_kernel_table_fn. */
 #define DLP_PLUGIN_ENTRY_SYMBOL "dlp_plugin_kernel_table"
@@ -202,6 +202,13 @@ typedef struct dlp_kernel_table {
                            const float *k, int64_t ldk, const float *v, int64_t ldv,
                            float *k_cache, float *v_cache, int64_t n_slots, int64_t max_seq,
                            const int32_t *slots, const int32_t *positions);
+
+    /* rope on q (n_heads heads) and k (n_kv heads) in place, then k and v stored into the cache: the two
+     * rope calls and kv_store of a layer as one op, with their arguments and results (q: f32 [m, ldq]). */
+    dlp_status (*rope_kv_store)(dlp_context *ctx, int64_t m, int64_t n_heads, int64_t n_kv, int64_t head_dim,
+                                int64_t rot_dim, float *q, int64_t ldq, float *k, int64_t ldk, const float *v,
+                                int64_t ldv, const int32_t *positions, const float *inv_freq, float *k_cache,
+                                float *v_cache, int64_t n_slots, int64_t max_seq, const int32_t *slots);
 
     /* Causal attention over the cache, for prefill and decode alike: query row i (slot slots[i], position
      * p = positions[i]) attends to cache positions max(0, p - window + 1) ... p of its slot (window <= 0:

@@ -144,6 +144,53 @@ func values(_ t: DeviceTensor) throws -> [Float] { try t.buffer.download(Float.s
         #expect(maxAbsDifference(try values(t), expected) < 1e-5)
     }
 
+    /// rope_kv_store equals rope, rope and kv_store bit for bit (q, k and both caches), on 1 row (the
+    /// calling thread) and 20 rows (split over the pool), with a partial rotary dimension; a bad row is
+    /// refused before anything is written.
+    @Test(arguments: implementations, [1, 20])
+    func ropeKVStoreEqualsRopeThenStore(implementation: Int, rows m: Int) throws {
+        let b = Self.backends[implementation]
+        var random = TestRandom(17)
+        let heads = 4, kvHeads = 2, headDim = 16, rotaryDim = 8, capacity = 32
+        let q = random.floats(m * heads * headDim), k = random.floats(m * kvHeads * headDim), v = random.floats(m * kvHeads * headDim)
+        let positions = (0..<m).map { Int32(($0 * 5 + 1) % capacity) }, slots = (0..<m).map { Int32(($0 * 5 + 1) / capacity) }
+        let inv: [Float] = [1, 0.3, 0.01, 0.001]
+        func run(fused: Bool) throws -> [[Float]] {
+            let tq = try deviceTensor(b, floats: q, shape: [m, heads * headDim]), tk = try deviceTensor(b, floats: k, shape: [m, kvHeads * headDim])
+            let tv = try deviceTensor(b, floats: v, shape: [m, kvHeads * headDim])
+            let cacheShape = [4, kvHeads, capacity, headDim], zeros = [Float](repeating: 0, count: cacheShape.reduce(1, *))
+            let cache = KVCache.Layer(keys: try deviceTensor(b, floats: zeros, shape: cacheShape),
+                                      values: try deviceTensor(b, floats: zeros, shape: cacheShape), slots: 4, capacity: capacity)
+            let p = try deviceTensor(b, ints: positions), s = try deviceTensor(b, ints: slots), f = try deviceTensor(b, floats: inv, shape: [4])
+            if fused {
+                try b.ropeKVStore(rows: m, heads: heads, kvHeads: kvHeads, headDim: headDim, rotaryDim: rotaryDim, q: tq, k: tk, v: tv,
+                                  positions: p, inverseFrequencies: f, cache: cache, slots: s)
+            } else {
+                try b.rope(rows: m, heads: heads, headDim: headDim, rotaryDim: rotaryDim, x: tq, positions: p, inverseFrequencies: f)
+                try b.rope(rows: m, heads: kvHeads, headDim: headDim, rotaryDim: rotaryDim, x: tk, positions: p, inverseFrequencies: f)
+                try b.kvStore(rows: m, kvHeads: kvHeads, headDim: headDim, k: tk, v: tv, cache: cache, slots: s, positions: p)
+            }
+            return [try values(tq), try values(tk), try values(cache.keys), try values(cache.values)]
+        }
+        let fused = try run(fused: true)
+        #expect(fused == (try run(fused: false)))
+        #expect(fused[2].contains { $0 != 0 } && fused[0] != q)
+        // a slot outside the cache: refused, and the cache and q untouched
+        let tq = try deviceTensor(b, floats: Array(q.prefix(heads * headDim)), shape: [1, heads * headDim])
+        let cache = KVCache.Layer(keys: try deviceTensor(b, floats: [Float](repeating: 0, count: kvHeads * capacity * headDim), shape: [1, kvHeads, capacity, headDim]),
+                                  values: try deviceTensor(b, floats: [Float](repeating: 0, count: kvHeads * capacity * headDim), shape: [1, kvHeads, capacity, headDim]),
+                                  slots: 1, capacity: capacity)
+        #expect(throws: BackendError.self) {
+            try b.ropeKVStore(rows: 1, heads: heads, kvHeads: kvHeads, headDim: headDim, rotaryDim: rotaryDim, q: tq,
+                              k: try deviceTensor(b, floats: Array(k.prefix(kvHeads * headDim)), shape: [1, kvHeads * headDim]),
+                              v: try deviceTensor(b, floats: Array(v.prefix(kvHeads * headDim)), shape: [1, kvHeads * headDim]),
+                              positions: try deviceTensor(b, ints: [3]), inverseFrequencies: try deviceTensor(b, floats: inv, shape: [4]),
+                              cache: cache, slots: try deviceTensor(b, ints: [1]))
+        }
+        #expect(try values(tq) == Array(q.prefix(heads * headDim)))
+        #expect(try values(cache.keys).allSatisfy { $0 == 0 })
+    }
+
     /// kv_store + attention against softmax(q k^T * scale) v, causal per slot, with and without a window.
     @Test(arguments: implementations, [0, 3])
     func attentionOverTheCache(implementation: Int, window: Int) throws {

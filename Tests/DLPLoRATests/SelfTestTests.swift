@@ -13,7 +13,7 @@ import Testing
         for check in report.checks where !check.passed { Issue.record("\(check.name) \(check.shape) \(check.dtype): \(check.maxError)") }
         #expect(report.passed)
         let names = Set(report.checks.map(\.name))
-        for op in ["gemm", "embedding", "rmsnorm", "rope", "kv_store+attention", "attention decode", "silu_mul", "add", "argmax",
+        for op in ["gemm", "embedding", "rmsnorm", "rope", "rope_kv_store", "kv_store+attention", "attention decode", "silu_mul", "add", "argmax",
                    "lora_shrink", "lora_expand", "gemm_lora", "sample", "route_top_p", "model tiny-llama", "model tiny-qwen2", "model tiny-mistral",
                    "model gguf/tiny-llama-q8_0.gguf", "lora fused=unfused", "lora fused vs ref"] {
             #expect(names.contains(op), "no check of \(op)")
@@ -78,11 +78,14 @@ struct CUDAPluginTests {
             ("buffer_size", table.buffer_size != nil), ("buffer_upload", table.buffer_upload != nil),
             ("buffer_download", table.buffer_download != nil), ("synchronize", table.synchronize != nil),
             ("gemm", table.gemm != nil), ("embedding", table.embedding != nil), ("rmsnorm", table.rmsnorm != nil),
-            ("rope", table.rope != nil), ("kv_store", table.kv_store != nil), ("attention", table.attention != nil),
+            ("rope", table.rope != nil), ("kv_store", table.kv_store != nil), ("rope_kv_store", table.rope_kv_store != nil),
+            ("attention", table.attention != nil),
             ("silu_mul", table.silu_mul != nil), ("add", table.add != nil), ("argmax", table.argmax != nil),
             ("lora_shrink", table.lora_shrink != nil), ("lora_expand", table.lora_expand != nil),
             ("gemm_lora", table.gemm_lora != nil),
-            ("sample", table.sample != nil), ("route_top_p", table.route_top_p != nil)]
+            ("sample", table.sample != nil), ("route_top_p", table.route_top_p != nil),
+            ("graph_begin", table.graph_begin != nil), ("graph_end", table.graph_end != nil),
+            ("graph_launch", table.graph_launch != nil), ("graph_free", table.graph_free != nil)]
         for (name, present) in entries { #expect(present, "the plugin's table has no \(name)") }
     }
 

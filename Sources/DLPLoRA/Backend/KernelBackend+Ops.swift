@@ -45,6 +45,18 @@ extension KernelBackend {
             slots.int32s, positions.int32s) }
     }
 
+    /// Rotary embedding of q (heads) and k (kvHeads) in place, then k and v stored into the cache at each
+    /// row's (slot, position): rope, rope and kvStore as one op.
+    func ropeKVStore(rows m: Int, heads: Int, kvHeads: Int, headDim: Int, rotaryDim: Int, q: DeviceTensor, k: DeviceTensor,
+                     v: DeviceTensor, positions: DeviceTensor, inverseFrequencies: DeviceTensor, cache: KVCache.Layer,
+                     slots: DeviceTensor) throws {
+        let qWidth = Int64(heads * headDim), kvWidth = Int64(kvHeads * headDim)
+        try run("rope_kv_store") { try entry(table.rope_kv_store, "rope_kv_store")(
+            context, Int64(m), Int64(heads), Int64(kvHeads), Int64(headDim), Int64(rotaryDim), q.floats, qWidth, k.floats, kvWidth,
+            v.floats, kvWidth, positions.int32s, inverseFrequencies.floats, cache.keys.floats, cache.values.floats,
+            Int64(cache.slots), Int64(cache.capacity), slots.int32s) }
+    }
+
     /// Causal attention of m query rows over the cache.
     func attention(rows m: Int, heads: Int, kvHeads: Int, headDim: Int, q: DeviceTensor, cache: KVCache.Layer,
                    slots: DeviceTensor, positions: DeviceTensor, window: Int, scale: Float, out: DeviceTensor) throws {
@@ -61,12 +73,12 @@ extension KernelBackend {
             context, Int64(m), Int64(n), gate.floats, Int64(n), up.floats, Int64(n), out.floats, Int64(n)) }
     }
 
-    /// y[0..<count] += x[0..<count].
     /// Waits for the queued ops; a device error an op raised asynchronously is reported here.
     func synchronize() throws {
         try run("synchronize") { try entry(table.synchronize, "synchronize")(context) }
     }
 
+    /// y[0..<count] += x[0..<count].
     func add(count: Int, x: DeviceTensor, into y: DeviceTensor) throws {
         try run("add") { try entry(table.add, "add")(context, Int64(count), x.floats, y.floats) }
     }

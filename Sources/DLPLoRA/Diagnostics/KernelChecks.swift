@@ -32,6 +32,11 @@ enum KernelChecks {
         }
         run("rope", "m=5 heads=4 head_dim=32") { [try rope(pair, m: 5, heads: 4, headDim: 32, rotaryDim: 32)] }
         run("rope", "m=3 heads=2 head_dim=64 rotary=32") { [try rope(pair, m: 3, heads: 2, headDim: 64, rotaryDim: 32)] }
+        for (m, heads, kvHeads, headDim, rotaryDim) in [(5, 4, 2, 32, 32), (3, 2, 1, 64, 32), (20, 6, 2, 48, 48)] {
+            run("rope_kv_store", "m=\(m) heads=\(heads)/\(kvHeads) head_dim=\(headDim) rotary=\(rotaryDim)") {
+                try ropeKVStore(pair, m: m, heads: heads, kvHeads: kvHeads, headDim: headDim, rotaryDim: rotaryDim)
+            }
+        }
         for (heads, kvHeads, headDim, capacity, window) in [(4, 2, 32, 64, 0), (4, 4, 64, 1500, 0), (6, 2, 48, 300, 5), (2, 1, 128, 40, 0)] {
             run("attention", "heads=\(heads)/\(kvHeads) head_dim=\(headDim) capacity=\(capacity) window=\(window)") {
                 try attention(pair, heads: heads, kvHeads: kvHeads, headDim: headDim, capacity: capacity, window: window)
@@ -116,6 +121,41 @@ enum KernelChecks {
         }
         return SelfTestCheck(name: "rope", shape: "m=\(m) heads=\(heads) head_dim=\(headDim) rot=\(rotaryDim)", dtype: "-",
                              maxError: try pair.relativeError(x, count: m * heads * headDim), tolerance: f32Tolerance)
+    }
+
+    /// The fused op on the target against rope, rope and kv_store on the reference: q, k and both caches
+    /// (two slots of 24 positions; each row at its own (slot, position)).
+    static func ropeKVStore(_ pair: BackendPair, m: Int, heads: Int, kvHeads: Int, headDim: Int, rotaryDim: Int) throws -> [SelfTestCheck] {
+        let capacity = 24, qWidth = heads * headDim, kvWidth = kvHeads * headDim
+        let q = try pair.upload(pair.floats(m * qWidth), shape: [m, qWidth])
+        let k = try pair.upload(pair.floats(m * kvWidth), shape: [m, kvWidth])
+        let v = try pair.upload(pair.floats(m * kvWidth), shape: [m, kvWidth])
+        let positions = try pair.upload(ints: (0..<m).map { Int32(($0 * 7 + 3) % capacity) }, shape: [m])
+        let slots = try pair.upload(ints: (0..<m).map { Int32(($0 * 7 + 3) / capacity % 2) }, shape: [m])
+        let inv = (0..<(rotaryDim / 2)).map { Float(pow(10000.0, -2.0 * Double($0) / Double(rotaryDim))) }
+        let frequencies = try pair.upload(inv, shape: [inv.count])
+        let cacheCount = 2 * kvHeads * capacity * headDim
+        let keys = try pair.upload([Float](repeating: 0, count: cacheCount), shape: [2, kvHeads, capacity, headDim])
+        let values = try pair.upload([Float](repeating: 0, count: cacheCount), shape: [2, kvHeads, capacity, headDim])
+        try pair.both { backend, side in
+            let t = side == .target
+            let cache = KVCache.Layer(keys: t ? keys.0 : keys.1, values: t ? values.0 : values.1, slots: 2, capacity: capacity)
+            if t {
+                try backend.ropeKVStore(rows: m, heads: heads, kvHeads: kvHeads, headDim: headDim, rotaryDim: rotaryDim, q: q.0, k: k.0,
+                                        v: v.0, positions: positions.0, inverseFrequencies: frequencies.0, cache: cache, slots: slots.0)
+            } else {
+                try backend.rope(rows: m, heads: heads, headDim: headDim, rotaryDim: rotaryDim, x: q.1, positions: positions.1,
+                                 inverseFrequencies: frequencies.1)
+                try backend.rope(rows: m, heads: kvHeads, headDim: headDim, rotaryDim: rotaryDim, x: k.1, positions: positions.1,
+                                 inverseFrequencies: frequencies.1)
+                try backend.kvStore(rows: m, kvHeads: kvHeads, headDim: headDim, k: k.1, v: v.1, cache: cache, slots: slots.1,
+                                    positions: positions.1)
+            }
+        }
+        let shape = "m=\(m) heads=\(heads)/\(kvHeads) hd=\(headDim) rot=\(rotaryDim)"
+        let error = max(try pair.relativeError(q, count: m * qWidth), try pair.relativeError(k, count: m * kvWidth),
+                        try pair.relativeError(keys, count: cacheCount), try pair.relativeError(values, count: cacheCount))
+        return [SelfTestCheck(name: "rope_kv_store", shape: shape, dtype: "-", maxError: error, tolerance: f32Tolerance)]
     }
 
     /// Two slots: a prefill of most of the capacity in slot 0, then single decode rows in both slots,

@@ -284,12 +284,8 @@ public final class TransformerModel: @unchecked Sendable {
             try project(.qProj, layer: index, x: ws.normed, weight: layer.qProj, bias: layer.qBias, y: ws.q)
             try project(.kProj, layer: index, x: ws.normed, weight: layer.kProj, bias: layer.kBias, y: ws.k)
             try project(.vProj, layer: index, x: ws.normed, weight: layer.vProj, bias: layer.vBias, y: ws.v)
-            try b.rope(rows: m, heads: heads, headDim: headDim, rotaryDim: headDim, x: ws.q,
-                       positions: positions, inverseFrequencies: inverseFrequencies)
-            try b.rope(rows: m, heads: kvHeads, headDim: headDim, rotaryDim: headDim, x: ws.k,
-                       positions: positions, inverseFrequencies: inverseFrequencies)
-            try b.kvStore(rows: m, kvHeads: kvHeads, headDim: headDim, k: ws.k, v: ws.v, cache: kv,
-                          slots: slots, positions: positions)
+            try b.ropeKVStore(rows: m, heads: heads, kvHeads: kvHeads, headDim: headDim, rotaryDim: headDim, q: ws.q, k: ws.k,
+                              v: ws.v, positions: positions, inverseFrequencies: inverseFrequencies, cache: kv, slots: slots)
             try b.attention(rows: m, heads: heads, kvHeads: kvHeads, headDim: headDim, q: ws.q, cache: kv,
                             slots: slots, positions: positions, window: architecture.slidingWindow ?? 0,
                             scale: 1 / Float(headDim).squareRoot(), out: ws.attention)
