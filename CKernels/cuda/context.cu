@@ -104,6 +104,7 @@ static dlp_status context_create(int32_t n_threads, uint32_t flags, dlp_context 
         dlp_cuda_fail(ctx, DLP_STATUS_OUT_OF_MEMORY, "cannot allocate the device error flag");
         return context_failed(ctx, out_ctx, DLP_STATUS_OUT_OF_MEMORY);
     }
+    if (dlp_cuda_staging_create(ctx) != DLP_STATUS_OK) return context_failed(ctx, out_ctx, DLP_STATUS_OUT_OF_MEMORY);
     int clock_khz = 0, bus_bits = 0;
     if (cudaDeviceGetAttribute(&clock_khz, cudaDevAttrMemoryClockRate, ctx->device) == cudaSuccess &&
         cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, ctx->device) == cudaSuccess)
@@ -128,6 +129,7 @@ static void context_destroy(dlp_context *ctx) {
     if (ctx->cublas) cublasDestroy(ctx->cublas);
     if (ctx->cublas_workspace) cudaFree(ctx->cublas_workspace);
     dlp_cuda_free_deferred(ctx);
+    dlp_cuda_staging_destroy(ctx);
     if (ctx->scratch) cudaFree(ctx->scratch);
     if (ctx->error_flag) cudaFree(ctx->error_flag);
     if (ctx->stream) cudaStreamDestroy(ctx->stream);
@@ -205,7 +207,9 @@ static dlp_status buffer_upload(dlp_context *ctx, dlp_buffer *buf, size_t offset
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "upload of %zu bytes at %zu past a buffer of %zu",
                              bytes, offset, buf->bytes);
     if (bytes == 0) return DLP_STATUS_OK;
-    // synchronous with respect to the host: the caller may reuse src as soon as this returns
+    // synchronous with respect to the host: the caller may reuse src as soon as this returns. A small
+    // upload (a step's inputs) is staged in pinned memory and does not wait for the GPU.
+    if (bytes <= DLP_STAGING_BYTES) return dlp_cuda_staged_upload(ctx, (char *)buf->data + offset, src, bytes);
     cudaError_t err = cudaMemcpyAsync((char *)buf->data + offset, src, bytes, cudaMemcpyHostToDevice, ctx->stream);
     if (err == cudaSuccess) err = cudaStreamSynchronize(ctx->stream);
     if (err != cudaSuccess)

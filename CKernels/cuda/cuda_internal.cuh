@@ -11,6 +11,9 @@
 #include <cuda_runtime.h>
 #include <stdint.h>
 
+#define DLP_STAGING_SLOTS 4
+#define DLP_STAGING_BYTES (64 << 10)    // uploads up to this size go through a pinned slot, without a wait
+
 struct dlp_context {
     int device;
     cudaStream_t stream;
@@ -23,6 +26,9 @@ struct dlp_context {
     dlp_status scratch_status;   // why dlp_cuda_scratch last returned NULL
     void *cublas_workspace;      // cuBLAS' workspace, set once so recorded cuBLAS calls allocate nothing
     int recording;               // between graph_begin and graph_end: ops are captured, not run
+    void *staging[DLP_STAGING_SLOTS];                // pinned host slots for small uploads (staging.cu)
+    cudaEvent_t staging_done[DLP_STAGING_SLOTS];     // recorded behind each slot's last copy
+    int staging_next;
     void **deferred;             // device memory freed while recording, released when it ends
     dlp_graph **deferred_graphs; // graphs freed while recording, likewise
     size_t n_deferred, n_deferred_graphs;
@@ -189,6 +195,11 @@ dlp_status dlp_cuda_rope_kv_store(dlp_context *ctx, int64_t m, int64_t n_heads, 
                                   int64_t rot_dim, float *q, int64_t ldq, float *k, int64_t ldk, const float *v,
                                   int64_t ldv, const int32_t *positions, const float *inv_freq, float *k_cache,
                                   float *v_cache, int64_t n_slots, int64_t max_seq, const int32_t *slots);
+// staging.cu: the pinned slots (created with the context), and an upload of at most DLP_STAGING_BYTES
+// through the next slot: returns once src is copied, the device copy queued on the stream.
+dlp_status dlp_cuda_staging_create(dlp_context *ctx);
+void dlp_cuda_staging_destroy(dlp_context *ctx);
+dlp_status dlp_cuda_staged_upload(dlp_context *ctx, void *dst, const void *src, size_t bytes);
 // graph.cu
 // Frees device memory (a graph) once the recording in progress ends; then, and at context_destroy,
 // dlp_cuda_free_deferred releases what was deferred.
