@@ -1,6 +1,7 @@
 // gemm.cu: y[m, n] = beta * y + x[m, k] * w[n, k]^T + bias, x and y f32, w in f32/f16/bf16.
-// Decode-sized batches (m <= 8) run a GEMV kernel that streams each weight row once for all m rows with
-// 16-byte loads (the memory-bound case); larger m run cuBLAS (cublasGemmEx, f32 accumulation). cuBLAS
+// Decode-sized batches (m <= 8) run a GEMV kernel, templated on the dtype, that streams each weight row
+// once for all m rows with 16-byte loads, two in flight per lane, and splits k across up to 8 warps per
+// output when n is too small to fill the GPU (the memory-bound case); larger m run cuBLAS (cublasGemmEx, f32 accumulation). cuBLAS
 // needs x in w's dtype, so x is split into a high and a low 16-bit part, stacked as 2m rows and multiplied
 // in one call (W is read once), and the two halves' products are summed in an epilogue: the product
 // keeps about 16 mantissa bits of x instead of bf16's 8 (f16 rows are scaled by a power of two first, so
@@ -13,9 +14,11 @@
 #define GEMV_MAX_ROWS 8
 #define GEMV_WARPS 8
 
-// 8 consecutive weights from w (16-byte aligned) as f32.
-__device__ __forceinline__ void load8(const void *w, dlp_dtype dtype, int64_t index, float out[8]) {
-    if (dtype == DLP_DTYPE_F32) {
+// 8 consecutive weights of dtype D from w (16-byte aligned) as f32: one 16-byte load for 16-bit
+// types, two for f32.
+template <dlp_dtype D>
+__device__ __forceinline__ void load8(const void *w, int64_t index, float out[8]) {
+    if (D == DLP_DTYPE_F32) {
         const float4 *p = (const float4 *)((const float *)w + index);
         float4 a = __ldg(p), b = __ldg(p + 1);
         out[0] = a.x; out[1] = a.y; out[2] = a.z; out[3] = a.w;
@@ -26,7 +29,7 @@ __device__ __forceinline__ void load8(const void *w, dlp_dtype dtype, int64_t in
     const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
     for (int i = 0; i < 4; i++) {
         uint16_t lo = (uint16_t)(words[i] & 0xffffu), hi = (uint16_t)(words[i] >> 16);
-        if (dtype == DLP_DTYPE_F16) {
+        if (D == DLP_DTYPE_F16) {
             out[2 * i] = __half2float(__ushort_as_half(lo));
             out[2 * i + 1] = __half2float(__ushort_as_half(hi));
         } else {
@@ -36,38 +39,62 @@ __device__ __forceinline__ void load8(const void *w, dlp_dtype dtype, int64_t in
     }
 }
 
-// One warp per output column n; lanes stride over k by 8 (vector path) or by 1 (any alignment).
-template <int M>
+// The dot of 8 weights with 8 activations from xp (32-byte aligned).
+__device__ __forceinline__ float dot8(const float wv[8], const float *xp) {
+    float4 a = __ldg((const float4 *)xp), b = __ldg((const float4 *)xp + 1);
+    return wv[0] * a.x + wv[1] * a.y + wv[2] * a.z + wv[3] * a.w + wv[4] * b.x + wv[5] * b.y + wv[6] * b.z + wv[7] * b.w;
+}
+
+// Each output column n is computed by S warps of the block (S = 1, 2, 4 or 8: the k dimension split
+// across them when n alone cannot fill the GPU), their sums added through shared memory. Vector path:
+// lane steps of 8 weights, two independent 16-byte loads in flight; otherwise steps of 1 (any alignment).
+// The dtype is a template parameter: no dtype switch inside the loop.
+template <int M, dlp_dtype D, int S>
 __global__ void gemv_kernel(int64_t n, int64_t k, const float *__restrict__ x, int64_t ldx, const void *__restrict__ w,
-                            dlp_dtype w_dtype, int64_t ldw, const void *__restrict__ bias, dlp_dtype bias_dtype,
-                            float beta, float *__restrict__ y, int64_t ldy, int vectorized) {
-    int lane = threadIdx.x & 31;
-    int64_t col = (int64_t)blockIdx.x * GEMV_WARPS + (threadIdx.x >> 5);
-    if (col >= n) return;
+                            int64_t ldw, const void *__restrict__ bias, dlp_dtype bias_dtype, float beta,
+                            float *__restrict__ y, int64_t ldy, int vectorized) {
+    __shared__ float partial[GEMV_WARPS][M];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, slice = warp % S;
+    int64_t col = (int64_t)blockIdx.x * (GEMV_WARPS / S) + warp / S;
+    int active = col < n;
     float acc[M];
     for (int r = 0; r < M; r++) acc[r] = 0.0f;
-    int64_t row_start = col * ldw;
-    int64_t done = 0;
-    if (vectorized) {
-        int64_t k8 = k & ~(int64_t)7;
-        for (int64_t j = (int64_t)lane * 8; j < k8; j += 32 * 8) {
-            float wv[8];
-            load8(w, w_dtype, row_start + j, wv);
-            for (int r = 0; r < M; r++) {
-                const float4 *xp = (const float4 *)(x + r * ldx + j);
-                float4 a = __ldg(xp), b = __ldg(xp + 1);
-                acc[r] += wv[0] * a.x + wv[1] * a.y + wv[2] * a.z + wv[3] * a.w +
-                          wv[4] * b.x + wv[5] * b.y + wv[6] * b.z + wv[7] * b.w;
+    if (active) {
+        int64_t row_start = col * ldw, done = 0;
+        if (vectorized) {
+            const int64_t k8 = k & ~(int64_t)7, stride = (int64_t)S * 32 * 8;
+            int64_t j = ((int64_t)slice * 32 + lane) * 8;
+            for (; j + stride < k8; j += 2 * stride) {
+                float wa[8], wb[8];
+                load8<D>(w, row_start + j, wa);
+                load8<D>(w, row_start + j + stride, wb);
+                for (int r = 0; r < M; r++) acc[r] += dot8(wa, x + r * ldx + j) + dot8(wb, x + r * ldx + j + stride);
             }
+            if (j < k8) {
+                float wa[8];
+                load8<D>(w, row_start + j, wa);
+                for (int r = 0; r < M; r++) acc[r] += dot8(wa, x + r * ldx + j);
+            }
+            done = k8;
         }
-        done = k8;
-    }
-    for (int64_t j = done + lane; j < k; j += 32) {
-        float wj = dlp_load(w, w_dtype, row_start + j);
-        for (int r = 0; r < M; r++) acc[r] += wj * x[r * ldx + j];
+        for (int64_t j = done + (int64_t)slice * 32 + lane; j < k; j += (int64_t)S * 32) {
+            float wj = dlp_load(w, D, row_start + j);
+            for (int r = 0; r < M; r++) acc[r] += wj * x[r * ldx + j];
+        }
     }
     for (int r = 0; r < M; r++) acc[r] = dlp_warp_sum(acc[r]);
-    if (lane == 0) {
+    if (S > 1) {
+        if (lane == 0)
+            for (int r = 0; r < M; r++) partial[warp][r] = acc[r];
+        __syncthreads();
+        if (slice != 0) return;
+        for (int r = 0; r < M; r++) {
+            float sum = 0.0f;
+            for (int s = 0; s < S; s++) sum += partial[warp + s][r];
+            acc[r] = sum;
+        }
+    }
+    if (active && lane == 0) {
         float b = bias ? dlp_load(bias, bias_dtype, col) : 0.0f;
         for (int r = 0; r < M; r++) {
             float *out = y + r * ldy + col;
@@ -76,12 +103,41 @@ __global__ void gemv_kernel(int64_t n, int64_t k, const float *__restrict__ x, i
     }
 }
 
+// Warps per output column: the fewest (1, 2, 4, 8) that give at least two blocks per SM.
+static int gemv_split(const dlp_context *ctx, int64_t n) {
+    int64_t sms = ctx->properties.multiProcessorCount > 0 ? ctx->properties.multiProcessorCount : 1;
+    int s = 1;
+    while (s < GEMV_WARPS && (n + GEMV_WARPS / s - 1) / (GEMV_WARPS / s) < 2 * sms) s *= 2;
+    return s;
+}
+
+template <int M, dlp_dtype D, int S>
+static void launch_gemv_split(dlp_context *ctx, int64_t n, int64_t k, const float *x, int64_t ldx, const void *w, int64_t ldw,
+                              const void *bias, dlp_dtype bias_dtype, float beta, float *y, int64_t ldy, int vectorized) {
+    gemv_kernel<M, D, S><<<dlp_blocks(n, GEMV_WARPS / S), GEMV_WARPS * 32, 0, ctx->stream>>>(
+        n, k, x, ldx, w, ldw, bias, bias_dtype, beta, y, ldy, vectorized);
+}
+
+template <int M, dlp_dtype D>
+static void launch_gemv_dtype(dlp_context *ctx, int64_t n, int64_t k, const float *x, int64_t ldx, const void *w, int64_t ldw,
+                              const void *bias, dlp_dtype bias_dtype, float beta, float *y, int64_t ldy, int vectorized) {
+    switch (gemv_split(ctx, n)) {
+    case 1: launch_gemv_split<M, D, 1>(ctx, n, k, x, ldx, w, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
+    case 2: launch_gemv_split<M, D, 2>(ctx, n, k, x, ldx, w, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
+    case 4: launch_gemv_split<M, D, 4>(ctx, n, k, x, ldx, w, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
+    default: launch_gemv_split<M, D, 8>(ctx, n, k, x, ldx, w, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
+    }
+}
+
 template <int M>
 static void launch_gemv(dlp_context *ctx, int64_t n, int64_t k, const float *x, int64_t ldx, const void *w,
                         dlp_dtype w_dtype, int64_t ldw, const void *bias, dlp_dtype bias_dtype, float beta, float *y,
                         int64_t ldy, int vectorized) {
-    gemv_kernel<M><<<dlp_blocks(n, GEMV_WARPS), GEMV_WARPS * 32, 0, ctx->stream>>>(
-        n, k, x, ldx, w, w_dtype, ldw, bias, bias_dtype, beta, y, ldy, vectorized);
+    switch (w_dtype) {
+    case DLP_DTYPE_F32: launch_gemv_dtype<M, DLP_DTYPE_F32>(ctx, n, k, x, ldx, w, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
+    case DLP_DTYPE_F16: launch_gemv_dtype<M, DLP_DTYPE_F16>(ctx, n, k, x, ldx, w, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
+    default: launch_gemv_dtype<M, DLP_DTYPE_BF16>(ctx, n, k, x, ldx, w, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
+    }
 }
 
 // One warp per output column n of a block-quantized W; lane l takes 32-element chunks l, l + 32, ...
