@@ -4,8 +4,8 @@
 # at batch 1 against the memory roofline, (2) DLP fused K=3 of 8 adapters, r=16 on all seven
 # projections, against single LoRA, (3) a batch of 32 sequences with 32 different plans against one
 # shared plan. Then, best-effort while SWEEP_BUDGET seconds (default 150, counted from the start) last,
-# base decode op by op (DLP_GRAPHS=0) against the roofline run's graph replays, and the K and N sweeps and
-# their plot. libdlp_cuda.so must be found (DLP_CUDA_LIBRARY, next to the binary,
+# base decode op by op (DLP_GRAPHS=0) against graph replays (alternating, twice each), and the K and N
+# sweeps and their plot. libdlp_cuda.so must be found (DLP_CUDA_LIBRARY, next to the binary,
 # or CKernels/cuda/build). Exit status: the targets' (1 missed, 2 a result missing).
 # Usage: benchmarks/gpu-suite.sh [DLP_GPU_BINARY] [OUT_PREFIX]   (default: benchmarks/results/DATE-gpu)
 # DEVICE=cpu SHAPE=smollm2-135m REPEATS=1 runs the same script on the CPU (to check the script itself).
@@ -40,9 +40,12 @@ target batch32
 for sweep in graphs k n; do
   if [ "$(elapsed)" -ge "$budget" ]; then echo "== $sweep sweep skipped: $(elapsed) s of the $budget s budget used" >&2; continue; fi
   echo "== $sweep sweep ($(elapsed) s)" >&2
-  if [ $sweep = graphs ]; then
-    DLP_GRAPHS=0 bench --modes base --prompt-tokens 128 --generate 128 --json > "$out-eager.json" &&
-      python3 benchmarks/gpu_targets.py "$out" graphs | tee "$out-graphs.txt"
+  if [ $sweep = graphs ]; then       # op by op and replayed, alternating twice
+    for round in 1 2; do
+      DLP_GRAPHS=0 bench --modes base --prompt-tokens 128 --generate 128 --json > "$out-graphs-off-$round.json"
+      bench --modes base --prompt-tokens 128 --generate 128 --json > "$out-graphs-on-$round.json"
+    done
+    python3 benchmarks/gpu_targets.py "$out" graphs | tee "$out-graphs.txt"
   elif [ $sweep = k ]; then bench --modes single,dlp --loaded 8 --fused 1,2,3,4,6,8 --prompt-tokens 64 --generate 64 --json > "$out-k-sweep.json"
   else bench --modes single,dlp --loaded 3,8,16,32,64,100 --fused 3 --prompt-tokens 64 --generate 64 --json > "$out-n-sweep.json"; fi
 done

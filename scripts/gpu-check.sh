@@ -8,10 +8,11 @@
 #   0 the pack matches this checkout         5 s                under 1 s (ABI, sources hash, glibc, --version)
 #   1 device, nvcc, copy bandwidth (torch)   70 s (60 s)        -
 #   2 build the plugin for sm_90, ldd        100 s              - (all three archs, nvcc 11.8 here: 12 s)
-#   3 selftest, CUDA_LAUNCH_BLOCKING=1       150 s (150 s)      1 s (77 checks: every op, 3 models, fused LoRA)
+#   3 selftest, CUDA_LAUNCH_BLOCKING=1       150 s (150 s)      1 s (132 checks: every op, 4 models, fused LoRA)
 #   3b selftest as served (graphs recorded)  60 s (60 s)        1 s (the same checks; on CUDA also decode graphs)
-#   4 the three targets, then the sweeps     150 s + (300 s)    targets 68 s, sweeps 21 s (SmolLM2 shape, 1 round)
-#   total                                    under 8 min        90 s
+#   4 the three targets, then the sweeps     150 s + (300 s)    targets 68 s, graphs on/off 13 s, sweeps 21 s
+#                                                               (SmolLM2 shape, 1 round)
+#   total                                    under 8 min        103 s (at 3c99cf2)
 #
 # Usage: scripts/gpu-check.sh gpu-pack/dlp-gpu.gz OUT_DIR   (DRY_RUN=1: the same on the CPU, no GPU)
 set -u

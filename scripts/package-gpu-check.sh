@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds what scripts/gpu-check.sh needs on a machine without Swift: a release dlp-gpu with the Swift
-# runtime and OpenBLAS linked in statically, gzip'ed (~29 MB, under the device tool's 64 MiB carry
+# runtime and OpenBLAS linked in statically, gzip'ed (~46 MB at 3c99cf2, under the device tool's 64 MiB carry
 # limit) as gpu-pack/dlp-gpu.gz, and gpu-pack/manifest.txt: the commit, the kernel ABI and a hash of the
 # sources it was built from (gpu-check.sh refuses a pack that does not match its checkout), and the
 # newest glibc symbol version the binary needs (Debian bookworm's glibc is 2.36; Ubuntu 24.04 has 2.39).
