@@ -138,6 +138,9 @@ dlp_status dlp_cpu_rope_kv_store(dlp_context *ctx, int64_t m, int64_t n_heads, i
                                  int64_t rot_dim, float *q, int64_t ldq, float *k, int64_t ldk, const float *v,
                                  int64_t ldv, const int32_t *positions, const float *inv_freq, float *k_cache,
                                  float *v_cache, int64_t n_slots, int64_t max_seq, const int32_t *slots);
+dlp_status dlp_cpu_embedding_bag(dlp_context *ctx, int64_t s, const float *table, int64_t rows, int64_t dim,
+                                 const int32_t *features, const int32_t *offsets, float *out, int64_t ldo);
+dlp_status dlp_cpu_relu(dlp_context *ctx, int64_t m, int64_t n, float *x, int64_t ldx);
 dlp_status dlp_cpu_attention(dlp_context *ctx, int64_t m, int64_t n_heads, int64_t n_kv, int64_t head_dim,
                              const float *q, int64_t ldq, const float *k_cache, const float *v_cache,
                              int64_t n_slots, int64_t max_seq, const int32_t *slots, const int32_t *positions,

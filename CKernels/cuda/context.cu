@@ -299,6 +299,8 @@ static dlp_kernel_table make_table(void) {
     t.gemm_lora = dlp_cuda_gemm_lora;
     t.sample = dlp_cuda_sample;
     t.route_top_p = dlp_cuda_route_top_p;
+    t.embedding_bag = dlp_cuda_embedding_bag;
+    t.relu = dlp_cuda_relu;
     return t;
 }
 

@@ -195,6 +195,10 @@ dlp_status dlp_cuda_rope_kv_store(dlp_context *ctx, int64_t m, int64_t n_heads, 
                                   int64_t rot_dim, float *q, int64_t ldq, float *k, int64_t ldk, const float *v,
                                   int64_t ldv, const int32_t *positions, const float *inv_freq, float *k_cache,
                                   float *v_cache, int64_t n_slots, int64_t max_seq, const int32_t *slots);
+// router_ops.cu
+dlp_status dlp_cuda_embedding_bag(dlp_context *ctx, int64_t s, const float *table, int64_t rows, int64_t dim,
+                                  const int32_t *features, const int32_t *offsets, float *out, int64_t ldo);
+dlp_status dlp_cuda_relu(dlp_context *ctx, int64_t m, int64_t n, float *x, int64_t ldx);
 // staging.cu: the pinned slots (created with the context), and an upload of at most DLP_STAGING_BYTES
 // through the next slot: returns once src is copied, the device copy queued on the stream.
 dlp_status dlp_cuda_staging_create(dlp_context *ctx);

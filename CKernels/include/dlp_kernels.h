@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* Bumped on every change of the table's layout or of an op's meaning. */
-#define DLP_KERNELS_API_VERSION 11
+#define DLP_KERNELS_API_VERSION 12
 
 /* The symbol a backend plugin (libdlp_cuda.so) exports, of type dlp_get_kernel_table_fn. */
 #define DLP_PLUGIN_ENTRY_SYMBOL "dlp_plugin_kernel_table"
@@ -293,6 +293,16 @@ typedef struct dlp_kernel_table {
      * sentence, ready for lora_shrink. logits: f32 [s, n_classes] (ld ldl); plan_adapters: int32 [s, k_max]
      * (class index, -1 after the kept ones); plan_weights: f32 [s, k_max] (0 after the kept ones). A device
      * backend may answer UNSUPPORTED for more than 1024 classes. */
+    /* The router's embedding bag for s sentences: out[i, :] = the mean of table rows
+     * features[offsets[i] .. offsets[i + 1]) (summed in feature order, then times 1 / count), zeros for a
+     * sentence without features. table: f32 [rows, dim]; features: int32, each in [0, rows); offsets:
+     * int32 [s + 1], non-decreasing from 0; out: f32 [s, dim] (ld ldo). */
+    dlp_status (*embedding_bag)(dlp_context *ctx, int64_t s, const float *table, int64_t rows, int64_t dim,
+                                const int32_t *features, const int32_t *offsets, float *out, int64_t ldo);
+
+    /* x = max(x, 0) in place over m rows of n (ld ldx): the router's hidden activation. */
+    dlp_status (*relu)(dlp_context *ctx, int64_t m, int64_t n, float *x, int64_t ldx);
+
     dlp_status (*route_top_p)(dlp_context *ctx, int64_t s, int64_t n_classes, const float *logits, int64_t ldl,
                               float top_p, int32_t k_max, int32_t weighting, int32_t *plan_adapters,
                               float *plan_weights);

@@ -77,7 +77,9 @@ struct ModelOptions: ParsableArguments {
             guard mix == nil, !merge else { throw ValidationError("give --router or --mix/--merge, not both") }
             let trained = try Router.load(path: router)
             try trained.checkAdapters(loaded.adapters.names, routerPath: router)
-            return (loaded, nil, SentenceRouter(router: trained, granularity: routing))
+            // on a GPU the router's forward runs there in batches; on the CPU the host path is as fast
+            let onDevice = backend.name == "cpu" ? nil : try DeviceRouter(router: trained, backend: backend)
+            return (loaded, nil, SentenceRouter(router: trained, granularity: routing, device: onDevice))
         }
         let plan: FusionPlan
         if let mix {

@@ -15,7 +15,7 @@ import Testing
         let names = Set(report.checks.map(\.name))
         for op in ["gemm", "embedding", "rmsnorm", "rope", "rope_kv_store", "kv_store+attention", "attention decode", "silu_mul", "add", "argmax",
                    "lora_shrink", "lora_expand", "gemm_lora", "sample", "route_top_p", "model tiny-llama", "model tiny-qwen2", "model tiny-mistral",
-                   "model gguf/tiny-llama-q8_0.gguf", "lora fused=unfused", "lora fused vs ref"] {
+                   "model gguf/tiny-llama-q8_0.gguf", "lora fused=unfused", "lora fused vs ref", "router forward"] {
             #expect(names.contains(op), "no check of \(op)")
         }
         let rowInterleaved = Set([DType.q4_0x8, .q4_1x8, .q8_0x8].filter { Fixtures.cpu.weightDTypes.contains($0) }.map(\.rawValue))
@@ -84,6 +84,7 @@ struct CUDAPluginTests {
             ("lora_shrink", table.lora_shrink != nil), ("lora_expand", table.lora_expand != nil),
             ("gemm_lora", table.gemm_lora != nil),
             ("sample", table.sample != nil), ("route_top_p", table.route_top_p != nil),
+            ("embedding_bag", table.embedding_bag != nil), ("relu", table.relu != nil),
             ("graph_begin", table.graph_begin != nil), ("graph_end", table.graph_end != nil),
             ("graph_launch", table.graph_launch != nil), ("graph_free", table.graph_free != nil)]
         for (name, present) in entries { #expect(present, "the plugin's table has no \(name)") }

@@ -144,6 +144,18 @@ extension KernelBackend {
             uniforms?.floats, out.int32s) }
     }
 
+    /// out[i] = the mean of table rows features[offsets[i] ..< offsets[i + 1]] for s sentences.
+    func embeddingBag(sentences s: Int, embedding: DeviceTensor, features: DeviceTensor, offsets: DeviceTensor, out: DeviceTensor) throws {
+        let rows = embedding.shape[0], dim = embedding.shape[1]
+        try run("embedding_bag") { try entry(table.embedding_bag, "embedding_bag")(
+            context, Int64(s), embedding.floats, Int64(rows), Int64(dim), features.int32s, offsets.int32s, out.floats, Int64(dim)) }
+    }
+
+    /// x = max(x, 0) over m rows of width n.
+    func relu(rows m: Int, width n: Int, x: DeviceTensor) throws {
+        try run("relu") { try entry(table.relu, "relu")(context, Int64(m), Int64(n), x.floats, Int64(n)) }
+    }
+
     /// Plan rows (adapters i32 [s, kMax], weights f32 [s, kMax]) from router logits f32 [s, classes].
     func routeTopP(sentences s: Int, classes: Int, logits: DeviceTensor, selection: TopPSelection,
                    planAdapters: DeviceTensor, planWeights: DeviceTensor) throws {

@@ -1,6 +1,7 @@
 // DecisionChecks.swift: the two ops that decide on the device, checked against their Swift reference:
 // `sample` against NucleusSampling (the host sampler's rule) and `route_top_p` against TopPSelection
-// (the router's rule), on the backend under test.
+// (the router's rule), on the backend under test; and the router's whole forward on the backend
+// (DeviceRouter: embedding_bag, gemm, relu, route_top_p) against the host Router.
 import Foundation
 
 enum DecisionChecks {
@@ -17,7 +18,37 @@ enum DecisionChecks {
                 [try route(pair, sentences: 9, classes: classes, selection: selection)]
             }
         }
+        checks += SelfTestCheck.guarded("router forward", "12 texts, 6 classes", "-", on: pair.target) { try routerForward(pair) }
         return checks
+    }
+
+    static let routerTexts = ["What is the date tomorrow?", "Play my road trip playlist.", "The pen is red.", "", "🙂🙂",
+                              "Answer:", "Yesterday was April 30, 2021. What is the date 10 days ago in MM/DD/YYYY?",
+                              "I feel sad today and nobody calls me.", "ಕನ್ನಡ ಪಠ್ಯ", "x = 3 * (y + 2)", "Wake me up at 7.",
+                              String(repeating: "long sentence ", count: 90)]
+
+    /// A random router (6 classes) on the backend under test against the same router on the host: the
+    /// largest probability difference, and plans from route_top_p (infinity if a chosen adapter differs).
+    static func routerForward(_ pair: BackendPair) throws -> [SelfTestCheck] {
+        let names = (0..<6).map { "task\($0)" }
+        let router = Router(adapterNames: names, featurizer: FeaturizerSettings(buckets: 4096), embedDim: 32, hidden: [64, 48],
+                            selection: TopPSelection(p: 0.8, weighting: .softmax, maxAdapters: 3), seed: UInt64(pair.ints(1, in: 1..<1000)[0]))
+        let device = try DeviceRouter(router: router, backend: pair.target)
+        let probabilities = try device.probabilities(for: routerTexts)
+        var worst = 0.0
+        for (text, got) in zip(routerTexts, probabilities) {
+            worst = max(worst, zip(got, router.probabilities(for: text)).map { Double(abs($0 - $1)) }.max() ?? .infinity)
+        }
+        var planError = 0.0
+        for (text, plan) in zip(routerTexts, try device.plans(for: routerTexts)) {
+            let expected = router.plan(for: text)
+            guard plan.slots.map(\.adapter) == expected.slots.map(\.adapter) else { planError = .infinity; break }
+            planError = max(planError, zip(plan.slots, expected.slots).map { Double(abs($0.weight - $1.weight)) }.max() ?? 0)
+        }
+        return [SelfTestCheck(name: "router forward", shape: "\(routerTexts.count) texts, 6 classes, probabilities", dtype: "f32",
+                              maxError: worst, tolerance: 1e-5),
+                SelfTestCheck(name: "router forward", shape: "\(routerTexts.count) texts, 6 classes, plans (route_top_p)", dtype: "f32",
+                              maxError: planError, tolerance: 1e-5)]
     }
 
     /// Token ids of the backend's `sample` that differ from NucleusSampling's on the same draws.
