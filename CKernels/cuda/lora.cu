@@ -1,12 +1,17 @@
 // lora.cu: the batched multi-LoRA kernels (punica's SGMV/BGMV idea, our own code). Every row points at a
 // plan of k_slots (adapter, weight) pairs in the stacked bank; one shrink launch computes every slot of
 // every row (t = weight * scale * A x, f32) and one expand launch adds every slot's B t into y, so rows
-// with different plans share the launches; gemm_lora is the shrink, the product and the expand.
+// with different plans share the launches; gemm_lora is the shrink, the product and the expand. Both are
+// shaped for decode, where few rows must still fill the GPU: the shrink gives each (row, slot, rank
+// index) a block whose warps split d_in, with 16-byte loads of A in the bank's dtype (a template
+// parameter); the expand gives each 32 output columns of a row a block whose warps split the (slot,
+// rank) pairs, with coalesced loads of B's rows.
 #include "cuda_internal.cuh"
+#include "vector_loads.cuh"
 
 #define SHRINK_WARPS 4
+#define EXPAND_WARPS 4
 
-// grid (m, k_slots, ceil(r_max / SHRINK_WARPS)); one warp per rank index j: one dot of length d_in.
 // The adapter of (row, slot) and its rank, or -1 when the row or slot has none. Indices outside the bank
 // (which the CPU rejects up front; here they are only visible on the device) are flagged and skipped.
 __device__ __forceinline__ int32_t slot_adapter(int64_t row, int64_t slot, int64_t k_slots, int64_t r_max,
@@ -26,58 +31,85 @@ __device__ __forceinline__ int32_t slot_adapter(int64_t row, int64_t slot, int64
     return adapter;
 }
 
+// grid (m, k_slots, r_max): the block of (row, slot, rank index j) splits the dot of length d_in over its
+// SHRINK_WARPS warps (8 weights per lane step when `vectorized`), then adds the warps' sums.
+template <dlp_dtype D>
 __global__ void lora_shrink_kernel(int64_t d_in, int64_t r_max, int64_t k_slots, const float *__restrict__ x, int64_t ldx,
-                                   const void *__restrict__ a_bank, dlp_dtype bank_dtype, int64_t n_adapters,
-                                   const int32_t *__restrict__ ranks,
+                                   const void *__restrict__ a_bank, int64_t n_adapters, const int32_t *__restrict__ ranks,
                                    const float *__restrict__ scales, int64_t n_plans, const int32_t *__restrict__ plan_adapters,
                                    const float *__restrict__ plan_weights, const int32_t *__restrict__ plan_of_row,
-                                   float *__restrict__ t, int32_t *error_flag) {
-    int lane = threadIdx.x & 31;
-    int64_t row = blockIdx.x, slot = blockIdx.y, j = (int64_t)blockIdx.z * SHRINK_WARPS + (threadIdx.x >> 5);
-    if (j >= r_max) return;
+                                   float *__restrict__ t, int32_t *error_flag, int vectorized) {
+    __shared__ float partial[SHRINK_WARPS];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    int64_t row = blockIdx.x, slot = blockIdx.y, j = blockIdx.z;
     int32_t rank = 0;
     int32_t adapter = slot_adapter(row, slot, k_slots, r_max, n_plans, n_adapters, plan_of_row, plan_adapters, ranks, &rank,
                                    error_flag);
     float *out = t + row * k_slots * r_max + slot * r_max + j;
-    if (adapter < 0 || j >= rank) {
-        if (lane == 0) *out = 0.0f;
+    if (adapter < 0 || j >= rank) {                  // the same for the whole block
+        if (threadIdx.x == 0) *out = 0.0f;
         return;
     }
     size_t a_row = ((size_t)adapter * r_max + j) * d_in;
     const float *xi = x + row * ldx;
     float sum = 0.0f;
-    for (int64_t k = lane; k < d_in; k += 32) sum += xi[k] * dlp_load(a_bank, bank_dtype, a_row + k);
+    int64_t done = 0;
+    if (vectorized) {
+        int64_t d8 = d_in & ~(int64_t)7;
+        for (int64_t k = (int64_t)threadIdx.x * 8; k < d8; k += (int64_t)blockDim.x * 8) {
+            float wv[8];
+            load8<D>(a_bank, a_row + k, wv);
+            sum += dot8(wv, xi + k);
+        }
+        done = d8;
+    }
+    for (int64_t k = done + threadIdx.x; k < d_in; k += blockDim.x) sum += xi[k] * dlp_load(a_bank, D, a_row + k);
     sum = dlp_warp_sum(sum);
-    if (lane == 0) *out = plan_weights[plan_of_row[row] * k_slots + slot] * scales[adapter] * sum;
+    if (lane == 0) partial[warp] = sum;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        float total = 0.0f;
+        for (int w = 0; w < SHRINK_WARPS; w++) total += partial[w];
+        *out = plan_weights[plan_of_row[row] * k_slots + slot] * scales[adapter] * total;
+    }
 }
 
-// grid (m, ceil(d_out / 256)); thread per output column, every slot and rank of the row's plan.
+// grid (m, ceil(d_out / 32)): lane = output column, warp w takes the (slot, rank) pairs w, w + EXPAND_WARPS,
+// ...; the warps' sums are added through shared memory and into y (rows without a plan are left alone).
+template <dlp_dtype D>
 __global__ void lora_expand_kernel(int64_t d_out, int64_t r_max, int64_t k_slots, const float *__restrict__ t,
-                                   const void *__restrict__ b_bank, dlp_dtype bank_dtype, int64_t n_adapters,
-                                   const int32_t *__restrict__ ranks,
+                                   const void *__restrict__ b_bank, int64_t n_adapters, const int32_t *__restrict__ ranks,
                                    int64_t n_plans, const int32_t *__restrict__ plan_adapters,
                                    const int32_t *__restrict__ plan_of_row, float *__restrict__ y, int64_t ldy,
                                    int32_t *error_flag) {
-    int64_t row = blockIdx.x, col = (int64_t)blockIdx.y * blockDim.x + threadIdx.x;
-    if (col >= d_out) return;
+    __shared__ float partial[EXPAND_WARPS][32];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    int64_t row = blockIdx.x, col = (int64_t)blockIdx.y * 32 + lane;
     const float *ti = t + row * k_slots * r_max;
     float sum = 0.0f;
-    for (int64_t slot = 0; slot < k_slots; slot++) {
-        int32_t rank = 0;
-        int32_t adapter = slot_adapter(row, slot, k_slots, r_max, n_plans, n_adapters, plan_of_row, plan_adapters, ranks,
-                                       &rank, error_flag);
-        if (adapter < 0) continue;
-        size_t b_column = (size_t)adapter * r_max * d_out + col;
-        for (int32_t j = 0; j < rank; j++) sum += dlp_load(b_bank, bank_dtype, b_column + (size_t)j * d_out) * ti[slot * r_max + j];
+    if (col < d_out) {
+        for (int64_t pair = warp; pair < k_slots * r_max; pair += EXPAND_WARPS) {
+            int64_t slot = pair / r_max, j = pair % r_max;
+            int32_t rank = 0;
+            int32_t adapter = slot_adapter(row, slot, k_slots, r_max, n_plans, n_adapters, plan_of_row, plan_adapters, ranks,
+                                           &rank, error_flag);
+            if (adapter < 0 || j >= rank) continue;
+            sum += dlp_load(b_bank, D, ((size_t)adapter * r_max + j) * d_out + col) * ti[slot * r_max + j];
+        }
     }
-    if (plan_of_row[row] >= 0) y[row * ldy + col] += sum;
+    partial[warp][lane] = sum;
+    __syncthreads();
+    if (warp != 0 || col >= d_out || plan_of_row[row] < 0) return;
+    float total = 0.0f;
+    for (int w = 0; w < EXPAND_WARPS; w++) total += partial[w][lane];
+    y[row * ldy + col] += total;
 }
 
 static dlp_status check_plans(dlp_context *ctx, const char *op, int64_t m, int64_t r_max, int64_t k_slots,
                               int64_t n_adapters, int64_t n_plans, dlp_dtype bank_dtype, const int32_t *ranks,
                               const int32_t *plan_adapters, const int32_t *plan_of_row) {
     if (!dlp_dtype_is_float(bank_dtype) || m < 0 || r_max <= 0 || k_slots <= 0 || n_adapters <= 0 || n_plans < 0 || m > INT32_MAX || k_slots > 65535 ||
-        r_max > 65535 * 4)
+        r_max > 65535)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "%s: bad sizes m=%lld r_max=%lld k=%lld adapters=%lld plans=%lld",
                              op, (long long)m, (long long)r_max, (long long)k_slots, (long long)n_adapters,
                              (long long)n_plans);
@@ -101,10 +133,26 @@ dlp_status dlp_cuda_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64
     if (m == 0) return DLP_STATUS_OK;
     if (!x || !a_bank || !scales || !t || (n_plans > 0 && !plan_weights))
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_shrink: a NULL bank, scale, weight, x or t pointer");
-    dim3 grid((unsigned)m, (unsigned)k_slots, dlp_blocks(r_max, SHRINK_WARPS));
-    lora_shrink_kernel<<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(d_in, r_max, k_slots, x, ldx, a_bank, bank_dtype, n_adapters, ranks,
-                                                                    scales, n_plans, plan_adapters, plan_weights, plan_of_row,
-                                                                    t, ctx->error_flag);
+    dim3 grid((unsigned)m, (unsigned)k_slots, (unsigned)r_max);
+    int64_t row_bytes = dlp_dtype_row_bytes(bank_dtype, d_in);   // one rank index's row of A
+    int vectorized = (uintptr_t)a_bank % 16 == 0 && row_bytes % 16 == 0 && (uintptr_t)x % 16 == 0 && ldx % 4 == 0;
+    switch (bank_dtype) {
+    case DLP_DTYPE_F32:
+        lora_shrink_kernel<DLP_DTYPE_F32><<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(
+            d_in, r_max, k_slots, x, ldx, a_bank, n_adapters, ranks, scales, n_plans, plan_adapters, plan_weights, plan_of_row, t,
+            ctx->error_flag, vectorized);
+        break;
+    case DLP_DTYPE_F16:
+        lora_shrink_kernel<DLP_DTYPE_F16><<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(
+            d_in, r_max, k_slots, x, ldx, a_bank, n_adapters, ranks, scales, n_plans, plan_adapters, plan_weights, plan_of_row, t,
+            ctx->error_flag, vectorized);
+        break;
+    default:
+        lora_shrink_kernel<DLP_DTYPE_BF16><<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(
+            d_in, r_max, k_slots, x, ldx, a_bank, n_adapters, ranks, scales, n_plans, plan_adapters, plan_weights, plan_of_row, t,
+            ctx->error_flag, vectorized);
+        break;
+    }
     return dlp_cuda_check_launch(ctx, "lora_shrink");
 }
 
@@ -123,11 +171,23 @@ dlp_status dlp_cuda_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int6
     if (m == 0) return DLP_STATUS_OK;
     if (!t || !b_bank || !y)
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_expand: a NULL bank, t or y pointer");
-    if (d_out > 65535LL * 256)
+    if (d_out > 65535LL * 32)
         return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "lora_expand: d_out=%lld is too wide", (long long)d_out);
-    dim3 grid((unsigned)m, dlp_blocks(d_out, 256));
-    lora_expand_kernel<<<grid, 256, 0, ctx->stream>>>(d_out, r_max, k_slots, t, b_bank, bank_dtype, n_adapters, ranks, n_plans,
-                                                      plan_adapters, plan_of_row, y, ldy, ctx->error_flag);
+    dim3 grid((unsigned)m, dlp_blocks(d_out, 32));
+    switch (bank_dtype) {
+    case DLP_DTYPE_F32:
+        lora_expand_kernel<DLP_DTYPE_F32><<<grid, EXPAND_WARPS * 32, 0, ctx->stream>>>(
+            d_out, r_max, k_slots, t, b_bank, n_adapters, ranks, n_plans, plan_adapters, plan_of_row, y, ldy, ctx->error_flag);
+        break;
+    case DLP_DTYPE_F16:
+        lora_expand_kernel<DLP_DTYPE_F16><<<grid, EXPAND_WARPS * 32, 0, ctx->stream>>>(
+            d_out, r_max, k_slots, t, b_bank, n_adapters, ranks, n_plans, plan_adapters, plan_of_row, y, ldy, ctx->error_flag);
+        break;
+    default:
+        lora_expand_kernel<DLP_DTYPE_BF16><<<grid, EXPAND_WARPS * 32, 0, ctx->stream>>>(
+            d_out, r_max, k_slots, t, b_bank, n_adapters, ranks, n_plans, plan_adapters, plan_of_row, y, ldy, ctx->error_flag);
+        break;
+    }
     return dlp_cuda_check_launch(ctx, "lora_expand");
 }
 
@@ -144,7 +204,7 @@ dlp_status dlp_cuda_gemm_lora(dlp_context *ctx, int64_t m, int64_t n, int64_t k,
     if (status != DLP_STATUS_OK) return status;
     if (dlp_dtype_is_row_interleaved(w_dtype))
         return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "gemm_lora: row-interleaved dtype %d is a CPU layout", (int)w_dtype);
-    if (n > 65535LL * 256)
+    if (n > 65535LL * 32)
         return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "gemm_lora: n=%lld is too wide", (long long)n);
     if (m > 0 && !b_bank) return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "gemm_lora: a NULL B bank");
     status = dlp_cuda_lora_shrink(ctx, m, k, r_max, k_slots, x, ldx, a_bank, bank_dtype, n_adapters, ranks, scales,

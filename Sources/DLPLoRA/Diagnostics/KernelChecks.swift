@@ -50,7 +50,7 @@ enum KernelChecks {
         for (rows, kSlots, dIn, dOut, bank) in [(1, 1, 96, 80, DType.f32), (6, 3, 96, 80, .f32), (32, 4, 64, 200, .f32),
                                                  (12, 3, 64, 200, .f32),
                                                  (1, 3, 96, 80, .f16), (6, 3, 64, 200, .f16), (5, 2, 96, 80, .bf16),
-                                                 (3, 3, 64, 1100, .f16), (7, 8, 64, 5, .f16)] {
+                                                 (3, 3, 64, 1100, .f16), (7, 8, 64, 5, .f16), (4, 2, 100, 70, .bf16)] {
             run("lora", "rows=\(rows) K=\(kSlots) d_in=\(dIn) d_out=\(dOut)", bank.rawValue) {
                 try lora(pair, rows: rows, kSlots: kSlots, dIn: dIn, dOut: dOut, bankDtype: bank)
             }
