@@ -125,7 +125,10 @@ static dlp_status context_create(int32_t n_threads, uint32_t flags, dlp_context 
 
 static void context_destroy(dlp_context *ctx) {
     if (!ctx) return;
-    if (ctx->usable) cudaStreamSynchronize(ctx->stream);
+    if (ctx->usable) {
+        dlp_cuda_enter(ctx);                      // the frees below act on the current device
+        cudaStreamSynchronize(ctx->stream);
+    }
     if (ctx->cublas) cublasDestroy(ctx->cublas);
     if (ctx->cublas_workspace) cudaFree(ctx->cublas_workspace);
     dlp_cuda_free_deferred(ctx);
@@ -171,9 +174,10 @@ static dlp_status buffer_from_host(dlp_context *ctx, const void *host, size_t by
     dlp_status status = buffer_alloc(ctx, bytes, out_buf);
     if (status != DLP_STATUS_OK || bytes == 0) return status;
     status = buffer_upload(ctx, *out_buf, 0, host, bytes);
-    if (status == DLP_STATUS_OK && cudaStreamSynchronize(ctx->stream) != cudaSuccess)
+    cudaError_t err = status == DLP_STATUS_OK ? cudaStreamSynchronize(ctx->stream) : cudaSuccess;
+    if (err != cudaSuccess)
         status = dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "buffer_from_host: upload of %zu bytes failed: %s", bytes,
-                               cudaGetErrorString(cudaGetLastError()));
+                               cudaGetErrorString(err));
     if (status != DLP_STATUS_OK) {
         cudaFree((*out_buf)->data);
         free(*out_buf);
@@ -244,6 +248,8 @@ static dlp_status synchronize(dlp_context *ctx) {
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora: row %d points at a plan, adapter or rank outside the bank", flag[1]);
     case DLP_FLAG_NEGATIVE_POSITION:
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "rope: negative position at row %d", flag[1]);
+    case DLP_FLAG_FEATURE_OUT_OF_RANGE:
+        return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "embedding_bag: sentence %d has an offset or a feature outside the table", flag[1]);
     default:
         return dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "a kernel flagged error %d at row %d", flag[0], flag[1]);
     }

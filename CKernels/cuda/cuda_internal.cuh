@@ -50,6 +50,7 @@ enum {
     DLP_FLAG_SLOT_OUT_OF_RANGE = 3,      // kv_store/attention: a slot or position outside the cache
     DLP_FLAG_PLAN_OUT_OF_RANGE = 4,      // lora: a plan, adapter or rank outside the bank
     DLP_FLAG_NEGATIVE_POSITION = 5,      // rope
+    DLP_FLAG_FEATURE_OUT_OF_RANGE = 6,   // embedding_bag: a feature or offset outside the table or list
 };
 
 // Records the first flagged error of a kernel (code, row); later ones are dropped until it is reported.

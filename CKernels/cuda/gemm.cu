@@ -53,7 +53,7 @@ __global__ void gemv_kernel(int64_t n, int64_t k, const float *__restrict__ x, i
         }
     }
     for (int r = 0; r < M; r++) acc[r] = dlp_warp_sum(acc[r]);
-    if (S > 1) {
+    if constexpr (S > 1) {
         if (lane == 0)
             for (int r = 0; r < M; r++) partial[warp][r] = acc[r];
         __syncthreads();
@@ -187,7 +187,8 @@ __global__ void split_f16_kernel(int64_t k, const float *__restrict__ x, int64_t
     __syncthreads();
     largest = (threadIdx.x & 31) < (blockDim.x >> 5) ? partial[threadIdx.x & 31] : 0.0f;
     largest = dlp_warp_max(largest);
-    float scale = largest > 0.0f && isfinite(largest) ? exp2f(ceilf(log2f(largest)) - 10.0f) : 1.0f;
+    // a power of two (at least 2^-126, so a row of tiny values cannot make it 0)
+    float scale = largest > 0.0f && isfinite(largest) ? exp2f(fmaxf(ceilf(log2f(largest)) - 10.0f, -126.0f)) : 1.0f;
     if (threadIdx.x == 0) row_scale[blockIdx.x] = scale;
     __half *h = hi + blockIdx.x * k, *l = lo + blockIdx.x * k;
     for (int64_t j = threadIdx.x; j < k; j += blockDim.x) {

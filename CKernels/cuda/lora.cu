@@ -19,10 +19,11 @@ __device__ __forceinline__ int32_t slot_adapter(int64_t row, int64_t slot, int64
                                                 const int32_t *plan_adapters, const int32_t *ranks, int32_t *rank,
                                                 int32_t *error_flag) {
     int32_t plan = plan_of_row[row];
-    if (plan < 0) return -1;
-    if (plan >= n_plans) { dlp_flag(error_flag, DLP_FLAG_PLAN_OUT_OF_RANGE, row); return -1; }
+    if (plan == -1) return -1;
+    if (plan < -1 || plan >= n_plans) { dlp_flag(error_flag, DLP_FLAG_PLAN_OUT_OF_RANGE, row); return -1; }
     int32_t adapter = plan_adapters[plan * k_slots + slot];
-    if (adapter < 0) return -1;
+    if (adapter == -1) return -1;
+    if (adapter < -1) { dlp_flag(error_flag, DLP_FLAG_PLAN_OUT_OF_RANGE, row); return -1; }
     if (adapter >= n_adapters || ranks[adapter] < 0 || ranks[adapter] > r_max) {
         dlp_flag(error_flag, DLP_FLAG_PLAN_OUT_OF_RANGE, row);
         return -1;

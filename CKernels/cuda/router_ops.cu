@@ -3,19 +3,21 @@
 // and the ReLU between its dense layers.
 #include "cuda_internal.cuh"
 
-// One block per sentence, threads over the embedding width. A feature outside the table is flagged and
-// the sentence left at zero; offsets that decrease are flagged likewise.
+// One block per sentence, threads over the embedding width. A feature outside the table, or offsets that
+// are negative, decrease or do not start at 0, are flagged and the sentence left at zero.
 __global__ void embedding_bag_kernel(int64_t s, const float *__restrict__ table, int64_t rows, int64_t dim,
                                      const int32_t *__restrict__ features, const int32_t *__restrict__ offsets,
                                      float *__restrict__ out, int64_t ldo, int32_t *error_flag) {
     int64_t i = blockIdx.x;
     if (i >= s) return;
-    int32_t first = offsets[i], count = offsets[i + 1] - first;
-    int bad = (i == 0 && first != 0) || count < 0;
-    for (int32_t f = first; !bad && f < first + count; f++) bad = features[f] < 0 || features[f] >= rows;
+    int32_t first = offsets[i], next = offsets[i + 1];
+    // compared, not subtracted: offsets that go below 0 or back are refused before any feature is read
+    int bad = first < 0 || next < first || (i == 0 && first != 0) || (next > first && !features);
+    for (int32_t f = first; !bad && f < next; f++) bad = features[f] < 0 || features[f] >= rows;
+    int32_t count = bad ? 0 : next - first;
     float *o = out + i * ldo;
     if (bad) {
-        if (threadIdx.x == 0) dlp_flag(error_flag, DLP_FLAG_TOKEN_OUT_OF_RANGE, i);
+        if (threadIdx.x == 0) dlp_flag(error_flag, DLP_FLAG_FEATURE_OUT_OF_RANGE, i);
         for (int64_t d = threadIdx.x; d < dim; d += blockDim.x) o[d] = 0.0f;
         return;
     }

@@ -35,7 +35,11 @@ dlp_status dlp_cuda_staged_upload(dlp_context *ctx, void *dst, const void *src, 
         memcpy(ctx->staging[slot], src, bytes);
         err = cudaMemcpyAsync(dst, ctx->staging[slot], bytes, cudaMemcpyHostToDevice, ctx->stream);
     }
-    if (err == cudaSuccess) err = cudaEventRecord(ctx->staging_done[slot], ctx->stream);
+    if (err == cudaSuccess) {
+        err = cudaEventRecord(ctx->staging_done[slot], ctx->stream);
+        // without its event the slot could be rewritten while its copy is pending: wait for the copy
+        if (err != cudaSuccess) cudaStreamSynchronize(ctx->stream);
+    }
     if (err != cudaSuccess) {
         cudaGetLastError();
         return dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "staged upload of %zu bytes failed: %s", bytes, cudaGetErrorString(err));

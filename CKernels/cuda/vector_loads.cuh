@@ -9,28 +9,28 @@
 // types, two for f32.
 template <dlp_dtype D>
 __device__ __forceinline__ void load8(const void *w, int64_t index, float out[8]) {
-    if (D == DLP_DTYPE_F32) {
+    if constexpr (D == DLP_DTYPE_F32) {
         const float4 *p = (const float4 *)((const float *)w + index);
         float4 a = __ldg(p), b = __ldg(p + 1);
         out[0] = a.x; out[1] = a.y; out[2] = a.z; out[3] = a.w;
         out[4] = b.x; out[5] = b.y; out[6] = b.z; out[7] = b.w;
-        return;
-    }
-    uint4 raw = __ldg((const uint4 *)((const uint16_t *)w + index));
-    const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
-    for (int i = 0; i < 4; i++) {
-        uint16_t lo = (uint16_t)(words[i] & 0xffffu), hi = (uint16_t)(words[i] >> 16);
-        if (D == DLP_DTYPE_F16) {
-            out[2 * i] = __half2float(__ushort_as_half(lo));
-            out[2 * i + 1] = __half2float(__ushort_as_half(hi));
-        } else {
-            out[2 * i] = __uint_as_float((uint32_t)lo << 16);
-            out[2 * i + 1] = __uint_as_float((uint32_t)hi << 16);
+    } else {
+        uint4 raw = __ldg((const uint4 *)((const uint16_t *)w + index));
+        const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
+        for (int i = 0; i < 4; i++) {
+            uint16_t lo = (uint16_t)(words[i] & 0xffffu), hi = (uint16_t)(words[i] >> 16);
+            if constexpr (D == DLP_DTYPE_F16) {
+                out[2 * i] = __half2float(__ushort_as_half(lo));
+                out[2 * i + 1] = __half2float(__ushort_as_half(hi));
+            } else {
+                out[2 * i] = __uint_as_float((uint32_t)lo << 16);
+                out[2 * i + 1] = __uint_as_float((uint32_t)hi << 16);
+            }
         }
     }
 }
 
-// The dot of 8 weights with 8 activations from xp (32-byte aligned).
+// The dot of 8 weights with 8 activations from xp (16-byte aligned).
 __device__ __forceinline__ float dot8(const float wv[8], const float *xp) {
     float4 a = __ldg((const float4 *)xp), b = __ldg((const float4 *)xp + 1);
     return wv[0] * a.x + wv[1] * a.y + wv[2] * a.z + wv[3] * a.w + wv[4] * b.x + wv[5] * b.y + wv[6] * b.z + wv[7] * b.w;
