@@ -58,11 +58,6 @@ final class StepGraphs {
     /// Forgets every recorded step (the weights changed).
     func removeAll() { entries.removeAll() }
 
-    /// Graphs recorded and kept.
-    var recordedCount: Int {
-        entries.values.filter { if case .recorded = $0.state { return true } else { return false } }.count
-    }
-
     /// Runs `step` (device ops only, reading the step's inputs from buffers the key names), replaying or
     /// recording it by `key`.
     func run(_ key: Key, workspace: Workspace, cache: KVCache, bank: AdapterBank?, step: () throws -> Void) throws {
