@@ -90,13 +90,14 @@ static dlp_status context_create(int32_t n_threads, uint32_t flags, dlp_context 
         dlp_cuda_fail(ctx, DLP_STATUS_DEVICE_ERROR, "cannot create a cuBLAS handle (status %d)", (int)blas);
         return context_failed(ctx, out_ctx, DLP_STATUS_DEVICE_ERROR);
     }
-    // a workspace of our own: cuBLAS calls recorded into a graph must not allocate
+    // a workspace of our own, so cuBLAS calls recorded into a graph do not allocate; without one cuBLAS
+    // keeps its default (a recording that then fails runs op by op)
     const size_t workspace_bytes = (size_t)32 << 20;
     if (cudaMalloc(&ctx->cublas_workspace, workspace_bytes) != cudaSuccess ||
         cublasSetWorkspace(ctx->cublas, ctx->cublas_workspace, workspace_bytes) != CUBLAS_STATUS_SUCCESS) {
         cudaGetLastError();
-        dlp_cuda_fail(ctx, DLP_STATUS_OUT_OF_MEMORY, "cannot set a cuBLAS workspace of %zu bytes", workspace_bytes);
-        return context_failed(ctx, out_ctx, DLP_STATUS_OUT_OF_MEMORY);
+        if (ctx->cublas_workspace) cudaFree(ctx->cublas_workspace);
+        ctx->cublas_workspace = NULL;
     }
     if (cudaMalloc(&ctx->error_flag, 2 * sizeof(int32_t)) != cudaSuccess ||
         cudaMemsetAsync(ctx->error_flag, 0, 2 * sizeof(int32_t), ctx->stream) != cudaSuccess ||
@@ -104,7 +105,7 @@ static dlp_status context_create(int32_t n_threads, uint32_t flags, dlp_context 
         dlp_cuda_fail(ctx, DLP_STATUS_OUT_OF_MEMORY, "cannot allocate the device error flag");
         return context_failed(ctx, out_ctx, DLP_STATUS_OUT_OF_MEMORY);
     }
-    if (dlp_cuda_staging_create(ctx) != DLP_STATUS_OK) return context_failed(ctx, out_ctx, DLP_STATUS_OUT_OF_MEMORY);
+    if (dlp_cuda_staging_create(ctx) != DLP_STATUS_OK) dlp_cuda_staging_destroy(ctx);   // uploads then wait for their copy
     int clock_khz = 0, bus_bits = 0;
     if (cudaDeviceGetAttribute(&clock_khz, cudaDevAttrMemoryClockRate, ctx->device) == cudaSuccess &&
         cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, ctx->device) == cudaSuccess)
@@ -213,7 +214,7 @@ static dlp_status buffer_upload(dlp_context *ctx, dlp_buffer *buf, size_t offset
     if (bytes == 0) return DLP_STATUS_OK;
     // synchronous with respect to the host: the caller may reuse src as soon as this returns. A small
     // upload (a step's inputs) is staged in pinned memory and does not wait for the GPU.
-    if (bytes <= DLP_STAGING_BYTES) return dlp_cuda_staged_upload(ctx, (char *)buf->data + offset, src, bytes);
+    if (bytes <= DLP_STAGING_BYTES && ctx->staging[0]) return dlp_cuda_staged_upload(ctx, (char *)buf->data + offset, src, bytes);
     cudaError_t err = cudaMemcpyAsync((char *)buf->data + offset, src, bytes, cudaMemcpyHostToDevice, ctx->stream);
     if (err == cudaSuccess) err = cudaStreamSynchronize(ctx->stream);
     if (err != cudaSuccess)

@@ -2,6 +2,7 @@
 // host slots: the caller's bytes are copied into a slot and the slot goes up with cudaMemcpyAsync, so the
 // upload returns without waiting for the GPU (buffer_upload stays synchronous for the caller, who may
 // reuse its memory at once). A slot is written again only after the event recorded behind its last copy.
+// Without pinned memory (the slots could not be made), uploads wait for their copy instead.
 #include "cuda_internal.cuh"
 #include <string.h>
 
@@ -18,6 +19,7 @@ dlp_status dlp_cuda_staging_create(dlp_context *ctx) {
 }
 
 void dlp_cuda_staging_destroy(dlp_context *ctx) {
+    cudaGetLastError();
     for (int i = 0; i < DLP_STAGING_SLOTS; i++) {
         if (ctx->staging_done[i]) cudaEventDestroy(ctx->staging_done[i]);
         if (ctx->staging[i]) cudaFreeHost(ctx->staging[i]);
