@@ -23,6 +23,15 @@ import Testing
         return (model, bank)
     }
 
+    /// The model on the counting backend with graphs, and on the plain CPU without (the caller holds
+    /// countingLock).
+    private func replayedAndEager() throws -> ((TransformerModel, AdapterBank), (TransformerModel, AdapterBank)) {
+        let replayed = try load(try KernelBackend(table: try countingTable(graphs: true), threads: 1))
+        let eager = try load(try KernelBackend.cpu(threads: 1))
+        eager.0.graphs = nil
+        return (replayed, eager)
+    }
+
     /// Three sequences that end after 4, 7 and 10 tokens (the batch decodes 3, then 2, then 1 rows): a
     /// K=2 mix, the base model, one adapter.
     private func requests(_ sampling: SamplingParameters) throws -> [GenerationRequest] {
@@ -39,10 +48,7 @@ import Testing
     @Test func replayedGenerationEqualsEagerGeneration() throws {
         countingLock.lock()
         defer { countingLock.unlock() }
-        let backend = try KernelBackend(table: try countingTable(graphs: true), threads: 1)
-        let (model, bank) = try load(backend)
-        let (eagerModel, eagerBank) = try load(try KernelBackend.cpu(threads: 1))
-        eagerModel.graphs = nil
+        let ((model, bank), (eagerModel, eagerBank)) = try replayedAndEager()
         for sampling in [SamplingParameters.greedy, Self.sampled] {
             let before = counted
             let replayed = try tokens(model, bank, sampling)
@@ -101,10 +107,7 @@ import Testing
     @Test func aChangedBankIsRecordedAgainAndFailuresRunEagerly() throws {
         countingLock.lock()
         defer { countingLock.unlock() }
-        let backend = try KernelBackend(table: try countingTable(graphs: true), threads: 1)
-        let (model, bank) = try load(backend)
-        let (eagerModel, eagerBank) = try load(try KernelBackend.cpu(threads: 1))
-        eagerModel.graphs = nil
+        let ((model, bank), (eagerModel, eagerBank)) = try replayedAndEager()
         let graphs = try #require(model.graphs)
         let plan = try FusionPlan(parsing: "r8_all=0.5,all_linear=0.5")
         let folder = Fixtures.path("lora/tiny-llama")

@@ -51,17 +51,7 @@ enum ModelChecks {
     static func decodeGraphs(_ pair: BackendPair, path: String) throws -> [SelfTestCheck] {
         let (model, _) = try ModelLoader.load(path: path, backend: pair.target)
         let config = model.config
-        var adapters: [LoRAAdapter] = []
-        for (name, rank) in [("a", 8), ("b", 4)] {
-            var weights: [Int: [Projection: (a: [Float], b: [Float])]] = [:]
-            for layer in 0..<config.numHiddenLayers {
-                for p in Projection.allCases {
-                    let (dIn, dOut) = p.dimensions(config)
-                    weights[layer, default: [:]][p] = (pair.floats(rank * dIn, scale: 0.3), pair.floats(dOut * rank, scale: 0.3))
-                }
-            }
-            adapters.append(try LoRAAdapter(name: name, baseConfig: config, rank: rank, alpha: Double(2 * rank), weights: weights))
-        }
+        let adapters = try randomAdapters(pair, config: config, ranks: [("a", 8), ("b", 4)])
         let bank = AdapterBank(config: config, backend: model.backend, storage: model.adapterStorage)
         try bank.add(adapters)
         let plan = try FusionPlan(parsing: "a=0.7,b=0.3")
@@ -98,17 +88,7 @@ enum ModelChecks {
         let (target, _) = try ModelLoader.load(path: path, backend: pair.target)
         let (reference, _) = try ModelLoader.load(path: path, backend: pair.reference)
         let config = target.config
-        var adapters: [LoRAAdapter] = []
-        for (name, rank) in [("a", 4), ("b", 8), ("c", 2)] {
-            var weights: [Int: [Projection: (a: [Float], b: [Float])]] = [:]
-            for layer in 0..<config.numHiddenLayers {
-                for p in Projection.allCases {
-                    let (dIn, dOut) = p.dimensions(config)
-                    weights[layer, default: [:]][p] = (pair.floats(rank * dIn, scale: 0.3), pair.floats(dOut * rank, scale: 0.3))
-                }
-            }
-            adapters.append(try LoRAAdapter(name: name, baseConfig: config, rank: rank, alpha: Double(2 * rank), weights: weights))
-        }
+        let adapters = try randomAdapters(pair, config: config, ranks: [("a", 4), ("b", 8), ("c", 2)])
         let plan = try FusionPlan(parsing: "a=0.6,b=0.3,c=0.1")
         func selection(_ model: TransformerModel, fused: Bool) throws -> (Int) -> AdapterSelection {
             let bank = AdapterBank(config: config, backend: model.backend, storage: model.adapterStorage)
@@ -122,6 +102,21 @@ enum ModelChecks {
         let bank = target.adapterStorage.rawValue, tolerance = ModelChecks.tolerance(target.weightBytes)
         return [SelfTestCheck(name: "lora fused=unfused", shape: shape, dtype: bank, maxError: maxAbsDifference(fused, unfused), tolerance: tolerance),
                 SelfTestCheck(name: "lora fused vs ref", shape: shape, dtype: bank, maxError: maxAbsDifference(fused, onReference), tolerance: tolerance)]
+    }
+
+    /// Adapters of the given names and ranks on all seven projections, weights uniform in [-0.3, 0.3)
+    /// from the pair's generator, alpha = 2 r.
+    static func randomAdapters(_ pair: BackendPair, config: ModelConfig, ranks: [(String, Int)]) throws -> [LoRAAdapter] {
+        try ranks.map { name, rank in
+            var weights: [Int: [Projection: (a: [Float], b: [Float])]] = [:]
+            for layer in 0..<config.numHiddenLayers {
+                for p in Projection.allCases {
+                    let (dIn, dOut) = p.dimensions(config)
+                    weights[layer, default: [:]][p] = (pair.floats(rank * dIn, scale: 0.3), pair.floats(dOut * rank, scale: 0.3))
+                }
+            }
+            return try LoRAAdapter(name: name, baseConfig: config, rank: rank, alpha: Double(2 * rank), weights: weights)
+        }
     }
 
     /// Logits of every prompt row, then of each greedy-free decode step (fixed tokens), as one array.
