@@ -1,8 +1,8 @@
 // attention.cu: KV-cache writes and causal attention over the cache for prefill and decode alike. Each
 // (row, head) is split over the sequence into n_split chunks (flash-decoding): a block per chunk keeps an
-// online softmax per warp, merges its warps, and writes a partial (max, sum, acc[head_dim]); a second
-// kernel merges the chunks. With enough (row, head) pairs to fill the GPU there is one chunk and the
-// first kernel writes the output directly.
+// online softmax per warp, 32 positions per warp step, merges its warps, and writes a partial (max, sum,
+// acc[head_dim]); a second kernel merges the chunks. With enough (row, head) pairs to fill the GPU there
+// is one chunk and the first kernel writes the output directly.
 #include "cuda_internal.cuh"
 
 #define ATTENTION_WARPS 4
@@ -43,6 +43,10 @@ dlp_status dlp_cuda_kv_store(dlp_context *ctx, int64_t m, int64_t n_kv, int64_t 
 }
 
 // grid (m * n_heads, n_split), ATTENTION_WARPS warps. partial_*: [m * n_heads, n_split] (+ head_dim for acc).
+// A warp takes 32 positions per step, one per lane: each lane computes its position's score against q (in
+// shared memory) with 16-byte loads of the key, the warp folds the 32 scores into its online softmax with
+// one max and one sum, and then adds the 32 weighted value rows, lane d owning dimensions d, d + 32, ...
+// (coalesced loads of each value row). The block's warps take alternate steps and are merged at the end.
 __global__ void attention_chunk_kernel(int64_t n_heads, int64_t n_kv, int64_t head_dim, const float *__restrict__ q,
                                        int64_t ldq, const float *__restrict__ k_cache, const float *__restrict__ v_cache,
                                        int64_t n_slots, int64_t max_seq, const int32_t *__restrict__ slots,
@@ -50,6 +54,8 @@ __global__ void attention_chunk_kernel(int64_t n_heads, int64_t n_kv, int64_t he
                                        float *__restrict__ partial_max, float *__restrict__ partial_sum,
                                        float *__restrict__ partial_acc, float *__restrict__ out, int64_t ldo,
                                        int32_t *error_flag) {
+    __shared__ __align__(16) float q_scaled[ATTENTION_MAX_HEAD_DIM];
+    __shared__ float step_weight[ATTENTION_WARPS][32];
     __shared__ float warp_max[ATTENTION_WARPS], warp_sum[ATTENTION_WARPS];
     __shared__ float warp_acc[ATTENTION_WARPS][ATTENTION_MAX_HEAD_DIM];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -65,28 +71,46 @@ __global__ void attention_chunk_kernel(int64_t n_heads, int64_t n_kv, int64_t he
     int64_t start = first + split * chunk, end = start + chunk < pos + 1 ? start + chunk : pos + 1;
     size_t base = pos < 0 ? 0 : ((size_t)slots[row] * n_kv + (size_t)(h / (n_heads / n_kv))) * max_seq * head_dim;
     const float *kc = k_cache + base, *vc = v_cache + base;
-    float qv[ATTENTION_DIMS_PER_LANE], acc[ATTENTION_DIMS_PER_LANE];
-    for (int j = 0; j < ATTENTION_DIMS_PER_LANE; j++) {
-        int64_t d = lane + 32 * j;
-        qv[j] = d < head_dim ? q[row * ldq + h * head_dim + d] * scale : 0.0f;
-        acc[j] = 0.0f;
-    }
+    for (int64_t d = threadIdx.x; d < head_dim; d += blockDim.x) q_scaled[d] = q[row * ldq + h * head_dim + d] * scale;
+    __syncthreads();
+    // 16-byte key loads when every key row starts 16-byte aligned
+    const int vectorized = head_dim % 4 == 0 && (uintptr_t)kc % 16 == 0;
+    float acc[ATTENTION_DIMS_PER_LANE];
+    for (int j = 0; j < ATTENTION_DIMS_PER_LANE; j++) acc[j] = 0.0f;
     float running_max = -INFINITY, denominator = 0.0f;
-    for (int64_t t = start + warp; t < end; t += ATTENTION_WARPS) {
-        const float *kt = kc + t * head_dim, *vt = vc + t * head_dim;
-        float s = 0.0f;
-        for (int j = 0; j < ATTENTION_DIMS_PER_LANE; j++) {
-            int64_t d = lane + 32 * j;
-            if (d < head_dim) s += qv[j] * kt[d];
+    for (int64_t t0 = start + (int64_t)warp * 32; t0 < end; t0 += ATTENTION_WARPS * 32) {
+        int64_t t = t0 + lane;
+        float s = -INFINITY;
+        if (t < end) {
+            const float *kt = kc + t * head_dim;
+            float dot = 0.0f;
+            if (vectorized) {
+                for (int64_t d = 0; d < head_dim; d += 4) {
+                    float4 k4 = __ldg((const float4 *)(kt + d)), q4 = *(const float4 *)(q_scaled + d);
+                    dot += k4.x * q4.x + k4.y * q4.y + k4.z * q4.z + k4.w * q4.w;
+                }
+            } else {
+                for (int64_t d = 0; d < head_dim; d++) dot += kt[d] * q_scaled[d];
+            }
+            s = dot;
         }
-        s = dlp_warp_sum(s);
-        float new_max = fmaxf(running_max, s);
-        float correction = expf(running_max - new_max), weight = expf(s - new_max);
-        denominator = denominator * correction + weight;
-        for (int j = 0; j < ATTENTION_DIMS_PER_LANE; j++) {
-            int64_t d = lane + 32 * j;
-            acc[j] = acc[j] * correction + (d < head_dim ? weight * vt[d] : 0.0f);
+        // lane 0's position is always < end, so the step's max is a score
+        float new_max = fmaxf(running_max, dlp_warp_max(s));
+        float correction = expf(running_max - new_max), weight = t < end ? expf(s - new_max) : 0.0f;
+        denominator = denominator * correction + dlp_warp_sum(weight);
+        step_weight[warp][lane] = weight;
+        __syncwarp();
+        int steps = end - t0 < 32 ? (int)(end - t0) : 32;
+        for (int j = 0; j < ATTENTION_DIMS_PER_LANE; j++) acc[j] *= correction;
+        for (int p = 0; p < steps; p++) {
+            const float *vt = vc + (t0 + p) * head_dim;
+            float w = step_weight[warp][p];
+            for (int j = 0; j < ATTENTION_DIMS_PER_LANE; j++) {
+                int64_t d = lane + 32 * j;
+                if (d < head_dim) acc[j] += w * vt[d];
+            }
         }
+        __syncwarp();                                  // step_weight is rewritten by the next step
         running_max = new_max;
     }
     if (lane == 0) { warp_max[warp] = running_max; warp_sum[warp] = denominator; }

@@ -1,7 +1,8 @@
 // gemm.cu: y[m, n] = beta * y + x[m, k] * w[n, k]^T + bias, x and y f32, w in f32/f16/bf16.
 // Decode-sized batches (m <= 8) run a GEMV kernel, templated on the dtype, that streams each weight row
-// once for all m rows with 16-byte loads, two in flight per lane, and splits k across up to 8 warps per
-// output when n is too small to fill the GPU (the memory-bound case); larger m run cuBLAS (cublasGemmEx, f32 accumulation). cuBLAS
+// once for all m rows with 16-byte loads, two in flight per lane, against activations staged in shared
+// memory, and splits k across up to 8 warps per output when n is too small to fill the GPU (the
+// memory-bound case); larger m run cuBLAS (cublasGemmEx, f32 accumulation). cuBLAS
 // needs x in w's dtype, so x is split into a high and a low 16-bit part, stacked as 2m rows and multiplied
 // in one call (W is read once), and the two halves' products are summed in an epilogue: the product
 // keeps about 16 mantissa bits of x instead of bf16's 8 (f16 rows are scaled by a power of two first, so
@@ -14,44 +15,58 @@
 
 #define GEMV_MAX_ROWS 8
 #define GEMV_WARPS 8
+#define GEMV_X_FLOATS 8192     // activations staged in shared memory per pass (32 KiB), over the M rows
 
 // Each output column n is computed by S warps of the block (S = 1, 2, 4 or 8: the k dimension split
-// across them when n alone cannot fill the GPU), their sums added through shared memory. Vector path:
-// lane steps of 8 weights, two independent 16-byte loads in flight; otherwise steps of 1 (any alignment).
-// The dtype is a template parameter: no dtype switch inside the loop.
+// across them when n alone cannot fill the GPU), their sums added through shared memory. Vector path: the
+// block stages the M activation rows in shared memory, GEMV_X_FLOATS at a time, and each lane takes steps
+// of 8 weights with two independent 16-byte loads in flight; otherwise steps of 1 (any alignment), with
+// the activations read from global memory. The dtype is a template parameter: no dtype switch inside the
+// loop.
 template <int M, dlp_dtype D, int S>
 __global__ void gemv_kernel(int64_t n, int64_t k, const float *__restrict__ x, int64_t ldx, const void *__restrict__ w,
                             int64_t ldw, const void *__restrict__ bias, dlp_dtype bias_dtype, float beta,
                             float *__restrict__ y, int64_t ldy, int vectorized) {
+    constexpr int64_t chunk = GEMV_X_FLOATS / M / 8 * 8;   // activations per row and pass, a multiple of 8
     __shared__ float partial[GEMV_WARPS][M];
+    __shared__ __align__(16) float x_staged[M][chunk];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, slice = warp % S;
     int64_t col = (int64_t)blockIdx.x * (GEMV_WARPS / S) + warp / S;
     int active = col < n;
     float acc[M];
     for (int r = 0; r < M; r++) acc[r] = 0.0f;
-    if (active) {
-        int64_t row_start = col * ldw, done = 0;
-        if (vectorized) {
-            const int64_t k8 = k & ~(int64_t)7, stride = (int64_t)S * 32 * 8;
+    int64_t row_start = col * ldw, done = 0;
+    if (vectorized) {                                  // the same for the whole block: every warp joins the staging
+        const int64_t k8 = k & ~(int64_t)7, stride = (int64_t)S * 32 * 8;
+        for (int64_t base = 0; base < k8; base += chunk) {
+            const int64_t len = k8 - base < chunk ? k8 - base : chunk;
+            __syncthreads();                           // every warp is done with the previous pass
+            for (int64_t i = (int64_t)threadIdx.x * 4; i < M * len; i += (int64_t)blockDim.x * 4) {
+                int64_t r = i / len, c = i % len;      // len is a multiple of 8: a float4 never crosses rows
+                *(float4 *)&x_staged[r][c] = __ldg((const float4 *)(x + r * ldx + base + c));
+            }
+            __syncthreads();
+            if (!active) continue;
             int64_t j = ((int64_t)slice * 32 + lane) * 8;
-            for (; j + stride < k8; j += 2 * stride) {
+            for (; j + stride < len; j += 2 * stride) {
                 float wa[8], wb[8];
-                load8<D>(w, row_start + j, wa);
-                load8<D>(w, row_start + j + stride, wb);
-                for (int r = 0; r < M; r++) acc[r] += dot8(wa, x + r * ldx + j) + dot8(wb, x + r * ldx + j + stride);
+                load8<D>(w, row_start + base + j, wa);
+                load8<D>(w, row_start + base + j + stride, wb);
+                for (int r = 0; r < M; r++) acc[r] += dot8_shared(wa, &x_staged[r][j]) + dot8_shared(wb, &x_staged[r][j + stride]);
             }
-            if (j < k8) {
+            if (j < len) {
                 float wa[8];
-                load8<D>(w, row_start + j, wa);
-                for (int r = 0; r < M; r++) acc[r] += dot8(wa, x + r * ldx + j);
+                load8<D>(w, row_start + base + j, wa);
+                for (int r = 0; r < M; r++) acc[r] += dot8_shared(wa, &x_staged[r][j]);
             }
-            done = k8;
         }
+        done = k8;
+    }
+    if (active)
         for (int64_t j = done + (int64_t)slice * 32 + lane; j < k; j += (int64_t)S * 32) {
             float wj = dlp_load(w, D, row_start + j);
             for (int r = 0; r < M; r++) acc[r] += wj * x[r * ldx + j];
         }
-    }
     for (int r = 0; r < M; r++) acc[r] = dlp_warp_sum(acc[r]);
     if constexpr (S > 1) {
         if (lane == 0)

@@ -1,16 +1,18 @@
 // lora.cu: the batched multi-LoRA kernels (punica's SGMV/BGMV idea, our own code). Every row points at a
 // plan of k_slots (adapter, weight) pairs in the stacked bank; one shrink launch computes every slot of
 // every row (t = weight * scale * A x, f32) and one expand launch adds every slot's B t into y, so rows
-// with different plans share the launches; gemm_lora is the shrink, the product and the expand. Both are
-// shaped for decode, where few rows must still fill the GPU: the shrink gives each (row, slot, rank
-// index) a block whose warps split d_in, with 16-byte loads of A in the bank's dtype (a template
-// parameter); the expand gives each 32 output columns of a row a block whose warps split the (slot,
-// rank) pairs, with coalesced loads of B's rows.
+// with different plans share the launches; gemm_lora is the shrink, the product and the expand. Two
+// forms, as in punica: for decode (up to LORA_TILE_ROWS rows), where few rows must still fill the GPU,
+// the shrink gives each (row, slot, rank index) a block whose warps split d_in, with 16-byte loads of A in
+// the bank's dtype (a template parameter), and the expand gives each 32 output columns of a row a block
+// whose warps split the (slot, rank) pairs; for prefill, tiles of LORA_TILE_ROWS rows, whose runs of rows
+// with one adapter (a sentence's rows) read A and B once per run instead of once per row.
 #include "cuda_internal.cuh"
 #include "vector_loads.cuh"
 
 #define SHRINK_WARPS 4
 #define EXPAND_WARPS 4
+#define LORA_TILE_ROWS 8       // rows per block in the prefill form
 
 // The adapter of (row, slot) and its rank, or -1 when the row or slot has none. Indices outside the bank
 // (which the CPU rejects up front; here they are only visible on the device) are flagged and skipped.
@@ -76,7 +78,8 @@ __global__ void lora_shrink_kernel(int64_t d_in, int64_t r_max, int64_t k_slots,
 }
 
 // grid (m, ceil(d_out / 32)): lane = output column, warp w takes the (slot, rank) pairs w, w + EXPAND_WARPS,
-// ...; the warps' sums are added through shared memory and into y (rows without a plan are left alone).
+// ...; the warps' sums are added through shared memory and into y. A row no term reaches (no plan, or
+// only empty slots) is left alone, as the CPU leaves it (a -0 stays -0).
 template <dlp_dtype D>
 __global__ void lora_expand_kernel(int64_t d_out, int64_t r_max, int64_t k_slots, const float *__restrict__ t,
                                    const void *__restrict__ b_bank, int64_t n_adapters, const int32_t *__restrict__ ranks,
@@ -84,26 +87,185 @@ __global__ void lora_expand_kernel(int64_t d_out, int64_t r_max, int64_t k_slots
                                    const int32_t *__restrict__ plan_of_row, float *__restrict__ y, int64_t ldy,
                                    int32_t *error_flag) {
     __shared__ float partial[EXPAND_WARPS][32];
+    __shared__ int reached[EXPAND_WARPS];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     int64_t row = blockIdx.x, col = (int64_t)blockIdx.y * 32 + lane;
     const float *ti = t + row * k_slots * r_max;
     float sum = 0.0f;
-    if (col < d_out) {
-        for (int64_t pair = warp; pair < k_slots * r_max; pair += EXPAND_WARPS) {
-            int64_t slot = pair / r_max, j = pair % r_max;
-            int32_t rank = 0;
-            int32_t adapter = slot_adapter(row, slot, k_slots, r_max, n_plans, n_adapters, plan_of_row, plan_adapters, ranks,
-                                           &rank, error_flag);
-            if (adapter < 0 || j >= rank) continue;
-            sum += dlp_load(b_bank, D, ((size_t)adapter * r_max + j) * d_out + col) * ti[slot * r_max + j];
-        }
+    int terms = 0;                                     // the same for every lane of the warp
+    for (int64_t pair = warp; pair < k_slots * r_max; pair += EXPAND_WARPS) {
+        int64_t slot = pair / r_max, j = pair % r_max;
+        int32_t rank = 0;
+        int32_t adapter = slot_adapter(row, slot, k_slots, r_max, n_plans, n_adapters, plan_of_row, plan_adapters, ranks,
+                                       &rank, error_flag);
+        if (adapter < 0 || j >= rank) continue;
+        terms++;
+        if (col < d_out) sum += dlp_load(b_bank, D, ((size_t)adapter * r_max + j) * d_out + col) * ti[slot * r_max + j];
     }
     partial[warp][lane] = sum;
+    if (lane == 0) reached[warp] = terms;
     __syncthreads();
-    if (warp != 0 || col >= d_out || plan_of_row[row] < 0) return;
+    if (warp != 0 || col >= d_out) return;
     float total = 0.0f;
-    for (int w = 0; w < EXPAND_WARPS; w++) total += partial[w][lane];
-    y[row * ldy + col] += total;
+    int any = 0;
+    for (int w = 0; w < EXPAND_WARPS; w++) {
+        total += partial[w][lane];
+        any += reached[w];
+    }
+    if (any) y[row * ldy + col] += total;
+}
+
+// Prefill form (m > LORA_TILE_ROWS): rows in tiles of LORA_TILE_ROWS. A sentence's rows share a plan and
+// are contiguous, so a tile's rows are one or two groups with the same adapter in a slot; each group
+// reads A's row (shrink) or B's columns (expand) once for all its rows instead of once per row.
+
+// grid (ceil(m / LORA_TILE_ROWS), k_slots, r_max), SHRINK_WARPS warps: rank index j of a slot for the
+// tile's rows, one pass over d_in per group of rows with the same adapter.
+template <dlp_dtype D>
+__global__ void lora_shrink_tiled_kernel(int64_t m, int64_t d_in, int64_t r_max, int64_t k_slots,
+                                         const float *__restrict__ x, int64_t ldx, const void *__restrict__ a_bank,
+                                         int64_t n_adapters, const int32_t *__restrict__ ranks,
+                                         const float *__restrict__ scales, int64_t n_plans,
+                                         const int32_t *__restrict__ plan_adapters, const float *__restrict__ plan_weights,
+                                         const int32_t *__restrict__ plan_of_row, float *__restrict__ t,
+                                         int32_t *error_flag, int vectorized) {
+    __shared__ float partial[SHRINK_WARPS][LORA_TILE_ROWS];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    int64_t first = (int64_t)blockIdx.x * LORA_TILE_ROWS, slot = blockIdx.y, j = blockIdx.z;
+    int rows = m - first < LORA_TILE_ROWS ? (int)(m - first) : LORA_TILE_ROWS;
+    int32_t adapter_of[LORA_TILE_ROWS];                // the row's adapter in this slot if j < its rank, else -1
+    unsigned pending = 0;                              // rows still to compute (the same in every thread)
+    for (int r = 0; r < LORA_TILE_ROWS; r++) {
+        int32_t rank = 0;
+        adapter_of[r] = r < rows ? slot_adapter(first + r, slot, k_slots, r_max, n_plans, n_adapters, plan_of_row,
+                                                plan_adapters, ranks, &rank, error_flag)
+                                 : -1;
+        if (adapter_of[r] >= 0 && j < rank) pending |= 1u << r;
+        else if (r < rows && threadIdx.x == 0) t[(first + r) * k_slots * r_max + slot * r_max + j] = 0.0f;
+    }
+    while (pending) {
+        int32_t adapter = adapter_of[__ffs((int)pending) - 1];
+        unsigned group = 0;
+        for (int r = 0; r < LORA_TILE_ROWS; r++)
+            if ((pending >> r & 1) && adapter_of[r] == adapter) group |= 1u << r;
+        pending &= ~group;
+        size_t a_row = ((size_t)adapter * r_max + j) * d_in;
+        float acc[LORA_TILE_ROWS];
+        for (int r = 0; r < LORA_TILE_ROWS; r++) acc[r] = 0.0f;
+        int64_t done = 0;
+        if (vectorized) {
+            int64_t d8 = d_in & ~(int64_t)7;
+            for (int64_t k = (int64_t)threadIdx.x * 8; k < d8; k += (int64_t)blockDim.x * 8) {
+                float wv[8];
+                load8<D>(a_bank, a_row + k, wv);
+                for (int r = 0; r < LORA_TILE_ROWS; r++)
+                    if (group >> r & 1) acc[r] += dot8(wv, x + (first + r) * ldx + k);
+            }
+            done = d8;
+        }
+        for (int64_t k = done + threadIdx.x; k < d_in; k += blockDim.x) {
+            float a = dlp_load(a_bank, D, a_row + k);
+            for (int r = 0; r < LORA_TILE_ROWS; r++)
+                if (group >> r & 1) acc[r] += a * x[(first + r) * ldx + k];
+        }
+        for (int r = 0; r < LORA_TILE_ROWS; r++) {
+            if (!(group >> r & 1)) continue;           // the group is the same for the whole block
+            float sum = dlp_warp_sum(acc[r]);
+            if (lane == 0) partial[warp][r] = sum;
+        }
+        __syncthreads();
+        if (threadIdx.x < LORA_TILE_ROWS && (group >> threadIdx.x & 1)) {
+            int64_t row = first + threadIdx.x;
+            float total = 0.0f;
+            for (int w = 0; w < SHRINK_WARPS; w++) total += partial[w][threadIdx.x];
+            t[row * k_slots * r_max + slot * r_max + j] = plan_weights[plan_of_row[row] * k_slots + slot] * scales[adapter] * total;
+        }
+        __syncthreads();                               // partial is reused by the next group
+    }
+}
+
+// grid (ceil(m / LORA_TILE_ROWS), ceil(d_out / 32)), EXPAND_WARPS warps: lane = output column, warp w takes
+// the (slot, rank) pairs w, w + EXPAND_WARPS, ...; a B element is loaded once for a run of rows with the
+// same adapter. Rows no term reaches are left alone.
+template <dlp_dtype D>
+__global__ void lora_expand_tiled_kernel(int64_t m, int64_t d_out, int64_t r_max, int64_t k_slots, const float *__restrict__ t,
+                                         const void *__restrict__ b_bank, int64_t n_adapters,
+                                         const int32_t *__restrict__ ranks, int64_t n_plans,
+                                         const int32_t *__restrict__ plan_adapters, const int32_t *__restrict__ plan_of_row,
+                                         float *__restrict__ y, int64_t ldy, int32_t *error_flag) {
+    __shared__ float partial[EXPAND_WARPS][LORA_TILE_ROWS][32];
+    __shared__ unsigned reached[EXPAND_WARPS];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    int64_t first = (int64_t)blockIdx.x * LORA_TILE_ROWS, col = (int64_t)blockIdx.y * 32 + lane;
+    int rows = m - first < LORA_TILE_ROWS ? (int)(m - first) : LORA_TILE_ROWS;
+    float sum[LORA_TILE_ROWS];
+    for (int r = 0; r < LORA_TILE_ROWS; r++) sum[r] = 0.0f;
+    unsigned terms = 0;                                // rows some term reached (the same for the whole warp)
+    for (int64_t pair = warp; pair < k_slots * r_max; pair += EXPAND_WARPS) {
+        int64_t slot = pair / r_max, j = pair % r_max;
+        int32_t loaded = -1;
+        float b = 0.0f;
+        for (int r = 0; r < LORA_TILE_ROWS; r++) {
+            if (r >= rows) break;
+            int32_t rank = 0;
+            int32_t adapter = slot_adapter(first + r, slot, k_slots, r_max, n_plans, n_adapters, plan_of_row, plan_adapters,
+                                           ranks, &rank, error_flag);
+            if (adapter < 0 || j >= rank) continue;
+            terms |= 1u << r;
+            if (adapter != loaded) {
+                b = col < d_out ? dlp_load(b_bank, D, ((size_t)adapter * r_max + j) * d_out + col) : 0.0f;
+                loaded = adapter;
+            }
+            sum[r] += b * t[(first + r) * k_slots * r_max + slot * r_max + j];
+        }
+    }
+    for (int r = 0; r < LORA_TILE_ROWS; r++) partial[warp][r][lane] = sum[r];
+    if (lane == 0) reached[warp] = terms;
+    __syncthreads();
+    if (col >= d_out) return;
+    unsigned any = 0;
+    for (int w = 0; w < EXPAND_WARPS; w++) any |= reached[w];
+    for (int r = warp; r < rows; r += EXPAND_WARPS) {   // each warp writes some of the tile's rows
+        if (!(any >> r & 1)) continue;
+        float total = 0.0f;
+        for (int w = 0; w < EXPAND_WARPS; w++) total += partial[w][r][lane];
+        y[(first + r) * ldy + col] += total;
+    }
+}
+
+// The decode form for up to LORA_TILE_ROWS rows (a block per row, slot and rank index: enough blocks for
+// a few rows), the prefill form past that.
+template <dlp_dtype D>
+static void launch_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_t r_max, int64_t k_slots, const float *x, int64_t ldx,
+                          const void *a_bank, int64_t n_adapters, const int32_t *ranks, const float *scales, int64_t n_plans,
+                          const int32_t *plan_adapters, const float *plan_weights, const int32_t *plan_of_row, float *t,
+                          int vectorized) {
+    if (m > LORA_TILE_ROWS) {
+        dim3 grid(dlp_blocks(m, LORA_TILE_ROWS), (unsigned)k_slots, (unsigned)r_max);
+        lora_shrink_tiled_kernel<D><<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(
+            m, d_in, r_max, k_slots, x, ldx, a_bank, n_adapters, ranks, scales, n_plans, plan_adapters, plan_weights, plan_of_row, t,
+            ctx->error_flag, vectorized);
+    } else {
+        dim3 grid((unsigned)m, (unsigned)k_slots, (unsigned)r_max);
+        lora_shrink_kernel<D><<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(
+            d_in, r_max, k_slots, x, ldx, a_bank, n_adapters, ranks, scales, n_plans, plan_adapters, plan_weights, plan_of_row, t,
+            ctx->error_flag, vectorized);
+    }
+}
+
+template <dlp_dtype D>
+static void launch_expand(dlp_context *ctx, int64_t m, int64_t d_out, int64_t r_max, int64_t k_slots, const float *t,
+                          const void *b_bank, int64_t n_adapters, const int32_t *ranks, int64_t n_plans,
+                          const int32_t *plan_adapters, const int32_t *plan_of_row, float *y, int64_t ldy) {
+    if (m > LORA_TILE_ROWS) {
+        dim3 grid(dlp_blocks(m, LORA_TILE_ROWS), dlp_blocks(d_out, 32));
+        lora_expand_tiled_kernel<D><<<grid, EXPAND_WARPS * 32, 0, ctx->stream>>>(
+            m, d_out, r_max, k_slots, t, b_bank, n_adapters, ranks, n_plans, plan_adapters, plan_of_row, y, ldy, ctx->error_flag);
+    } else {
+        dim3 grid((unsigned)m, dlp_blocks(d_out, 32));
+        lora_expand_kernel<D><<<grid, EXPAND_WARPS * 32, 0, ctx->stream>>>(
+            d_out, r_max, k_slots, t, b_bank, n_adapters, ranks, n_plans, plan_adapters, plan_of_row, y, ldy, ctx->error_flag);
+    }
 }
 
 static dlp_status check_plans(dlp_context *ctx, const char *op, int64_t m, int64_t r_max, int64_t k_slots,
@@ -134,24 +296,20 @@ dlp_status dlp_cuda_lora_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64
     if (m == 0) return DLP_STATUS_OK;
     if (!x || !a_bank || !scales || !t || (n_plans > 0 && !plan_weights))
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_shrink: a NULL bank, scale, weight, x or t pointer");
-    dim3 grid((unsigned)m, (unsigned)k_slots, (unsigned)r_max);
     int64_t row_bytes = dlp_dtype_row_bytes(bank_dtype, d_in);   // one rank index's row of A
     int vectorized = (uintptr_t)a_bank % 16 == 0 && row_bytes % 16 == 0 && (uintptr_t)x % 16 == 0 && ldx % 4 == 0;
     switch (bank_dtype) {
     case DLP_DTYPE_F32:
-        lora_shrink_kernel<DLP_DTYPE_F32><<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(
-            d_in, r_max, k_slots, x, ldx, a_bank, n_adapters, ranks, scales, n_plans, plan_adapters, plan_weights, plan_of_row, t,
-            ctx->error_flag, vectorized);
+        launch_shrink<DLP_DTYPE_F32>(ctx, m, d_in, r_max, k_slots, x, ldx, a_bank, n_adapters, ranks, scales, n_plans, plan_adapters,
+                                     plan_weights, plan_of_row, t, vectorized);
         break;
     case DLP_DTYPE_F16:
-        lora_shrink_kernel<DLP_DTYPE_F16><<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(
-            d_in, r_max, k_slots, x, ldx, a_bank, n_adapters, ranks, scales, n_plans, plan_adapters, plan_weights, plan_of_row, t,
-            ctx->error_flag, vectorized);
+        launch_shrink<DLP_DTYPE_F16>(ctx, m, d_in, r_max, k_slots, x, ldx, a_bank, n_adapters, ranks, scales, n_plans, plan_adapters,
+                                     plan_weights, plan_of_row, t, vectorized);
         break;
     default:
-        lora_shrink_kernel<DLP_DTYPE_BF16><<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(
-            d_in, r_max, k_slots, x, ldx, a_bank, n_adapters, ranks, scales, n_plans, plan_adapters, plan_weights, plan_of_row, t,
-            ctx->error_flag, vectorized);
+        launch_shrink<DLP_DTYPE_BF16>(ctx, m, d_in, r_max, k_slots, x, ldx, a_bank, n_adapters, ranks, scales, n_plans,
+                                      plan_adapters, plan_weights, plan_of_row, t, vectorized);
         break;
     }
     return dlp_cuda_check_launch(ctx, "lora_shrink");
@@ -174,19 +332,18 @@ dlp_status dlp_cuda_lora_expand(dlp_context *ctx, int64_t m, int64_t d_out, int6
         return dlp_cuda_fail(ctx, DLP_STATUS_INVALID_ARGUMENT, "lora_expand: a NULL bank, t or y pointer");
     if (d_out > 65535LL * 32)
         return dlp_cuda_fail(ctx, DLP_STATUS_UNSUPPORTED, "lora_expand: d_out=%lld is too wide", (long long)d_out);
-    dim3 grid((unsigned)m, dlp_blocks(d_out, 32));
     switch (bank_dtype) {
     case DLP_DTYPE_F32:
-        lora_expand_kernel<DLP_DTYPE_F32><<<grid, EXPAND_WARPS * 32, 0, ctx->stream>>>(
-            d_out, r_max, k_slots, t, b_bank, n_adapters, ranks, n_plans, plan_adapters, plan_of_row, y, ldy, ctx->error_flag);
+        launch_expand<DLP_DTYPE_F32>(ctx, m, d_out, r_max, k_slots, t, b_bank, n_adapters, ranks, n_plans, plan_adapters, plan_of_row,
+                                     y, ldy);
         break;
     case DLP_DTYPE_F16:
-        lora_expand_kernel<DLP_DTYPE_F16><<<grid, EXPAND_WARPS * 32, 0, ctx->stream>>>(
-            d_out, r_max, k_slots, t, b_bank, n_adapters, ranks, n_plans, plan_adapters, plan_of_row, y, ldy, ctx->error_flag);
+        launch_expand<DLP_DTYPE_F16>(ctx, m, d_out, r_max, k_slots, t, b_bank, n_adapters, ranks, n_plans, plan_adapters, plan_of_row,
+                                     y, ldy);
         break;
     default:
-        lora_expand_kernel<DLP_DTYPE_BF16><<<grid, EXPAND_WARPS * 32, 0, ctx->stream>>>(
-            d_out, r_max, k_slots, t, b_bank, n_adapters, ranks, n_plans, plan_adapters, plan_of_row, y, ldy, ctx->error_flag);
+        launch_expand<DLP_DTYPE_BF16>(ctx, m, d_out, r_max, k_slots, t, b_bank, n_adapters, ranks, n_plans, plan_adapters,
+                                      plan_of_row, y, ldy);
         break;
     }
     return dlp_cuda_check_launch(ctx, "lora_expand");

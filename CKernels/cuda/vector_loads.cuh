@@ -1,5 +1,6 @@
 // vector_loads.cuh: 16-byte loads of weights of a dtype fixed at compile time, widened to f32, and their
-// dot with f32 activations: shared by the GEMV (gemm.cu) and the LoRA shrink (lora.cu).
+// dot with f32 activations (in global or shared memory): shared by the GEMV (gemm.cu) and the LoRA shrink
+// (lora.cu).
 #ifndef DLP_VECTOR_LOADS_CUH
 #define DLP_VECTOR_LOADS_CUH
 
@@ -33,6 +34,12 @@ __device__ __forceinline__ void load8(const void *w, int64_t index, float out[8]
 // The dot of 8 weights with 8 activations from xp (16-byte aligned).
 __device__ __forceinline__ float dot8(const float wv[8], const float *xp) {
     float4 a = __ldg((const float4 *)xp), b = __ldg((const float4 *)xp + 1);
+    return wv[0] * a.x + wv[1] * a.y + wv[2] * a.z + wv[3] * a.w + wv[4] * b.x + wv[5] * b.y + wv[6] * b.z + wv[7] * b.w;
+}
+
+// The same dot with the activations in shared memory (16-byte aligned).
+__device__ __forceinline__ float dot8_shared(const float wv[8], const float *xs) {
+    float4 a = *(const float4 *)xs, b = *((const float4 *)xs + 1);
     return wv[0] * a.x + wv[1] * a.y + wv[2] * a.z + wv[3] * a.w + wv[4] * b.x + wv[5] * b.y + wv[6] * b.z + wv[7] * b.w;
 }
 
