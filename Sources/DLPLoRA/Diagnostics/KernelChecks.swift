@@ -55,6 +55,13 @@ enum KernelChecks {
                 try lora(pair, rows: rows, kSlots: kSlots, dIn: dIn, dOut: dOut, bankDtype: bank)
             }
         }
+        // prefill's shape: each sentence's rows are one contiguous run under one plan (the tiled form's segments)
+        for (runs, kSlots, dIn, dOut, bank) in [([13, 7, 12, 8], 3, 96, 200, DType.bf16), ([3, 30, 1, 9], 2, 64, 80, .f32)] {
+            let rows = runs.reduce(0, +)
+            run("lora", "segments \(runs) K=\(kSlots) d_in=\(dIn) d_out=\(dOut)", bank.rawValue) {
+                try lora(pair, rows: rows, kSlots: kSlots, dIn: dIn, dOut: dOut, bankDtype: bank, segments: runs)
+            }
+        }
         return checks
     }
 
@@ -237,8 +244,10 @@ enum KernelChecks {
 
     /// Shrink then expand over a bank of 5 adapters (ranks 4, 8, 0, 2, 8; r_max 8), plans with empty
     /// slots, and a row without adapters; and gemm_lora (product, shrink and expand as one op) against
-    /// gemm, lora_shrink and lora_expand on the reference.
-    static func lora(_ pair: BackendPair, rows: Int, kSlots: Int, dIn: Int, dOut: Int, bankDtype: DType) throws -> [SelfTestCheck] {
+    /// gemm, lora_shrink and lora_expand on the reference. Rows take random plans, or with `segments`
+    /// (run lengths summing to `rows`) one plan per contiguous run, in turn plans 0, none, 1, 2.
+    static func lora(_ pair: BackendPair, rows: Int, kSlots: Int, dIn: Int, dOut: Int, bankDtype: DType,
+                     segments: [Int] = []) throws -> [SelfTestCheck] {
         let ranks: [Int32] = [4, 8, 0, 2, 8], rMax = 8, count = ranks.count
         var a = pair.floats(count * rMax * dIn, scale: 0.3), b = pair.floats(count * rMax * dOut, scale: 0.3)
         for (i, r) in ranks.enumerated() {                  // zero padding past each rank, as the bank stores it
@@ -253,6 +262,12 @@ enum KernelChecks {
         let planWeights = pair.floats(plans * kSlots)
         var planOfRow = pair.ints(rows, in: 0..<Int32(plans))
         if rows > 1 { planOfRow[rows - 1] = -1 }            // a row on the base model alone
+        if !segments.isEmpty {
+            let planOfRun: [Int32] = [0, -1, 1, 2]
+            planOfRow = segments.enumerated().flatMap { run, length in
+                [Int32](repeating: planOfRun[run % planOfRun.count], count: length)
+            }
+        }
         let x = try pair.upload(pair.floats(rows * dIn), shape: [rows, dIn])
         let y = try pair.upload(pair.floats(rows * dOut), shape: [rows, dOut])
         let t = try pair.upload([Float](repeating: 0, count: rows * kSlots * rMax), shape: [rows, kSlots * rMax])
@@ -285,7 +300,7 @@ enum KernelChecks {
                 try backend.loraExpand(rows: rows, t: fusedT.1, bank: stack, plans: table, y: fused.1, ldy: dOut)
             }
         }
-        let shape = "rows=\(rows) K=\(kSlots) r<=8 \(dIn)->\(dOut)"
+        let shape = (segments.isEmpty ? "rows=\(rows)" : "segments \(segments)") + " K=\(kSlots) r<=8 \(dIn)->\(dOut)"
         return [SelfTestCheck(name: "lora_shrink", shape: shape, dtype: bankDtype.rawValue,
                               maxError: try pair.relativeError(t, count: rows * kSlots * rMax), tolerance: f32Tolerance),
                 SelfTestCheck(name: "lora_expand", shape: shape, dtype: bankDtype.rawValue,
