@@ -14,7 +14,13 @@
 #                                                               (SmolLM2 shape, 1 round)
 #   total                                    under 8 min        103 s (at 3c99cf2)
 #
-# Usage: scripts/gpu-check.sh gpu-pack/dlp-gpu.gz OUT_DIR   (DRY_RUN=1: the same on the CPU, no GPU)
+# EMULATE=1 rehearses the GPU run here: steps 3 to 4 with --device cuda on the CUDA emulator's build of
+# the plugin (step 2 is `make cuda-emu`; step 1 is skipped), the suite on Tests/Fixtures/tiny-llama with
+# every prompt and generation 16 times shorter. It checks the CUDA side of every command the run makes;
+# its speeds are the emulator's and mean nothing (the targets read NOT met).
+#
+# Usage: scripts/gpu-check.sh gpu-pack/dlp-gpu.gz OUT_DIR   (DRY_RUN=1: the same on the CPU, no GPU;
+#        EMULATE=1: on the CUDA emulator)
 set -u
 if [ $# -ne 2 ]; then echo "usage: $0 DLP_GPU_BINARY[.gz] OUT_DIR" >&2; exit 2; fi
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,6 +63,11 @@ status=0
 if [ "${DRY_RUN:-0}" = 1 ]; then
   device=cpu
   export SHAPE=smollm2-135m REPEATS=1
+elif [ "${EMULATE:-0}" = 1 ]; then
+  device=cuda
+  step "2 build the plugin for the CUDA emulator"
+  make -C CKernels/cuda emu > "$out/build.txt" 2>&1 || { tail -n 30 "$out/build.txt"; stop "the emulated plugin does not build"; }
+  export DLP_CUDA_LIBRARY="$top/CKernels/cuda/build/libdlp_cuda_emu.so" MODEL=Tests/Fixtures/tiny-llama TOKEN_DIVISOR=16 REPEATS=1
 else
   device=cuda
   step "1 device, nvcc, copy bandwidth"
