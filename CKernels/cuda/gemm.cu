@@ -1,8 +1,8 @@
 // gemm.cu: y[m, n] = beta * y + x[m, k] * w[n, k]^T + bias, x and y f32, w in f32/f16/bf16.
 // Decode-sized batches (m <= 8) run a GEMV kernel, templated on the dtype, that streams each weight row
 // once for all m rows with 16-byte loads, two in flight per lane, against activations staged in shared
-// memory, and splits k across up to 8 warps per output when n is too small to fill the GPU (the
-// memory-bound case); larger m run cuBLAS (cublasGemmEx, f32 accumulation). cuBLAS
+// memory (when rows x k-slices <= 16), and splits k across up to 8 warps per output when n is too small to
+// fill the GPU (the memory-bound case); larger m run cuBLAS (cublasGemmEx, f32 accumulation). cuBLAS
 // needs x in w's dtype, so x is split into a high and a low 16-bit part, stacked as 2m rows and multiplied
 // in one call (W is read once), and the two halves' products are summed in an epilogue: the product
 // keeps about 16 mantissa bits of x instead of bf16's 8 (f16 rows are scaled by a power of two first, so
@@ -15,21 +15,27 @@
 
 #define GEMV_MAX_ROWS 8
 #define GEMV_WARPS 8
-#define GEMV_X_FLOATS 8192     // activations staged in shared memory per pass (32 KiB), over the M rows
+#define GEMV_X_FLOATS 8192     // activations staged in shared memory per pass (at most 32 KiB), over the M rows
 
 // Each output column n is computed by S warps of the block (S = 1, 2, 4 or 8: the k dimension split
-// across them when n alone cannot fill the GPU), their sums added through shared memory. Vector path: the
-// block stages the M activation rows in shared memory, GEMV_X_FLOATS at a time, and each lane takes steps
-// of 8 weights with two independent 16-byte loads in flight; otherwise steps of 1 (any alignment), with
-// the activations read from global memory. The dtype is a template parameter: no dtype switch inside the
-// loop.
+// across them when n alone cannot fill the GPU), their sums added through shared memory. Vector path: each
+// lane takes steps of 8 weights with two independent 16-byte loads in flight. When M * S <= 16 the block
+// first stages the M activation rows in shared memory, a chunk per pass that is a whole number of the
+// slices' double steps (so every warp has work in every pass), and lanes whose bit 2 is set read their 8
+// staged values second half first (a quarter-warp's 16-byte reads then hit 8 different bank groups); with
+// more rows or slices a chunk that size would not fit, and the activations are read from global memory.
+// Otherwise steps of 1 (any alignment), activations from global memory. The dtype is a template
+// parameter: no dtype switch inside the loop.
 template <int M, dlp_dtype D, int S>
 __global__ void gemv_kernel(int64_t n, int64_t k, const float *__restrict__ x, int64_t ldx, const void *__restrict__ w,
                             int64_t ldw, const void *__restrict__ bias, dlp_dtype bias_dtype, float beta,
                             float *__restrict__ y, int64_t ldy, int vectorized) {
-    constexpr int64_t chunk = GEMV_X_FLOATS / M / 8 * 8;   // activations per row and pass, a multiple of 8
+    constexpr bool staged = M * S <= 16;
+    constexpr int64_t double_step = 2 * S * 32 * 8;      // activations of a row that one double step of all slices covers
+    constexpr int64_t chunk = GEMV_X_FLOATS / M / double_step * double_step;   // per row and pass (>= double_step)
+    static_assert(!staged || chunk >= double_step, "a staged pass must give every slice a double step");
     __shared__ float partial[GEMV_WARPS][M];
-    __shared__ __align__(16) float x_staged[M][chunk];
+    __shared__ __align__(16) float x_staged[staged ? M : 1][staged ? chunk : 4];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, slice = warp % S;
     int64_t col = (int64_t)blockIdx.x * (GEMV_WARPS / S) + warp / S;
     int active = col < n;
@@ -37,27 +43,43 @@ __global__ void gemv_kernel(int64_t n, int64_t k, const float *__restrict__ x, i
     for (int r = 0; r < M; r++) acc[r] = 0.0f;
     int64_t row_start = col * ldw, done = 0;
     if (vectorized) {                                  // the same for the whole block: every warp joins the staging
-        const int64_t k8 = k & ~(int64_t)7, stride = (int64_t)S * 32 * 8;
-        for (int64_t base = 0; base < k8; base += chunk) {
-            const int64_t len = k8 - base < chunk ? k8 - base : chunk;
-            __syncthreads();                           // every warp is done with the previous pass
-            for (int64_t i = (int64_t)threadIdx.x * 4; i < M * len; i += (int64_t)blockDim.x * 4) {
-                int64_t r = i / len, c = i % len;      // len is a multiple of 8: a float4 never crosses rows
-                *(float4 *)&x_staged[r][c] = __ldg((const float4 *)(x + r * ldx + base + c));
+        const int64_t k8 = k & ~(int64_t)7, stride = (int64_t)S * 32 * 8, pass = staged ? chunk : k8;
+        const int second_half_first = (lane >> 2) & 1;
+        for (int64_t base = 0; base < k8; base += pass) {
+            const int64_t len = k8 - base < pass ? k8 - base : pass;
+            if constexpr (staged) {
+                __syncthreads();                       // every warp is done with the previous pass
+                for (int64_t i = (int64_t)threadIdx.x * 4; i < M * len; i += (int64_t)blockDim.x * 4) {
+                    int64_t r = i / len, c = i % len;  // len is a multiple of 8: a float4 never crosses rows
+                    *(float4 *)&x_staged[r][c] = __ldg((const float4 *)(x + r * ldx + base + c));
+                }
+                __syncthreads();
             }
-            __syncthreads();
             if (!active) continue;
             int64_t j = ((int64_t)slice * 32 + lane) * 8;
             for (; j + stride < len; j += 2 * stride) {
                 float wa[8], wb[8];
                 load8<D>(w, row_start + base + j, wa);
                 load8<D>(w, row_start + base + j + stride, wb);
-                for (int r = 0; r < M; r++) acc[r] += dot8_shared(wa, &x_staged[r][j]) + dot8_shared(wb, &x_staged[r][j + stride]);
+                if constexpr (staged) {
+                    swap_halves_if(wa, second_half_first);
+                    swap_halves_if(wb, second_half_first);
+                    for (int r = 0; r < M; r++)
+                        acc[r] += dot8_shared(wa, &x_staged[r][j], second_half_first) +
+                                  dot8_shared(wb, &x_staged[r][j + stride], second_half_first);
+                } else {
+                    for (int r = 0; r < M; r++) acc[r] += dot8(wa, x + r * ldx + base + j) + dot8(wb, x + r * ldx + base + j + stride);
+                }
             }
             if (j < len) {
                 float wa[8];
                 load8<D>(w, row_start + base + j, wa);
-                for (int r = 0; r < M; r++) acc[r] += dot8_shared(wa, &x_staged[r][j]);
+                if constexpr (staged) {
+                    swap_halves_if(wa, second_half_first);
+                    for (int r = 0; r < M; r++) acc[r] += dot8_shared(wa, &x_staged[r][j], second_half_first);
+                } else {
+                    for (int r = 0; r < M; r++) acc[r] += dot8(wa, x + r * ldx + base + j);
+                }
             }
         }
         done = k8;

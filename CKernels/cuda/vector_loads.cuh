@@ -37,9 +37,20 @@ __device__ __forceinline__ float dot8(const float wv[8], const float *xp) {
     return wv[0] * a.x + wv[1] * a.y + wv[2] * a.z + wv[3] * a.w + wv[4] * b.x + wv[5] * b.y + wv[6] * b.z + wv[7] * b.w;
 }
 
-// The same dot with the activations in shared memory (16-byte aligned).
-__device__ __forceinline__ float dot8_shared(const float wv[8], const float *xs) {
-    float4 a = *(const float4 *)xs, b = *((const float4 *)xs + 1);
+// wv's two halves swapped when `swap` is set (a select per element, no dynamic indexing into registers).
+__device__ __forceinline__ void swap_halves_if(float wv[8], int swap) {
+    for (int i = 0; i < 4; i++) {
+        float first = wv[i], second = wv[i + 4];
+        wv[i] = swap ? second : first;
+        wv[i + 4] = swap ? first : second;
+    }
+}
+
+// The dot of 8 weights with 8 activations in shared memory (16-byte aligned), read second half first
+// when `second_half_first` is set, in which case wv must come with its halves swapped (swap_halves_if):
+// lanes that alternate the order spread a quarter-warp's 16-byte reads over all 32 banks.
+__device__ __forceinline__ float dot8_shared(const float wv[8], const float *xs, int second_half_first) {
+    float4 a = ((const float4 *)xs)[second_half_first], b = ((const float4 *)xs)[second_half_first ^ 1];
     return wv[0] * a.x + wv[1] * a.y + wv[2] * a.z + wv[3] * a.w + wv[4] * b.x + wv[5] * b.y + wv[6] * b.z + wv[7] * b.w;
 }
 
