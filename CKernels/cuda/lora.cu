@@ -5,7 +5,7 @@
 // forms, as in punica: for decode (up to LORA_TILE_ROWS rows), where few rows must still fill the GPU,
 // the shrink gives each (row, slot, rank index) a block whose warps split d_in, with 16-byte loads of A in
 // the bank's dtype (a template parameter), and the expand gives each 32 output columns of a row a block
-// whose warps split the (slot, rank) pairs; for prefill, tiles of LORA_TILE_ROWS rows, whose runs of rows
+// whose warps split each slot's rank indices; for prefill, tiles of LORA_TILE_ROWS rows, whose runs of rows
 // with one adapter (a sentence's rows) read A and B once per run instead of once per row.
 #include "cuda_internal.cuh"
 #include "vector_loads.cuh"
@@ -77,9 +77,10 @@ __global__ void lora_shrink_kernel(int64_t d_in, int64_t r_max, int64_t k_slots,
     }
 }
 
-// grid (m, ceil(d_out / 32)): lane = output column, warp w takes the (slot, rank) pairs w, w + EXPAND_WARPS,
-// ...; the warps' sums are added through shared memory and into y. A row no term reaches (no plan, or
-// only empty slots) is left alone, as the CPU leaves it (a -0 stays -0).
+// grid (m, ceil(d_out / 32)): lane = output column, warp w takes the rank indices w, w + EXPAND_WARPS, ...
+// of every slot, the slot's adapter looked up once (so the B loads of a slot are independent and unrolled,
+// several in flight); the warps' sums are added through shared memory and into y. A row no term reaches
+// (no plan, or only empty slots) is left alone, as the CPU leaves it (a -0 stays -0).
 template <dlp_dtype D>
 __global__ void lora_expand_kernel(int64_t d_out, int64_t r_max, int64_t k_slots, const float *__restrict__ t,
                                    const void *__restrict__ b_bank, int64_t n_adapters, const int32_t *__restrict__ ranks,
@@ -93,14 +94,17 @@ __global__ void lora_expand_kernel(int64_t d_out, int64_t r_max, int64_t k_slots
     const float *ti = t + row * k_slots * r_max;
     float sum = 0.0f;
     int terms = 0;                                     // the same for every lane of the warp
-    for (int64_t pair = warp; pair < k_slots * r_max; pair += EXPAND_WARPS) {
-        int64_t slot = pair / r_max, j = pair % r_max;
+    for (int64_t slot = 0; slot < k_slots; slot++) {
         int32_t rank = 0;
         int32_t adapter = slot_adapter(row, slot, k_slots, r_max, n_plans, n_adapters, plan_of_row, plan_adapters, ranks,
                                        &rank, error_flag);
-        if (adapter < 0 || j >= rank) continue;
+        if (adapter < 0 || rank <= warp) continue;
         terms++;
-        if (col < d_out) sum += dlp_load(b_bank, D, ((size_t)adapter * r_max + j) * d_out + col) * ti[slot * r_max + j];
+        if (col >= d_out) continue;
+        const size_t b_rows = (size_t)adapter * r_max * d_out + col;
+        const float *ts = ti + slot * r_max;
+#pragma unroll 4
+        for (int32_t j = warp; j < rank; j += EXPAND_WARPS) sum += dlp_load(b_bank, D, b_rows + (size_t)j * d_out) * ts[j];
     }
     partial[warp][lane] = sum;
     if (lane == 0) reached[warp] = terms;
