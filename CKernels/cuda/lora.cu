@@ -2,17 +2,21 @@
 // plan of k_slots (adapter, weight) pairs in the stacked bank; one shrink launch computes every slot of
 // every row (t = weight * scale * A x, f32) and one expand launch adds every slot's B t into y, so rows
 // with different plans share the launches; gemm_lora is the shrink, the product and the expand. Two
-// forms, as in punica: for decode (up to LORA_TILE_ROWS rows), where few rows must still fill the GPU,
+// forms, as in punica: for decode (few rows), where few rows must still fill the GPU,
 // the shrink gives each (row, slot, rank index) a block whose warps split d_in, with 16-byte loads of A in
 // the bank's dtype (a template parameter), and the expand gives each 32 output columns of a row a block
 // whose warps split each slot's rank indices; for prefill, tiles of LORA_TILE_ROWS rows, whose runs of rows
-// with one adapter (a sentence's rows) read A and B once per run instead of once per row.
+// with one adapter (a sentence's rows) read A and B once per run instead of once per row, and whose shrink
+// reads x once per 16 rank indices. The expand takes the tiles past LORA_TILE_ROWS rows, the shrink once
+// they fill the GPU (launch_shrink).
 #include "cuda_internal.cuh"
 #include "vector_loads.cuh"
 
 #define SHRINK_WARPS 4
 #define EXPAND_WARPS 4
 #define LORA_TILE_ROWS 8       // rows per block in the prefill form
+#define SHRINK_TILED_WARPS 8   // the prefill shrink's warps: each computes 2 rank indices per pass over x
+#define SHRINK_TILED_CHUNK 512 // x values per staged row and pass in the prefill shrink (8 rows: 16 KiB)
 
 // The adapter of (row, slot) and its rank, or -1 when the row or slot has none. Indices outside the bank
 // (which the CPU rejects up front; here they are only visible on the device) are flagged and skipped.
@@ -123,8 +127,12 @@ __global__ void lora_expand_kernel(int64_t d_out, int64_t r_max, int64_t k_slots
 // are contiguous, so a tile's rows are one or two groups with the same adapter in a slot; each group
 // reads A's row (shrink) or B's columns (expand) once for all its rows instead of once per row.
 
-// grid (ceil(m / LORA_TILE_ROWS), k_slots, r_max), SHRINK_WARPS warps: rank index j of a slot for the
-// tile's rows, one pass over d_in per group of rows with the same adapter.
+// grid (ceil(m / LORA_TILE_ROWS), k_slots), SHRINK_TILED_WARPS warps: one slot for the tile's rows. Rows
+// are taken a group at a time (the rows with one adapter in this slot); for a group the block stages the
+// rows' x in shared memory, SHRINK_TILED_CHUNK values of each row per pass, and warp w computes the rank
+// indices j0 + 2w and j0 + 2w + 1 (lanes split the chunk, 8 values per lane step, the A row read once per
+// group), with j0 stepping by 2 * SHRINK_TILED_WARPS: x is read once per 16 rank indices, not once per
+// index. Rank indices a row does not have (past its adapter's rank, or no adapter) get t = 0.
 template <dlp_dtype D>
 __global__ void lora_shrink_tiled_kernel(int64_t m, int64_t d_in, int64_t r_max, int64_t k_slots,
                                          const float *__restrict__ x, int64_t ldx, const void *__restrict__ a_bank,
@@ -133,58 +141,85 @@ __global__ void lora_shrink_tiled_kernel(int64_t m, int64_t d_in, int64_t r_max,
                                          const int32_t *__restrict__ plan_adapters, const float *__restrict__ plan_weights,
                                          const int32_t *__restrict__ plan_of_row, float *__restrict__ t,
                                          int32_t *error_flag, int vectorized) {
-    __shared__ float partial[SHRINK_WARPS][LORA_TILE_ROWS];
+    __shared__ __align__(16) float x_staged[LORA_TILE_ROWS][SHRINK_TILED_CHUNK];   // [tile row][chunk of d_in]
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    int64_t first = (int64_t)blockIdx.x * LORA_TILE_ROWS, slot = blockIdx.y, j = blockIdx.z;
+    int64_t first = (int64_t)blockIdx.x * LORA_TILE_ROWS, slot = blockIdx.y;
     int rows = m - first < LORA_TILE_ROWS ? (int)(m - first) : LORA_TILE_ROWS;
-    int32_t adapter_of[LORA_TILE_ROWS];                // the row's adapter in this slot if j < its rank, else -1
-    unsigned pending = 0;                              // rows still to compute (the same in every thread)
+    int32_t adapter_of[LORA_TILE_ROWS], rank_of[LORA_TILE_ROWS];   // the same in every thread
+    unsigned pending = 0;                              // rows with an adapter in this slot, still to compute
     for (int r = 0; r < LORA_TILE_ROWS; r++) {
-        int32_t rank = 0;
+        rank_of[r] = 0;
         adapter_of[r] = r < rows ? slot_adapter(first + r, slot, k_slots, r_max, n_plans, n_adapters, plan_of_row,
-                                                plan_adapters, ranks, &rank, error_flag)
+                                                plan_adapters, ranks, &rank_of[r], error_flag)
                                  : -1;
-        if (adapter_of[r] >= 0 && j < rank) pending |= 1u << r;
-        else if (r < rows && threadIdx.x == 0) t[(first + r) * k_slots * r_max + slot * r_max + j] = 0.0f;
+        if (adapter_of[r] >= 0 && rank_of[r] > 0) pending |= 1u << r;
+        else rank_of[r] = 0;
     }
+    for (int64_t i = threadIdx.x; i < (int64_t)rows * r_max; i += blockDim.x) {   // t = 0 past each row's rank
+        int r = (int)(i / r_max);
+        int64_t j = i % r_max;
+        if (j >= rank_of[r]) t[(first + r) * k_slots * r_max + slot * r_max + j] = 0.0f;
+    }
+    const int second_half_first = (lane >> 2) & 1;
     while (pending) {
         int32_t adapter = adapter_of[__ffs((int)pending) - 1];
         unsigned group = 0;
         for (int r = 0; r < LORA_TILE_ROWS; r++)
             if ((pending >> r & 1) && adapter_of[r] == adapter) group |= 1u << r;
         pending &= ~group;
-        size_t a_row = ((size_t)adapter * r_max + j) * d_in;
-        float acc[LORA_TILE_ROWS];
-        for (int r = 0; r < LORA_TILE_ROWS; r++) acc[r] = 0.0f;
-        int64_t done = 0;
-        if (vectorized) {
-            int64_t d8 = d_in & ~(int64_t)7;
-            for (int64_t k = (int64_t)threadIdx.x * 8; k < d8; k += (int64_t)blockDim.x * 8) {
-                float wv[8];
-                load8<D>(a_bank, a_row + k, wv);
-                for (int r = 0; r < LORA_TILE_ROWS; r++)
-                    if (group >> r & 1) acc[r] += dot8(wv, x + (first + r) * ldx + k);
+        const int32_t rank = rank_of[__ffs((int)group) - 1];   // one adapter: one rank
+        const int64_t d8 = vectorized ? d_in & ~(int64_t)7 : 0;
+        for (int32_t j0 = 0; j0 < rank; j0 += 2 * SHRINK_TILED_WARPS) {
+            const int32_t j_a = j0 + 2 * warp, j_b = j_a + 1;  // this warp's rank indices (used if < rank)
+            const size_t a_row = ((size_t)adapter * r_max + j_a) * d_in, b_row = a_row + (size_t)d_in;
+            float acc_a[LORA_TILE_ROWS], acc_b[LORA_TILE_ROWS];
+            for (int r = 0; r < LORA_TILE_ROWS; r++) acc_a[r] = acc_b[r] = 0.0f;
+            for (int64_t base = 0; base < d8; base += SHRINK_TILED_CHUNK) {
+                const int64_t len = d8 - base < SHRINK_TILED_CHUNK ? d8 - base : SHRINK_TILED_CHUNK;
+                __syncthreads();                       // every warp is done with the previous chunk
+                for (int64_t i = (int64_t)threadIdx.x * 4; i < LORA_TILE_ROWS * len; i += (int64_t)blockDim.x * 4) {
+                    int r = (int)(i / len);
+                    int64_t c = i % len;               // len is a multiple of 8: a float4 never crosses rows
+                    if (group >> r & 1) *(float4 *)&x_staged[r][c] = __ldg((const float4 *)(x + (first + r) * ldx + base + c));
+                }
+                __syncthreads();
+                if (j_a >= rank) continue;
+                for (int64_t k = (int64_t)lane * 8; k < len; k += 32 * 8) {
+                    float wa[8], wb[8];
+                    load8<D>(a_bank, a_row + base + k, wa);
+                    swap_halves_if(wa, second_half_first);
+                    if (j_b < rank) {
+                        load8<D>(a_bank, b_row + base + k, wb);
+                        swap_halves_if(wb, second_half_first);
+                    }
+                    for (int r = 0; r < LORA_TILE_ROWS; r++) {
+                        if (!(group >> r & 1)) continue;
+                        acc_a[r] += dot8_shared(wa, &x_staged[r][k], second_half_first);
+                        if (j_b < rank) acc_b[r] += dot8_shared(wb, &x_staged[r][k], second_half_first);
+                    }
+                }
             }
-            done = d8;
+            if (j_a >= rank) continue;                 // the same for the whole warp; no barrier follows
+            for (int64_t k = d8 + lane; k < d_in; k += 32) {   // the tail (all of d_in when not vectorized)
+                float a = dlp_load(a_bank, D, a_row + k), b = j_b < rank ? dlp_load(a_bank, D, b_row + k) : 0.0f;
+                for (int r = 0; r < LORA_TILE_ROWS; r++) {
+                    if (!(group >> r & 1)) continue;
+                    float xv = x[(first + r) * ldx + k];
+                    acc_a[r] += a * xv;
+                    acc_b[r] += b * xv;
+                }
+            }
+            for (int r = 0; r < LORA_TILE_ROWS; r++) {
+                if (!(group >> r & 1)) continue;       // the group is the same for the whole block
+                float sum_a = dlp_warp_sum(acc_a[r]), sum_b = dlp_warp_sum(acc_b[r]);
+                if (lane != 0) continue;
+                int64_t row = first + r;
+                float weight = plan_weights[plan_of_row[row] * k_slots + slot] * scales[adapter];
+                float *out = t + row * k_slots * r_max + slot * r_max;
+                out[j_a] = weight * sum_a;
+                if (j_b < rank) out[j_b] = weight * sum_b;
+            }
         }
-        for (int64_t k = done + threadIdx.x; k < d_in; k += blockDim.x) {
-            float a = dlp_load(a_bank, D, a_row + k);
-            for (int r = 0; r < LORA_TILE_ROWS; r++)
-                if (group >> r & 1) acc[r] += a * x[(first + r) * ldx + k];
-        }
-        for (int r = 0; r < LORA_TILE_ROWS; r++) {
-            if (!(group >> r & 1)) continue;           // the group is the same for the whole block
-            float sum = dlp_warp_sum(acc[r]);
-            if (lane == 0) partial[warp][r] = sum;
-        }
-        __syncthreads();
-        if (threadIdx.x < LORA_TILE_ROWS && (group >> threadIdx.x & 1)) {
-            int64_t row = first + threadIdx.x;
-            float total = 0.0f;
-            for (int w = 0; w < SHRINK_WARPS; w++) total += partial[w][threadIdx.x];
-            t[row * k_slots * r_max + slot * r_max + j] = plan_weights[plan_of_row[row] * k_slots + slot] * scales[adapter] * total;
-        }
-        __syncthreads();                               // partial is reused by the next group
     }
 }
 
@@ -237,16 +272,18 @@ __global__ void lora_expand_tiled_kernel(int64_t m, int64_t d_out, int64_t r_max
     }
 }
 
-// The decode form for up to LORA_TILE_ROWS rows (a block per row, slot and rank index: enough blocks for
-// a few rows), the prefill form past that.
+// The prefill form once its blocks (a tile and a slot each) give every SM two, the decode form before
+// that (a block per row, slot and rank index: enough blocks for few rows; a batch of 32 decode rows with
+// K=3 is 12 tiled blocks but 1536 of these).
 template <dlp_dtype D>
 static void launch_shrink(dlp_context *ctx, int64_t m, int64_t d_in, int64_t r_max, int64_t k_slots, const float *x, int64_t ldx,
                           const void *a_bank, int64_t n_adapters, const int32_t *ranks, const float *scales, int64_t n_plans,
                           const int32_t *plan_adapters, const float *plan_weights, const int32_t *plan_of_row, float *t,
                           int vectorized) {
-    if (m > LORA_TILE_ROWS) {
-        dim3 grid(dlp_blocks(m, LORA_TILE_ROWS), (unsigned)k_slots, (unsigned)r_max);
-        lora_shrink_tiled_kernel<D><<<grid, SHRINK_WARPS * 32, 0, ctx->stream>>>(
+    int64_t sms = ctx->properties.multiProcessorCount > 0 ? ctx->properties.multiProcessorCount : 1;
+    if (m > LORA_TILE_ROWS && (int64_t)dlp_blocks(m, LORA_TILE_ROWS) * k_slots >= 2 * sms) {
+        dim3 grid(dlp_blocks(m, LORA_TILE_ROWS), (unsigned)k_slots);
+        lora_shrink_tiled_kernel<D><<<grid, SHRINK_TILED_WARPS * 32, 0, ctx->stream>>>(
             m, d_in, r_max, k_slots, x, ldx, a_bank, n_adapters, ranks, scales, n_plans, plan_adapters, plan_weights, plan_of_row, t,
             ctx->error_flag, vectorized);
     } else {

@@ -58,10 +58,17 @@ enum KernelChecks {
             }
         }
         // prefill's shape: each sentence's rows are one contiguous run under one plan (the tiled form's segments)
-        for (runs, kSlots, dIn, dOut, bank) in [([13, 7, 12, 8], 3, 96, 200, DType.bf16), ([3, 30, 1, 9], 2, 64, 80, .f32)] {
+        // (and ranks past 16 with d_in past 512: the device's prefill shrink, which takes over once its tiles
+        // fill the GPU (800 rows, K=3), makes several passes over rank indices and over x, with a scalar tail)
+        let bigRanks: [Int32] = [20, 33, 0, 5, 17]
+        for (runs, kSlots, dIn, dOut, bank, ranks) in [([13, 7, 12, 8], 3, 96, 200, DType.bf16, defaultLoRARanks),
+                                                       ([3, 30, 1, 9], 2, 64, 80, .f32, defaultLoRARanks),
+                                                       ([9, 11, 4, 16], 2, 1100, 72, .f32, bigRanks),
+                                                       ([12, 20], 3, 1030, 40, .bf16, bigRanks),
+                                                       ([300, 200, 150, 150], 3, 1100, 72, .f32, bigRanks)] {
             let rows = runs.reduce(0, +)
             run("lora", "segments \(runs) K=\(kSlots) d_in=\(dIn) d_out=\(dOut)", bank.rawValue) {
-                try lora(pair, rows: rows, kSlots: kSlots, dIn: dIn, dOut: dOut, bankDtype: bank, segments: runs)
+                try lora(pair, rows: rows, kSlots: kSlots, dIn: dIn, dOut: dOut, bankDtype: bank, segments: runs, ranks: ranks)
             }
         }
         return checks
@@ -244,13 +251,15 @@ enum KernelChecks {
                              maxError: try pair.mismatches(out, count: m), tolerance: 0)
     }
 
-    /// Shrink then expand over a bank of 5 adapters (ranks 4, 8, 0, 2, 8; r_max 8), plans with empty
+    static let defaultLoRARanks: [Int32] = [4, 8, 0, 2, 8]
+
+    /// Shrink then expand over a bank of 5 adapters (by default ranks 4, 8, 0, 2, 8; r_max the largest), plans with empty
     /// slots, and a row without adapters; and gemm_lora (product, shrink and expand as one op) against
     /// gemm, lora_shrink and lora_expand on the reference. Rows take random plans, or with `segments`
     /// (run lengths summing to `rows`) one plan per contiguous run, in turn plans 0, none, 1, 2.
     static func lora(_ pair: BackendPair, rows: Int, kSlots: Int, dIn: Int, dOut: Int, bankDtype: DType,
-                     segments: [Int] = []) throws -> [SelfTestCheck] {
-        let ranks: [Int32] = [4, 8, 0, 2, 8], rMax = 8, count = ranks.count
+                     segments: [Int] = [], ranks: [Int32] = defaultLoRARanks) throws -> [SelfTestCheck] {
+        let rMax = Int(ranks.max() ?? 1), count = ranks.count
         var a = pair.floats(count * rMax * dIn, scale: 0.3), b = pair.floats(count * rMax * dOut, scale: 0.3)
         for (i, r) in ranks.enumerated() {                  // zero padding past each rank, as the bank stores it
             for j in Int(r)..<rMax {
@@ -302,7 +311,7 @@ enum KernelChecks {
                 try backend.loraExpand(rows: rows, t: fusedT.1, bank: stack, plans: table, y: fused.1, ldy: dOut)
             }
         }
-        let shape = (segments.isEmpty ? "rows=\(rows)" : "segments \(segments)") + " K=\(kSlots) r<=8 \(dIn)->\(dOut)"
+        let shape = (segments.isEmpty ? "rows=\(rows)" : "segments \(segments)") + " K=\(kSlots) r<=\(rMax) \(dIn)->\(dOut)"
         return [SelfTestCheck(name: "lora_shrink", shape: shape, dtype: bankDtype.rawValue,
                               maxError: try pair.relativeError(t, count: rows * kSlots * rMax), tolerance: f32Tolerance),
                 SelfTestCheck(name: "lora_expand", shape: shape, dtype: bankDtype.rawValue,
