@@ -59,13 +59,16 @@ enum KernelChecks {
         }
         // prefill's shape: each sentence's rows are one contiguous run under one plan (the tiled form's segments)
         // (and ranks past 16 with d_in past 512: the device's prefill shrink, which takes over once its tiles
-        // fill the GPU (800 rows, K=3), makes several passes over rank indices and over x, with a scalar tail)
+        // fill the GPU (800 rows, K=3), makes several passes over rank indices and over x, with a scalar tail;
+        // d_in 1101 takes its unaligned path)
         let bigRanks: [Int32] = [20, 33, 0, 5, 17]
         for (runs, kSlots, dIn, dOut, bank, ranks) in [([13, 7, 12, 8], 3, 96, 200, DType.bf16, defaultLoRARanks),
                                                        ([3, 30, 1, 9], 2, 64, 80, .f32, defaultLoRARanks),
                                                        ([9, 11, 4, 16], 2, 1100, 72, .f32, bigRanks),
                                                        ([12, 20], 3, 1030, 40, .bf16, bigRanks),
-                                                       ([300, 200, 150, 150], 3, 1100, 72, .f32, bigRanks)] {
+                                                       ([300, 200, 150, 150], 3, 1100, 72, .f32, bigRanks),
+                                                       ([500, 300], 3, 1096, 40, .bf16, bigRanks),
+                                                       ([400, 400], 3, 1101, 40, .f32, bigRanks)] {
             let rows = runs.reduce(0, +)
             run("lora", "segments \(runs) K=\(kSlots) d_in=\(dIn) d_out=\(dOut)", bank.rawValue) {
                 try lora(pair, rows: rows, kSlots: kSlots, dIn: dIn, dOut: dOut, bankDtype: bank, segments: runs, ranks: ranks)
