@@ -224,8 +224,9 @@ __global__ void lora_shrink_tiled_kernel(int64_t m, int64_t d_in, int64_t r_max,
 }
 
 // grid (ceil(m / LORA_TILE_ROWS), ceil(d_out / 32)), EXPAND_WARPS warps: lane = output column, warp w takes
-// the (slot, rank) pairs w, w + EXPAND_WARPS, ...; a B element is loaded once for a run of rows with the
-// same adapter. Rows no term reaches are left alone.
+// the rank indices w, w + EXPAND_WARPS, ... of every slot, the tile's adapters in a slot looked up once per
+// slot; a B element is loaded once for a run of rows with the same adapter. Rows no term reaches are left
+// alone.
 template <dlp_dtype D>
 __global__ void lora_expand_tiled_kernel(int64_t m, int64_t d_out, int64_t r_max, int64_t k_slots, const float *__restrict__ t,
                                          const void *__restrict__ b_bank, int64_t n_adapters,
@@ -240,22 +241,30 @@ __global__ void lora_expand_tiled_kernel(int64_t m, int64_t d_out, int64_t r_max
     float sum[LORA_TILE_ROWS];
     for (int r = 0; r < LORA_TILE_ROWS; r++) sum[r] = 0.0f;
     unsigned terms = 0;                                // rows some term reached (the same for the whole warp)
-    for (int64_t pair = warp; pair < k_slots * r_max; pair += EXPAND_WARPS) {
-        int64_t slot = pair / r_max, j = pair % r_max;
-        int32_t loaded = -1;
-        float b = 0.0f;
+    for (int64_t slot = 0; slot < k_slots; slot++) {
+        int32_t adapter_of[LORA_TILE_ROWS], rank_of[LORA_TILE_ROWS], most = 0;   // rank 0: no adapter
         for (int r = 0; r < LORA_TILE_ROWS; r++) {
-            if (r >= rows) break;
+            adapter_of[r] = -1;
+            rank_of[r] = 0;
+            if (r >= rows) continue;
             int32_t rank = 0;
-            int32_t adapter = slot_adapter(first + r, slot, k_slots, r_max, n_plans, n_adapters, plan_of_row, plan_adapters,
-                                           ranks, &rank, error_flag);
-            if (adapter < 0 || j >= rank) continue;
-            terms |= 1u << r;
-            if (adapter != loaded) {
-                b = col < d_out ? dlp_load(b_bank, D, ((size_t)adapter * r_max + j) * d_out + col) : 0.0f;
-                loaded = adapter;
+            adapter_of[r] = slot_adapter(first + r, slot, k_slots, r_max, n_plans, n_adapters, plan_of_row, plan_adapters,
+                                         ranks, &rank, error_flag);
+            rank_of[r] = adapter_of[r] < 0 ? 0 : rank;
+            if (rank_of[r] > warp) terms |= 1u << r;
+            most = rank_of[r] > most ? rank_of[r] : most;
+        }
+        for (int32_t j = warp; j < most; j += EXPAND_WARPS) {
+            int32_t loaded = -1;
+            float b = 0.0f;
+            for (int r = 0; r < LORA_TILE_ROWS; r++) {
+                if (j >= rank_of[r]) continue;         // also rows past the tile's end (rank 0)
+                if (adapter_of[r] != loaded) {
+                    b = col < d_out ? dlp_load(b_bank, D, ((size_t)adapter_of[r] * r_max + j) * d_out + col) : 0.0f;
+                    loaded = adapter_of[r];
+                }
+                sum[r] += b * t[(first + r) * k_slots * r_max + slot * r_max + j];
             }
-            sum[r] += b * t[(first + r) * k_slots * r_max + slot * r_max + j];
         }
     }
     for (int r = 0; r < LORA_TILE_ROWS; r++) partial[warp][r][lane] = sum[r];
