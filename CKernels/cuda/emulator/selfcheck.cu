@@ -1,6 +1,7 @@
 // selfcheck.cu (emulator): checks the emulator itself, built as build/emu-selfcheck. Good kernels must give
 // the right answers (block and warp reductions, a graph replay that reads new data with its recorded
-// arguments, a capture that a synchronize invalidates); bad kernels must stop the process with exit status
+// arguments, a capture that a synchronize invalidates); a missing barrier and a dependence on block order
+// must show; bad kernels must stop the process with exit status
 // 86 and a message naming the kernel (each runs in a child process). Prints one line per check and exits
 // 1 if any failed.
 #include <cuda_runtime.h>
@@ -186,6 +187,26 @@ static void run_use_after_free(cudaStream_t stream) {
     scale_kernel<<<1, 64, 0, stream>>>(64, 1.0f, out, out);
 }
 
+// a kernel whose blocks depend on each other's order (block b copies what block b - 1 wrote): the
+// emulator alternates the order between launches, so two launches disagree
+__global__ void chained_blocks_kernel(float *cells) {
+    if (threadIdx.x == 0) cells[blockIdx.x + 1] = cells[blockIdx.x] + 1.0f;
+}
+
+static void check_block_order(cudaStream_t stream) {
+    const int blocks = 8;
+    float results[2];
+    for (int launch = 0; launch < 2; launch++) {
+        float *cells = device_floats(blocks + 1, 0.0f);
+        chained_blocks_kernel<<<blocks, 32, 0, stream>>>(cells);
+        cudaMemcpy(&results[launch], cells + blocks, sizeof(float), cudaMemcpyDeviceToHost);
+        cudaFree(cells);
+    }
+    char detail[64];
+    snprintf(detail, sizeof detail, "the last cell was %g, then %g", (double)results[0], (double)results[1]);
+    report("block order alternates between launches", results[0] != results[1], detail);
+}
+
 static void check_missing_barrier(cudaStream_t stream) {
     const int blocks = 2, threads = 64;
     float *out = device_floats(blocks * threads, 0.0f), host[blocks * threads];
@@ -209,6 +230,7 @@ int main() {
     check_graphs(stream);
     check_shape_error(stream);
     check_missing_barrier(stream);
+    check_block_order(stream);
     expect_stop("a write past the end stops the process", "bytes past the end of 4000 bytes", run_past_the_end, stream);
     expect_stop("a shuffle after a lane exited stops it", "have exited", run_shuffle_after_exit, stream);
     expect_stop("a barrier in divergent code stops it", "16 wait elsewhere", run_divergent_barrier, stream);

@@ -1,4 +1,5 @@
-// threads.cpp (emulator): runs a kernel's grid on the CPU. Blocks run one after another; the threads of a
+// threads.cpp (emulator): runs a kernel's grid on the CPU. Blocks run one after another (every other launch
+// in reverse, so a kernel whose blocks depend on each other's order shows it); the threads of a
 // block are fibers on stacks of their own (a 14-instruction context switch on x86-64, ucontext elsewhere),
 // each running until it finishes or waits: __syncthreads waits for every live thread of the block, a warp
 // shuffle or __syncwarp for all 32 lanes of its warp. Every other round of a block's threads runs in
@@ -282,12 +283,14 @@ void run_grid(const char *kernel, dim3 grid, dim3 block, const std::function<voi
     running.grid = grid;
     running.block = block;
     running.thread_body = &thread_body;
-    for (unsigned z = 0; z < grid.z; z++)
-        for (unsigned y = 0; y < grid.y; y++)
-            for (unsigned x = 0; x < grid.x; x++) {
-                running.block_index = uint3{x, y, z};
-                run_block(n);
-            }
+    static uint64_t launches = 0;
+    const bool reversed = launches++ % 2 == 1;
+    const uint64_t blocks = (uint64_t)grid.x * grid.y * grid.z;
+    for (uint64_t i = 0; i < blocks; i++) {
+        uint64_t b = reversed ? blocks - 1 - i : i;    // x fastest, as the GPU numbers blocks
+        running.block_index = uint3{(unsigned)(b % grid.x), (unsigned)(b / grid.x % grid.y), (unsigned)(b / grid.x / grid.y)};
+        run_block(n);
+    }
     running.thread_body = nullptr;
     running.kernel = "";
 }
