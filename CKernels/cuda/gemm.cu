@@ -1,8 +1,8 @@
 // gemm.cu: y[m, n] = beta * y + x[m, k] * w[n, k]^T + bias, x and y f32, w in f32/f16/bf16.
 // Decode-sized batches (m <= 8) run a GEMV kernel, templated on the dtype, that streams each weight row
-// once for all m rows with 16-byte loads, two in flight per lane, against activations staged in shared
-// memory (when rows x k-slices <= 16), and splits k across up to 8 warps per output when n is too small to
-// fill the GPU (the memory-bound case); larger m run cuBLAS (cublasGemmEx, f32 accumulation). cuBLAS
+// once for all m rows with 16-byte loads (each warp takes 1, 2 or 4 columns as m grows, so an activation
+// read serves several weights), against activations staged in shared memory (when rows x k-slices <= 16),
+// and splits k across up to 8 warps per output when n is too small to fill the GPU (the memory-bound case); larger m run cuBLAS (cublasGemmEx, f32 accumulation). cuBLAS
 // needs x in w's dtype, so x is split into a high and a low 16-bit part, stacked as 2m rows and multiplied
 // in one call (W is read once), and the two halves' products are summed in an epilogue: the product
 // keeps about 16 mantissa bits of x instead of bf16's 8 (f16 rows are scaled by a power of two first, so
@@ -17,12 +17,18 @@
 #define GEMV_WARPS 8
 #define GEMV_X_FLOATS 8192     // activations staged in shared memory per pass (at most 32 KiB), over the M rows
 
-// Each output column n is computed by S warps of the block (S = 1, 2, 4 or 8: the k dimension split
-// across them when n alone cannot fill the GPU), their sums added through shared memory. Vector path: each
-// lane takes steps of 8 weights with two independent 16-byte loads in flight. When M * S <= 16 the block
-// first stages the M activation rows in shared memory, a chunk per pass that is a whole number of the
-// slices' double steps (so every warp has work in every pass), and lanes whose bit 2 is set read their 8
-// staged values second half first (a quarter-warp's 16-byte reads then hit 8 different bank groups); with
+// Output columns per warp: the activations read for a weight step serve this many columns, so batches of
+// 3 rows or more need less from shared memory (or L1) per weight byte than it can give while the weights
+// stream from HBM.
+template <int M> __host__ __device__ constexpr int gemv_columns() { return M >= 6 ? 4 : (M >= 3 ? 2 : 1); }
+
+// Each warp computes C = gemv_columns<M>() adjacent output columns, and each column is computed by S warps
+// of the block (S = 1, 2, 4 or 8: the k dimension split across them when n alone cannot fill the GPU),
+// their sums added through shared memory. Vector path: each lane takes steps of 8 weights per column with
+// 16-byte loads, two steps in flight for one column, one per column for several. When M * S <= 16 the
+// block first stages the M activation rows in shared memory, a chunk per pass that is a whole number of
+// the slices' steps (so every warp has work in every pass), and lanes whose bit 2 is set read their 8
+// activations second half first (a quarter-warp's 16-byte reads then hit 8 different bank groups); with
 // more rows or slices a chunk that size would not fit, and the activations are read from global memory.
 // Otherwise steps of 1 (any alignment), activations from global memory. The dtype is a template
 // parameter: no dtype switch inside the loop.
@@ -30,18 +36,20 @@ template <int M, dlp_dtype D, int S>
 __global__ void gemv_kernel(int64_t n, int64_t k, const float *__restrict__ x, int64_t ldx, const void *__restrict__ w,
                             int64_t ldw, const void *__restrict__ bias, dlp_dtype bias_dtype, float beta,
                             float *__restrict__ y, int64_t ldy, int vectorized) {
+    constexpr int C = gemv_columns<M>(), L = C == 1 ? 2 : 1;   // columns per warp; steps in flight per column
     constexpr bool staged = M * S <= 16;
-    constexpr int64_t double_step = 2 * S * 32 * 8;      // activations of a row that one double step of all slices covers
-    constexpr int64_t chunk = GEMV_X_FLOATS / M / double_step * double_step;   // per row and pass (>= double_step)
-    static_assert(!staged || chunk >= double_step, "a staged pass must give every slice a double step");
-    __shared__ float partial[GEMV_WARPS][M];
+    constexpr int64_t step = (int64_t)L * S * 32 * 8;    // activations of a row that one step of all slices covers
+    constexpr int64_t chunk = GEMV_X_FLOATS / M / step * step;   // per row and pass (>= step when staged)
+    static_assert(!staged || chunk >= step, "a staged pass must give every slice a step");
+    __shared__ float partial[GEMV_WARPS][M][C];
     __shared__ __align__(16) float x_staged[staged ? M : 1][staged ? chunk : 4];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, slice = warp % S;
-    int64_t col = (int64_t)blockIdx.x * (GEMV_WARPS / S) + warp / S;
-    int active = col < n;
-    float acc[M];
-    for (int r = 0; r < M; r++) acc[r] = 0.0f;
-    int64_t row_start = col * ldw, done = 0;
+    int64_t col0 = ((int64_t)blockIdx.x * (GEMV_WARPS / S) + warp / S) * C;
+    int columns = col0 >= n ? 0 : (n - col0 < C ? (int)(n - col0) : C);   // the warp's columns that exist
+    float acc[M][C];
+    for (int r = 0; r < M; r++)
+        for (int c = 0; c < C; c++) acc[r][c] = 0.0f;
+    int64_t done = 0;
     if (vectorized) {                                  // the same for the whole block: every warp joins the staging
         const int64_t k8 = k & ~(int64_t)7, stride = (int64_t)S * 32 * 8, pass = staged ? chunk : k8;
         const int second_half_first = (lane >> 2) & 1;
@@ -55,80 +63,81 @@ __global__ void gemv_kernel(int64_t n, int64_t k, const float *__restrict__ x, i
                 }
                 __syncthreads();
             }
-            if (!active) continue;
-            int64_t j = ((int64_t)slice * 32 + lane) * 8;
-            for (; j + stride < len; j += 2 * stride) {
-                float wa[8], wb[8];
-                load8<D>(w, row_start + base + j, wa);
-                load8<D>(w, row_start + base + j + stride, wb);
-                if constexpr (staged) {
-                    swap_halves_if(wa, second_half_first);
-                    swap_halves_if(wb, second_half_first);
-                    for (int r = 0; r < M; r++)
-                        acc[r] += dot8_shared(wa, &x_staged[r][j], second_half_first) +
-                                  dot8_shared(wb, &x_staged[r][j + stride], second_half_first);
-                } else {
-                    for (int r = 0; r < M; r++) acc[r] += dot8(wa, x + r * ldx + base + j) + dot8(wb, x + r * ldx + base + j + stride);
-                }
-            }
-            if (j < len) {
-                float wa[8];
-                load8<D>(w, row_start + base + j, wa);
-                if constexpr (staged) {
-                    swap_halves_if(wa, second_half_first);
-                    for (int r = 0; r < M; r++) acc[r] += dot8_shared(wa, &x_staged[r][j], second_half_first);
-                } else {
-                    for (int r = 0; r < M; r++) acc[r] += dot8(wa, x + r * ldx + base + j);
+            if (columns == 0) continue;
+            for (int64_t j = ((int64_t)slice * 32 + lane) * 8; j < len; j += L * stride) {
+                float wv[L][C][8];
+                for (int l = 0; l < L; l++)            // every load first: L * C of them in flight
+                    for (int c = 0; c < C; c++)
+                        if (c < columns && j + l * stride < len) {
+                            load8<D>(w, (col0 + c) * ldw + base + j + l * stride, wv[l][c]);
+                            swap_halves_if(wv[l][c], second_half_first);
+                        }
+                for (int l = 0; l < L; l++) {
+                    if (j + l * stride >= len) break;
+                    for (int r = 0; r < M; r++) {
+                        float xv[8];
+                        if constexpr (staged) load_x8_shared(&x_staged[r][j + l * stride], second_half_first, xv);
+                        else load_x8(x + r * ldx + base + j + l * stride, second_half_first, xv);
+                        for (int c = 0; c < C; c++)
+                            if (c < columns) acc[r][c] += dot8_registers(wv[l][c], xv);
+                    }
                 }
             }
         }
         done = k8;
     }
-    if (active)
-        for (int64_t j = done + (int64_t)slice * 32 + lane; j < k; j += (int64_t)S * 32) {
-            float wj = dlp_load(w, D, row_start + j);
-            for (int r = 0; r < M; r++) acc[r] += wj * x[r * ldx + j];
-        }
-    for (int r = 0; r < M; r++) acc[r] = dlp_warp_sum(acc[r]);
+    for (int c = 0; c < C; c++)                        // (a constant bound: acc stays in registers)
+        if (c < columns)
+            for (int64_t j = done + (int64_t)slice * 32 + lane; j < k; j += (int64_t)S * 32) {
+                float wj = dlp_load(w, D, (col0 + c) * ldw + j);
+                for (int r = 0; r < M; r++) acc[r][c] += wj * x[r * ldx + j];
+            }
+    for (int r = 0; r < M; r++)
+        for (int c = 0; c < C; c++) acc[r][c] = dlp_warp_sum(acc[r][c]);
     if constexpr (S > 1) {
         if (lane == 0)
-            for (int r = 0; r < M; r++) partial[warp][r] = acc[r];
+            for (int r = 0; r < M; r++)
+                for (int c = 0; c < C; c++) partial[warp][r][c] = acc[r][c];
         __syncthreads();
         if (slice != 0) return;
-        for (int r = 0; r < M; r++) {
-            float sum = 0.0f;
-            for (int s = 0; s < S; s++) sum += partial[warp + s][r];
-            acc[r] = sum;
-        }
+        for (int r = 0; r < M; r++)
+            for (int c = 0; c < C; c++) {
+                float sum = 0.0f;
+                for (int s = 0; s < S; s++) sum += partial[warp + s][r][c];
+                acc[r][c] = sum;
+            }
     }
-    if (active && lane == 0) {
-        float b = bias ? dlp_load(bias, bias_dtype, col) : 0.0f;
+    if (lane != 0) return;
+    for (int c = 0; c < C; c++) {
+        if (c >= columns) break;
+        float b = bias ? dlp_load(bias, bias_dtype, col0 + c) : 0.0f;
         for (int r = 0; r < M; r++) {
-            float *out = y + r * ldy + col;
-            *out = (beta != 0.0f ? beta * *out : 0.0f) + acc[r] + b;
+            float *out = y + r * ldy + col0 + c;
+            *out = (beta != 0.0f ? beta * *out : 0.0f) + acc[r][c] + b;
         }
     }
 }
 
-// Warps per output column: the fewest (1, 2, 4, 8) that give at least two blocks per SM.
-static int gemv_split(const dlp_context *ctx, int64_t n) {
+// Warps per output column: the fewest (1, 2, 4, 8) that give at least two blocks per SM (a block holds
+// GEMV_WARPS / S warps of C columns each).
+static int gemv_split(const dlp_context *ctx, int64_t n, int columns_per_warp) {
     int64_t sms = ctx->properties.multiProcessorCount > 0 ? ctx->properties.multiProcessorCount : 1;
     int s = 1;
-    while (s < GEMV_WARPS && (n + GEMV_WARPS / s - 1) / (GEMV_WARPS / s) < 2 * sms) s *= 2;
+    while (s < GEMV_WARPS && dlp_blocks(n, (int64_t)GEMV_WARPS / s * columns_per_warp) < 2 * sms) s *= 2;
     return s;
 }
 
 template <int M, dlp_dtype D, int S>
 static void launch_gemv_split(dlp_context *ctx, int64_t n, int64_t k, const float *x, int64_t ldx, const void *w, int64_t ldw,
                               const void *bias, dlp_dtype bias_dtype, float beta, float *y, int64_t ldy, int vectorized) {
-    gemv_kernel<M, D, S><<<dlp_blocks(n, GEMV_WARPS / S), GEMV_WARPS * 32, 0, ctx->stream>>>(
+    gemv_kernel<M, D, S><<<dlp_blocks(n, GEMV_WARPS / S * gemv_columns<M>()), GEMV_WARPS * 32, 0, ctx->stream>>>(
         n, k, x, ldx, w, ldw, bias, bias_dtype, beta, y, ldy, vectorized);
 }
 
 template <int M, dlp_dtype D>
 static void launch_gemv_dtype(dlp_context *ctx, int64_t n, int64_t k, const float *x, int64_t ldx, const void *w, int64_t ldw,
                               const void *bias, dlp_dtype bias_dtype, float beta, float *y, int64_t ldy, int vectorized) {
-    switch (gemv_split(ctx, n)) {
+    switch (gemv_split(ctx, n, gemv_columns<M>())) {
     case 1: launch_gemv_split<M, D, 1>(ctx, n, k, x, ldx, w, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
     case 2: launch_gemv_split<M, D, 2>(ctx, n, k, x, ldx, w, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;
     case 4: launch_gemv_split<M, D, 4>(ctx, n, k, x, ldx, w, ldw, bias, bias_dtype, beta, y, ldy, vectorized); break;

@@ -16,11 +16,13 @@ enum KernelChecks {
             checks += SelfTestCheck.guarded(name, shape, dtype, on: pair.target, body)
         }
         for dtype in DType.floatTypes {
-            // n from 50 to 2200: a device GEMV splits k over 8, 4, 2 or 1 warps per output as n grows; k 1096
+            // n from 50 to 4302: a device GEMV splits k over 8, 4, 2 or 1 warps per output as n grows, and
+            // gives a warp 1, 2 or 4 columns as m grows (n 130 and 4302 leave the last warp 2); k 1040, 1096
             // and 2604 stage activations in shared memory in two passes (the second short, then a scalar tail)
             for (m, n, k, bias, accumulate) in [(1, 64, 96, false, false), (3, 50, 77, true, true), (8, 130, 200, false, true),
                                                 (5, 600, 264, true, false), (2, 1100, 72, false, true), (1, 2200, 40, true, false),
                                                 (8, 2200, 1096, false, true), (3, 1100, 2604, true, false),
+                                                (6, 4302, 1040, true, true),
                                                 (33, 96, 128, true, false), (64, 72, 136, false, true)] {
                 run("gemm", "m=\(m) n=\(n) k=\(k)", dtype.rawValue) { [try gemm(pair, m: m, n: n, k: k, dtype: dtype, bias: bias, accumulate: accumulate)] }
             }
