@@ -76,8 +76,8 @@ __global__ void gemv_kernel(int64_t n, int64_t k, const float *__restrict__ x, i
                     if (j + l * stride >= len) break;
                     for (int r = 0; r < M; r++) {
                         float xv[8];
-                        if constexpr (staged) load_x8_shared(&x_staged[r][j + l * stride], second_half_first, xv);
-                        else load_x8(x + r * ldx + base + j + l * stride, second_half_first, xv);
+                        if constexpr (staged) load_x8<false>(&x_staged[r][j + l * stride], second_half_first, xv);
+                        else load_x8<true>(x + r * ldx + base + j + l * stride, second_half_first, xv);
                         for (int c = 0; c < C; c++)
                             if (c < columns) acc[r][c] += dot8_registers(wv[l][c], xv);
                     }

@@ -123,7 +123,7 @@ __global__ void lora_expand_kernel(int64_t d_out, int64_t r_max, int64_t k_slots
     if (any) y[row * ldy + col] += total;
 }
 
-// Prefill form (m > LORA_TILE_ROWS): rows in tiles of LORA_TILE_ROWS. A sentence's rows share a plan and
+// Prefill form (many rows: launch_shrink and launch_expand choose): rows in tiles of LORA_TILE_ROWS. A sentence's rows share a plan and
 // are contiguous, so a tile's rows are one or two groups with the same adapter in a slot; each group
 // reads A's row (shrink) or B's columns (expand) once for all its rows instead of once per row.
 
@@ -194,8 +194,10 @@ __global__ void lora_shrink_tiled_kernel(int64_t m, int64_t d_in, int64_t r_max,
                     }
                     for (int r = 0; r < LORA_TILE_ROWS; r++) {
                         if (!(group >> r & 1)) continue;
-                        acc_a[r] += dot8_shared(wa, &x_staged[r][k], second_half_first);
-                        if (j_b < rank) acc_b[r] += dot8_shared(wb, &x_staged[r][k], second_half_first);
+                        float xv[8];                   // read once for both rank indices
+                        load_x8<false>(&x_staged[r][k], second_half_first, xv);
+                        acc_a[r] += dot8_registers(wa, xv);
+                        if (j_b < rank) acc_b[r] += dot8_registers(wb, xv);
                     }
                 }
             }

@@ -47,15 +47,20 @@ __device__ __forceinline__ void swap_halves_if(float wv[8], int swap) {
 }
 
 // 8 activations as registers, second half first when `second_half_first` is set (to pair with weights whose
-// halves swap_halves_if swapped): from global memory through the read-only cache, or from shared memory
-// (16-byte aligned either way).
+// halves swap_halves_if swapped; alternating lanes then spread a quarter-warp's 16-byte shared-memory reads
+// over all 32 banks): from shared memory, or (Global) from global memory through the read-only cache.
+// xp is 16-byte aligned.
+template <bool Global>
 __device__ __forceinline__ void load_x8(const float *xp, int second_half_first, float xv[8]) {
-    float4 a = __ldg((const float4 *)xp + second_half_first), b = __ldg((const float4 *)xp + (second_half_first ^ 1));
-    xv[0] = a.x; xv[1] = a.y; xv[2] = a.z; xv[3] = a.w;
-    xv[4] = b.x; xv[5] = b.y; xv[6] = b.z; xv[7] = b.w;
-}
-__device__ __forceinline__ void load_x8_shared(const float *xs, int second_half_first, float xv[8]) {
-    float4 a = ((const float4 *)xs)[second_half_first], b = ((const float4 *)xs)[second_half_first ^ 1];
+    const float4 *p = (const float4 *)xp;
+    float4 a, b;
+    if constexpr (Global) {
+        a = __ldg(p + second_half_first);
+        b = __ldg(p + (second_half_first ^ 1));
+    } else {
+        a = p[second_half_first];
+        b = p[second_half_first ^ 1];
+    }
     xv[0] = a.x; xv[1] = a.y; xv[2] = a.z; xv[3] = a.w;
     xv[4] = b.x; xv[5] = b.y; xv[6] = b.z; xv[7] = b.w;
 }
@@ -64,14 +69,6 @@ __device__ __forceinline__ void load_x8_shared(const float *xs, int second_half_
 __device__ __forceinline__ float dot8_registers(const float wv[8], const float xv[8]) {
     return wv[0] * xv[0] + wv[1] * xv[1] + wv[2] * xv[2] + wv[3] * xv[3] + wv[4] * xv[4] + wv[5] * xv[5] + wv[6] * xv[6] +
            wv[7] * xv[7];
-}
-
-// The dot of 8 weights with 8 activations in shared memory (16-byte aligned), read second half first
-// when `second_half_first` is set, in which case wv must come with its halves swapped (swap_halves_if):
-// lanes that alternate the order spread a quarter-warp's 16-byte reads over all 32 banks.
-__device__ __forceinline__ float dot8_shared(const float wv[8], const float *xs, int second_half_first) {
-    float4 a = ((const float4 *)xs)[second_half_first], b = ((const float4 *)xs)[second_half_first ^ 1];
-    return wv[0] * a.x + wv[1] * a.y + wv[2] * a.z + wv[3] * a.w + wv[4] * b.x + wv[5] * b.y + wv[6] * b.z + wv[7] * b.w;
 }
 
 #endif

@@ -46,7 +46,9 @@ let emulatorSelfCheck = (Fixtures.repository as NSString).appendingPathComponent
                    "argmax", "lora_shrink", "lora_expand", "gemm_lora", "sample", "route_top_p", "router", "model", "lora", "decode"] {
             #expect(names.contains(op), "no \(op) check ran on the emulator")
         }
-        for line in ["decode graphs", "model tiny-qwen2", "model gguf/tiny-llama-q8_0.gguf", "lora fused vs ref"] {
+        // the cases that take the GEMV's staged and multi-column paths and the LoRA prefill (tiled) forms
+        for line in ["decode graphs", "model tiny-qwen2", "model gguf/tiny-llama-q8_0.gguf", "lora fused vs ref",
+                     "m=6 n=4302 k=1040", "m=3 n=1100 k=2604", "segments [300, 200, 150, 150]", "segments [400, 400]"] {
             #expect(result.stdout.contains(line), "no \(line) check ran on the emulator")
         }
         for dtype in ["q4_0", "q4_1", "q5_0", "q8_0", "q3_k", "q4_k", "q6_k"] {

@@ -26,6 +26,4 @@ inline __nv_bfloat16 __float2bfloat16_rn(float f) {
     return b;
 }
 
-inline __nv_bfloat16 __float2bfloat16(float f) { return __float2bfloat16_rn(f); }
-
 #endif

@@ -54,8 +54,6 @@ inline __half __float2half_rn(float f) {
     return h;
 }
 
-inline __half __float2half(float f) { return __float2half_rn(f); }
 inline __half __ushort_as_half(unsigned short bits) { __half h; h.bits = bits; return h; }
-inline unsigned short __half_as_ushort(__half h) { return h.bits; }
 
 #endif

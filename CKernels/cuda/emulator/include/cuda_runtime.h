@@ -81,34 +81,15 @@ inline int atomicCAS(int *address, int compare, int value) {
     if (old == compare) *address = value;
     return old;
 }
-inline unsigned atomicCAS(unsigned *address, unsigned compare, unsigned value) {
-    unsigned old = *address;
-    if (old == compare) *address = value;
-    return old;
-}
 inline int atomicMin(int *address, int value) {
     int old = *address;
     if (value < old) *address = value;
     return old;
 }
-inline int atomicAdd(int *address, int value) {
-    int old = *address;
-    *address = old + value;
-    return old;
-}
-inline float atomicAdd(float *address, float value) {
-    float old = *address;
-    *address = old + value;
-    return old;
-}
 
 inline float __uint_as_float(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 inline uint32_t __float_as_uint(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-inline float __int_as_float(int32_t i) { float f; memcpy(&f, &i, 4); return f; }
-inline int32_t __float_as_int(float f) { int32_t i; memcpy(&i, &f, 4); return i; }
 inline float rsqrtf(float x) { return 1.0f / sqrtf(x); }
-inline float __expf(float x) { return expf(x); }
-inline float __fdividef(float a, float b) { return a / b; }
 
 // ---- the runtime
 enum cudaError_t {
@@ -142,9 +123,7 @@ enum cudaStreamCaptureMode { cudaStreamCaptureModeGlobal = 0, cudaStreamCaptureM
 enum cudaStreamCaptureStatus { cudaStreamCaptureStatusNone = 0, cudaStreamCaptureStatusActive = 1, cudaStreamCaptureStatusInvalidated = 2 };
 enum cudaDeviceAttr { cudaDevAttrMemoryClockRate = 36, cudaDevAttrGlobalMemoryBusWidth = 37 };
 
-#define cudaStreamDefault 0x0
 #define cudaStreamNonBlocking 0x1
-#define cudaEventDefault 0x0
 #define cudaEventDisableTiming 0x2
 #define cudaHostAllocDefault 0x0
 
@@ -165,7 +144,6 @@ cudaError_t cudaDeviceGetAttribute(int *value, cudaDeviceAttr attr, int device);
 cudaError_t cudaRuntimeGetVersion(int *version);
 cudaError_t cudaDriverGetVersion(int *version);
 cudaError_t cudaGetLastError(void);
-cudaError_t cudaPeekAtLastError(void);
 const char *cudaGetErrorString(cudaError_t error);
 
 cudaError_t cudaMalloc(void **pointer, size_t bytes);
